@@ -1,0 +1,112 @@
+//! Reading HTTP response headers: lookup, `Retry-After`, HTTP-dates and the
+//! rate-limit families servers use.
+//!
+//! Header names are case-insensitive (RFC 9110 §5.1). Server-controlled values
+//! are hostile input: every parser here answers a typed [`HeaderError`] for a
+//! malformed value and saturates instead of overflowing, so no header can make
+//! the core panic.
+
+mod http_date;
+mod rate_limit;
+mod retry_after;
+mod structured;
+
+pub use http_date::parse_http_date;
+pub use rate_limit::{RateLimitHeaders, WindowReading};
+pub use retry_after::parse_retry_after;
+
+/// Case-insensitive read access to a response's header fields.
+///
+/// Implemented for slices and vectors of `(name, value)` pairs; hosts with
+/// their own header type can implement it in a few lines.
+pub trait HeaderSource {
+    /// The value of the first field named `name` (compared ignoring ASCII
+    /// case), if any.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for alloc::vec::Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<T: HeaderSource + ?Sized> HeaderSource for &T {
+    fn header(&self, name: &str) -> Option<&str> {
+        (**self).header(name)
+    }
+}
+
+/// Why a header value was not used.
+///
+/// Carries the kind of problem only, never the value: a hostile server's bytes
+/// do not travel on into errors and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The field was present but empty.
+    #[error("empty header value")]
+    Empty,
+    /// Not a non-negative decimal integer where one was required.
+    #[error("not a non-negative integer")]
+    NotAnInteger,
+    /// Not an HTTP-date in any of the three RFC 9110 §5.6.7 forms.
+    #[error("not an HTTP-date")]
+    NotADate,
+    /// An HTTP-date was given, but no wall-clock time to compare it with.
+    #[error("an HTTP-date needs the wall-clock time to be read")]
+    NeedsWallClock,
+    /// A structured field (RFC 9651) that could not be parsed.
+    #[error("malformed structured field")]
+    Malformed,
+}
+
+/// Parses a non-negative decimal integer, saturating at `u64::MAX`.
+///
+/// Leading and trailing whitespace is allowed; signs, fractions and anything
+/// else are not (RFC 9110 delta-seconds are `1*DIGIT`).
+pub(crate) fn parse_decimal(value: &str) -> Result<u64, HeaderError> {
+    let digits = value.trim();
+    if digits.is_empty() {
+        return Err(HeaderError::Empty);
+    }
+    digits.bytes().try_fold(0u64, |acc, b| {
+        if b.is_ascii_digit() {
+            Ok(acc.saturating_mul(10).saturating_add(u64::from(b - b'0')))
+        } else {
+            Err(HeaderError::NotAnInteger)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn lookup_ignores_case_of_names() {
+        let h = vec![("Retry-After", "5"), ("X-Remaining-Today", "9")];
+        assert_eq!(h.header("retry-after"), Some("5"));
+        assert_eq!(h.header("x-remaining-today"), Some("9"));
+        assert_eq!(h.header("RETRY-AFTER"), Some("5"));
+        assert_eq!(h.header("missing"), None);
+    }
+
+    #[test]
+    fn decimals_saturate_and_reject_junk() {
+        assert_eq!(parse_decimal(" 42 "), Ok(42));
+        assert_eq!(parse_decimal("99999999999999999999999999"), Ok(u64::MAX));
+        assert_eq!(parse_decimal("-1"), Err(HeaderError::NotAnInteger));
+        assert_eq!(parse_decimal("1.5"), Err(HeaderError::NotAnInteger));
+        assert_eq!(parse_decimal(""), Err(HeaderError::Empty));
+    }
+}

@@ -1,0 +1,46 @@
+//! # steadfast-core
+//!
+//! Pure, sans-IO state machines that make calls to flaky, rate-limited HTTP
+//! APIs survive. Nothing here reads a clock, sleeps, spawns or does I/O:
+//! every machine takes the current instant ([`Millis`]) as an argument and
+//! answers with a decision. The host — the npm package's WebAssembly glue, the
+//! deterministic simulation in `tests/`, or your own Rust code — does the
+//! waiting and the sending.
+//!
+//! | part | decides |
+//! |---|---|
+//! | [`classify`] | what an outcome means: category, retryable, server delay, effect |
+//! | [`retry`] | whether and when to try again: backoff + jitter, budget, idempotency |
+//! | [`breaker`] | whether to send at all while the service is failing |
+//! | [`limiter`] | when the next request may go: per-second pacing, daily quota |
+//! | [`monitor`] | how the error rate looks, and when to alert |
+#![no_std]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod body;
+pub mod classify;
+mod error;
+pub mod headers;
+pub mod method;
+pub mod rng;
+pub mod time;
+
+pub use classify::{
+    classify_failure, classify_response, Category, Classification, Effect, TransportFailure,
+};
+pub use error::ConfigError;
+pub use method::Method;
+pub use rng::{Rng, SplitMix64};
+pub use time::{Millis, UnixMillis};
