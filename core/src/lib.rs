@@ -34,6 +34,7 @@ pub mod classify;
 mod error;
 pub mod headers;
 pub mod method;
+pub mod retry;
 pub mod rng;
 pub mod time;
 
