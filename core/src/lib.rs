@@ -30,6 +30,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod body;
+pub mod breaker;
+pub mod category_set;
 pub mod classify;
 mod error;
 pub mod headers;

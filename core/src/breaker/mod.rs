@@ -1,0 +1,497 @@
+//! The circuit breaker: stop sending while the service is down.
+//!
+//! *Closed*: calls go; outcomes are counted. When `failure_threshold`
+//! consecutive failures arrive (the seed's rule), or — if configured — the
+//! failure rate over a window of recent calls reaches a threshold with enough
+//! volume, the circuit *opens*: calls are refused without being sent for
+//! `open_ms` (optionally growing on repeated trips). Then it is *half-open*:
+//! at most `half_open_max_probes` probe calls go; `success_threshold`
+//! successes close it, one failure opens it again.
+//!
+//! What the seed got wrong, and this does not:
+//!
+//! * only service failures count (server, network, timeout by default; the
+//!   set is configuration): a 400 or 404 is the caller's mistake and says the
+//!   service is fine (seed defects 1 and 2);
+//! * a success resets the consecutive-failure count (seed defect 3);
+//! * half-open admits at most N probes, and reading the state never changes
+//!   it (seed defect 4).
+//!
+//! Permits carry the epoch (one per state change) they were issued in; an
+//! outcome from an earlier epoch — a call that started before the circuit
+//! opened — changes nothing.
+
+mod window;
+
+use alloc::collections::VecDeque;
+
+use window::OutcomeWindow;
+pub use window::WindowKind;
+
+use crate::category_set::CategorySet;
+use crate::classify::Classification;
+use crate::error::{check_f64, check_u64, ConfigError};
+use crate::time::{Millis, MonotonicClamp};
+
+/// Events kept for the host to drain; older ones are dropped past this.
+const MAX_QUEUED_EVENTS: usize = 64;
+
+/// Failure-rate tripping, in addition to consecutive failures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct FailureRateConfig {
+    /// Open when failures / calls in the window reach this (0 < r <= 1).
+    pub threshold: f64,
+    /// ...and the window holds at least this many calls.
+    pub minimum_calls: u32,
+    /// Which calls form the window.
+    pub window: WindowKind,
+}
+
+/// Breaker settings. Defaults are the seed's: 5 failures, 2 successes, 60 s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the circuit.
+    pub failure_threshold: u32,
+    /// Half-open successes that close it.
+    pub success_threshold: u32,
+    /// How long it stays open before probing (the seed's `timeout`).
+    pub open_ms: u64,
+    /// Each consecutive trip multiplies the open time by this (1 = fixed).
+    pub open_backoff: f64,
+    /// The open time never grows beyond this.
+    pub max_open_ms: u64,
+    /// Probe calls allowed at once while half-open.
+    pub half_open_max_probes: u32,
+    /// Optional failure-rate rule.
+    pub failure_rate: Option<FailureRateConfig>,
+    /// Calls slower than this count as failures, whatever their outcome.
+    pub slow_call_ms: Option<u64>,
+    /// Which outcome categories count as failures.
+    pub failure_categories: CategorySet,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            success_threshold: 2,
+            open_ms: 60_000,
+            open_backoff: 1.0,
+            max_open_ms: 600_000,
+            half_open_max_probes: 1,
+            failure_rate: None,
+            slow_call_ms: None,
+            failure_categories: CategorySet::SERVICE_FAILURES,
+        }
+    }
+}
+
+/// The circuit's state, as reported (never changed by being read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CircuitState {
+    /// Calls go.
+    Closed,
+    /// Calls are refused without being sent.
+    Open,
+    /// A few probe calls go to test recovery.
+    HalfOpen,
+}
+
+impl CircuitState {
+    /// The state's snake_case name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CircuitState::Closed => "closed",
+            CircuitState::Open => "open",
+            CircuitState::HalfOpen => "half_open",
+        }
+    }
+}
+
+/// A state change, queued for the host ([`CircuitBreaker::poll_event`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StateChange {
+    /// The state left.
+    pub from: CircuitState,
+    /// The state entered.
+    pub to: CircuitState,
+    /// When.
+    pub at: Millis,
+}
+
+/// Leave to send one call. Hand it back with [`CircuitBreaker::record`] or
+/// [`CircuitBreaker::release`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[must_use]
+pub struct Permit {
+    epoch: u64,
+    probe: bool,
+    issued: Millis,
+}
+
+impl Permit {
+    /// Whether this call is a half-open probe.
+    #[must_use]
+    pub const fn is_probe(&self) -> bool {
+        self.probe
+    }
+}
+
+/// A refusal: the circuit is open (or half-open with every probe slot taken).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// When a call may next be admitted: the end of the open period, or
+    /// `None` while half-open probes are in flight (it depends on them).
+    pub retry_at: Option<Millis>,
+}
+
+/// A call's outcome as the breaker sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerOutcome {
+    /// The service answered in a way that says it is healthy.
+    Success,
+    /// The service failed.
+    Failure,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "state"))]
+enum Phase {
+    Closed { consecutive_failures: u32 },
+    Open { until: Millis },
+    HalfOpen { in_flight: u32, successes: u32 },
+}
+
+/// The circuit breaker state machine. Shared by every call to one service.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CircuitBreaker {
+    config: BreakerConfig,
+    phase: Phase,
+    epoch: u64,
+    /// Trips since the circuit last closed (grows the open time).
+    trips: u32,
+    window: Option<OutcomeWindow>,
+    events: VecDeque<StateChange>,
+    clock: MonotonicClamp,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker.
+    ///
+    /// # Errors
+    /// Thresholds of 0, an `open_ms` of 0 or above `max_open_ms`, a growth
+    /// factor outside 1..=10, a failure rate outside (0, 1], a window of
+    /// size 0, or more than 10 000 calls / buckets in it.
+    pub fn new(config: BreakerConfig) -> Result<Self, ConfigError> {
+        check_u64(
+            "breaker.failureThreshold",
+            config.failure_threshold.into(),
+            1,
+            1_000_000,
+        )?;
+        check_u64(
+            "breaker.successThreshold",
+            config.success_threshold.into(),
+            1,
+            1_000_000,
+        )?;
+        check_u64(
+            "breaker.halfOpenMaxProbes",
+            config.half_open_max_probes.into(),
+            1,
+            1_000_000,
+        )?;
+        check_u64("breaker.maxOpenMs", config.max_open_ms, 1, 7 * 86_400_000)?;
+        check_u64("breaker.openMs", config.open_ms, 1, config.max_open_ms)?;
+        check_f64("breaker.openBackoff", config.open_backoff, 1.0, 10.0)?;
+        if let Some(ms) = config.slow_call_ms {
+            check_u64("breaker.slowCallMs", ms, 1, u64::MAX)?;
+        }
+        let window = match config.failure_rate {
+            None => None,
+            Some(rate) => {
+                check_f64(
+                    "breaker.failureRate.threshold",
+                    rate.threshold,
+                    f64::MIN_POSITIVE,
+                    1.0,
+                )?;
+                check_u64(
+                    "breaker.failureRate.minimumCalls",
+                    rate.minimum_calls.into(),
+                    1,
+                    1_000_000,
+                )?;
+                match rate.window {
+                    WindowKind::Count { size } => {
+                        check_u64("breaker.failureRate.window.size", size.into(), 1, 10_000)?;
+                    }
+                    WindowKind::Time { window_ms, buckets } => {
+                        check_u64(
+                            "breaker.failureRate.window.buckets",
+                            buckets.into(),
+                            1,
+                            10_000,
+                        )?;
+                        check_u64(
+                            "breaker.failureRate.window.windowMs",
+                            window_ms,
+                            u64::from(buckets),
+                            u64::MAX,
+                        )?;
+                    }
+                }
+                Some(OutcomeWindow::new(rate.window))
+            }
+        };
+        Ok(Self {
+            config,
+            phase: Phase::Closed {
+                consecutive_failures: 0,
+            },
+            epoch: 0,
+            trips: 0,
+            window,
+            events: VecDeque::new(),
+            clock: MonotonicClamp::default(),
+        })
+    }
+
+    /// The settings in force.
+    #[must_use]
+    pub const fn config(&self) -> &BreakerConfig {
+        &self.config
+    }
+
+    /// The state at `now`. Pure: an open circuit whose time is up reads as
+    /// half-open, but nothing changes until a call asks for a permit.
+    #[must_use]
+    pub fn state(&self, now: Millis) -> CircuitState {
+        match self.phase {
+            Phase::Closed { .. } => CircuitState::Closed,
+            Phase::Open { until } if now < until => CircuitState::Open,
+            Phase::Open { .. } | Phase::HalfOpen { .. } => CircuitState::HalfOpen,
+        }
+    }
+
+    /// Whether a call asking now would be admitted. Pure.
+    #[must_use]
+    pub fn is_available(&self, now: Millis) -> bool {
+        match self.phase {
+            Phase::Closed { .. } => true,
+            Phase::Open { until } => now >= until,
+            Phase::HalfOpen { in_flight, .. } => in_flight < self.config.half_open_max_probes,
+        }
+    }
+
+    /// When the circuit is open: the instant it starts admitting probes.
+    #[must_use]
+    pub fn open_until(&self) -> Option<Millis> {
+        match self.phase {
+            Phase::Open { until } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// Probe calls in flight while half-open.
+    #[must_use]
+    pub fn probes_in_flight(&self) -> u32 {
+        match self.phase {
+            Phase::HalfOpen { in_flight, .. } => in_flight,
+            _ => 0,
+        }
+    }
+
+    /// Asks leave to send one call at `now`.
+    ///
+    /// # Errors
+    /// [`Rejected`] while open, or half-open with every probe slot taken.
+    pub fn try_acquire(&mut self, now: Millis) -> Result<Permit, Rejected> {
+        let now = self.clock.observe(now);
+        if let Phase::Open { until } = self.phase {
+            if now < until {
+                return Err(Rejected {
+                    retry_at: Some(until),
+                });
+            }
+            self.enter(
+                Phase::HalfOpen {
+                    in_flight: 0,
+                    successes: 0,
+                },
+                now,
+            );
+        }
+        match &mut self.phase {
+            Phase::Closed { .. } => Ok(Permit {
+                epoch: self.epoch,
+                probe: false,
+                issued: now,
+            }),
+            Phase::HalfOpen { in_flight, .. } if *in_flight < self.config.half_open_max_probes => {
+                *in_flight += 1;
+                Ok(Permit {
+                    epoch: self.epoch,
+                    probe: true,
+                    issued: now,
+                })
+            }
+            Phase::HalfOpen { .. } | Phase::Open { .. } => Err(Rejected { retry_at: None }),
+        }
+    }
+
+    /// Hands back a permit whose call ended without an outcome (cancelled
+    /// before an answer): a probe slot is freed, nothing is counted.
+    pub fn release(&mut self, permit: Permit) {
+        if permit.epoch != self.epoch {
+            return;
+        }
+        if let Phase::HalfOpen { in_flight, .. } = &mut self.phase {
+            if permit.probe {
+                *in_flight = in_flight.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Whether a classified outcome counts as a failure for this breaker.
+    #[must_use]
+    pub fn judge(&self, outcome: &Classification) -> BreakerOutcome {
+        match outcome.category {
+            Some(c) if self.config.failure_categories.contains(c) => BreakerOutcome::Failure,
+            _ => BreakerOutcome::Success,
+        }
+    }
+
+    /// Records a classified outcome (see [`CircuitBreaker::judge`]).
+    pub fn record_classified(&mut self, permit: Permit, outcome: &Classification, now: Millis) {
+        let verdict = self.judge(outcome);
+        self.record(permit, verdict, now);
+    }
+
+    /// Records the outcome of a call admitted by `permit`, at `now`.
+    pub fn record(&mut self, permit: Permit, outcome: BreakerOutcome, now: Millis) {
+        let now = self.clock.observe(now);
+        if permit.epoch != self.epoch {
+            return; // The circuit has moved on since this call started.
+        }
+        let slow = self
+            .config
+            .slow_call_ms
+            .is_some_and(|limit| now.since(permit.issued) >= limit);
+        let failed = outcome == BreakerOutcome::Failure || slow;
+        match &mut self.phase {
+            Phase::Closed {
+                consecutive_failures,
+            } => {
+                *consecutive_failures = if failed { *consecutive_failures + 1 } else { 0 };
+                let consecutive = *consecutive_failures >= self.config.failure_threshold;
+                let by_rate = self.push_to_window(failed, now);
+                if consecutive || by_rate {
+                    self.trip(now);
+                }
+            }
+            Phase::HalfOpen {
+                in_flight,
+                successes,
+            } => {
+                if permit.probe {
+                    *in_flight = in_flight.saturating_sub(1);
+                }
+                if failed {
+                    self.trip(now);
+                } else {
+                    *successes += 1;
+                    if *successes >= self.config.success_threshold {
+                        self.trips = 0;
+                        if let Some(w) = &mut self.window {
+                            w.clear();
+                        }
+                        self.enter(
+                            Phase::Closed {
+                                consecutive_failures: 0,
+                            },
+                            now,
+                        );
+                    }
+                }
+            }
+            Phase::Open { .. } => {}
+        }
+    }
+
+    /// The next queued state change, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<StateChange> {
+        self.events.pop_front()
+    }
+
+    /// Opens the circuit at once (an operator's kill switch, or a host
+    /// restoring knowledge that the service is down).
+    pub fn force_open(&mut self, now: Millis) {
+        let now = self.clock.observe(now);
+        self.trip(now);
+    }
+
+    /// Adds the outcome to the rate window; answers whether the rate rule trips.
+    fn push_to_window(&mut self, failed: bool, now: Millis) -> bool {
+        let (Some(window), Some(rule)) = (&mut self.window, self.config.failure_rate) else {
+            return false;
+        };
+        window.push(failed, now);
+        let t = window.tally(now);
+        t.calls >= u64::from(rule.minimum_calls)
+            && t.calls > 0
+            && (t.failures as f64) >= rule.threshold * t.calls as f64
+    }
+
+    fn trip(&mut self, now: Millis) {
+        let mut open = self.config.open_ms as f64;
+        for _ in 0..self.trips.min(64) {
+            open *= self.config.open_backoff;
+        }
+        let open = (open as u64).min(self.config.max_open_ms);
+        self.trips = self.trips.saturating_add(1);
+        self.enter(
+            Phase::Open {
+                until: now.plus(open),
+            },
+            now,
+        );
+    }
+
+    fn enter(&mut self, phase: Phase, now: Millis) {
+        let from = phase_state(self.phase);
+        self.phase = phase;
+        self.epoch += 1;
+        if self.events.len() >= MAX_QUEUED_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(StateChange {
+            from,
+            to: phase_state(phase),
+            at: now,
+        });
+    }
+}
+
+const fn phase_state(phase: Phase) -> CircuitState {
+    match phase {
+        Phase::Closed { .. } => CircuitState::Closed,
+        Phase::Open { .. } => CircuitState::Open,
+        Phase::HalfOpen { .. } => CircuitState::HalfOpen,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! The failure-rate window: the last N calls, or the calls of the last T ms.
+//!
+//! Both shapes keep fixed-size storage allocated once at construction, so the
+//! breaker's memory does not grow with traffic.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::time::Millis;
+
+/// Which recent calls the failure rate is computed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", tag = "kind"))]
+pub enum WindowKind {
+    /// The last `size` calls.
+    Count {
+        /// How many calls.
+        size: u32,
+    },
+    /// The calls of the last `window_ms`, in `buckets` slices.
+    Time {
+        /// The window's length.
+        window_ms: u64,
+        /// Slices the window is kept in (the resolution of expiry).
+        buckets: u32,
+    },
+}
+
+/// Calls and failures seen in the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) calls: u64,
+    pub(crate) failures: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Bucket {
+    slot: u64,
+    calls: u32,
+    failures: u32,
+}
+
+/// A fixed-size record of recent outcomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) enum OutcomeWindow {
+    Count {
+        /// `true` = failure; a ring written at `next`.
+        ring: Vec<bool>,
+        next: usize,
+        filled: usize,
+        failures: u64,
+    },
+    Time {
+        width_ms: u64,
+        buckets: Vec<Bucket>,
+    },
+}
+
+impl OutcomeWindow {
+    /// An empty window of the given shape (sizes already validated, >= 1).
+    pub(crate) fn new(kind: WindowKind) -> Self {
+        match kind {
+            WindowKind::Count { size } => OutcomeWindow::Count {
+                ring: vec![false; size.max(1) as usize],
+                next: 0,
+                filled: 0,
+                failures: 0,
+            },
+            WindowKind::Time { window_ms, buckets } => {
+                let n = u64::from(buckets.max(1));
+                OutcomeWindow::Time {
+                    width_ms: (window_ms / n).max(1),
+                    buckets: vec![Bucket::default(); n as usize],
+                }
+            }
+        }
+    }
+
+    /// Records one call's outcome at `now`.
+    pub(crate) fn push(&mut self, failed: bool, now: Millis) {
+        match self {
+            OutcomeWindow::Count {
+                ring,
+                next,
+                filled,
+                failures,
+            } => {
+                if let Some(slot) = ring.get_mut(*next) {
+                    if *slot {
+                        *failures -= 1;
+                    }
+                    *slot = failed;
+                }
+                *failures += u64::from(failed);
+                *next = (*next + 1) % ring.len().max(1);
+                *filled = (*filled + 1).min(ring.len());
+            }
+            OutcomeWindow::Time { width_ms, buckets } => {
+                let slot = now.as_u64() / *width_ms;
+                let len = buckets.len().max(1) as u64;
+                if let Some(b) = buckets.get_mut((slot % len) as usize) {
+                    if b.slot != slot {
+                        *b = Bucket {
+                            slot,
+                            calls: 0,
+                            failures: 0,
+                        };
+                    }
+                    b.calls = b.calls.saturating_add(1);
+                    b.failures = b.failures.saturating_add(u32::from(failed));
+                }
+            }
+        }
+    }
+
+    /// Calls and failures still inside the window at `now`.
+    pub(crate) fn tally(&self, now: Millis) -> Tally {
+        match self {
+            OutcomeWindow::Count {
+                filled, failures, ..
+            } => Tally {
+                calls: *filled as u64,
+                failures: *failures,
+            },
+            OutcomeWindow::Time { width_ms, buckets } => {
+                let current = now.as_u64() / *width_ms;
+                let oldest = current.saturating_sub(buckets.len() as u64 - 1);
+                buckets
+                    .iter()
+                    .filter(|b| b.calls > 0 && b.slot >= oldest && b.slot <= current)
+                    .fold(Tally::default(), |t, b| Tally {
+                        calls: t.calls + u64::from(b.calls),
+                        failures: t.failures + u64::from(b.failures),
+                    })
+            }
+        }
+    }
+
+    /// Forgets every outcome (after the circuit closes again).
+    pub(crate) fn clear(&mut self) {
+        match self {
+            OutcomeWindow::Count {
+                ring,
+                next,
+                filled,
+                failures,
+            } => {
+                ring.iter_mut().for_each(|s| *s = false);
+                (*next, *filled, *failures) = (0, 0, 0);
+            }
+            OutcomeWindow::Time { buckets, .. } => {
+                buckets.iter_mut().for_each(|b| *b = Bucket::default());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_window_forgets_the_oldest() {
+        let mut w = OutcomeWindow::new(WindowKind::Count { size: 3 });
+        for failed in [true, true, false] {
+            w.push(failed, Millis(0));
+        }
+        assert_eq!(
+            w.tally(Millis(0)),
+            Tally {
+                calls: 3,
+                failures: 2
+            }
+        );
+        w.push(false, Millis(0));
+        w.push(false, Millis(0));
+        assert_eq!(
+            w.tally(Millis(0)),
+            Tally {
+                calls: 3,
+                failures: 0
+            }
+        );
+    }
+
+    #[test]
+    fn time_window_expires_old_buckets() {
+        let mut w = OutcomeWindow::new(WindowKind::Time {
+            window_ms: 10_000,
+            buckets: 10,
+        });
+        w.push(true, Millis(500));
+        w.push(false, Millis(5_500));
+        assert_eq!(
+            w.tally(Millis(9_999)),
+            Tally {
+                calls: 2,
+                failures: 1
+            }
+        );
+        assert_eq!(
+            w.tally(Millis(10_500)),
+            Tally {
+                calls: 1,
+                failures: 0
+            }
+        );
+        assert_eq!(w.tally(Millis(100_000)), Tally::default());
+        w.clear();
+        assert_eq!(w.tally(Millis(5_500)), Tally::default());
+    }
+}
