@@ -35,6 +35,7 @@ pub mod category_set;
 pub mod classify;
 mod error;
 pub mod headers;
+pub mod limiter;
 pub mod method;
 pub mod retry;
 pub mod rng;

@@ -1,0 +1,104 @@
+//! Per-second pacing by the generic cell rate algorithm (GCRA).
+//!
+//! GCRA keeps one number, the *theoretical arrival time* (TAT) of the next
+//! request if traffic flowed at exactly the configured rate. A request at
+//! `now` conforms when `now >= TAT - tolerance`, where the tolerance
+//! `(burst - 1) × interval` lets `burst` requests go back to back. Granting
+//! moves TAT one interval on. In any interval of length t it admits at most
+//! `burst + t / interval` requests, with O(1) state and no timers.
+//!
+//! Grants here are *reservations*: a caller who cannot go now is told the
+//! instant its slot comes, and the slot is booked (TAT moves on), so callers
+//! are served in the order they asked — nobody is starved by later arrivals.
+//! Grant instants are whole milliseconds, rounded up from the exact
+//! theoretical instant; arithmetic is in microseconds so that rates such as
+//! 3/s lose nothing to rounding. Within any half-open interval `[x, x + t)`
+//! at most `burst + t / interval` grants fall.
+
+use crate::time::Millis;
+
+const MICROS_PER_MS: u64 = 1000;
+
+/// GCRA state: the theoretical arrival time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct Gcra {
+    tat_us: u64,
+}
+
+/// A booked slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// When the request may be sent.
+    pub(crate) at: Millis,
+    /// TAT before and after this booking (to undo it if it was the last).
+    pub(crate) tat_before_us: u64,
+    pub(crate) tat_after_us: u64,
+}
+
+impl Gcra {
+    /// The earliest instant a request asking at `now` may go.
+    pub(crate) fn earliest(&self, now: Millis, interval_us: u64, burst: u32) -> Millis {
+        let tolerance = interval_us.saturating_mul(u64::from(burst.saturating_sub(1)));
+        let allowed_us = self.tat_us.saturating_sub(tolerance);
+        Millis(allowed_us.div_ceil(MICROS_PER_MS)).max(now)
+    }
+
+    /// Books the next slot for a request asking at `now`.
+    pub(crate) fn book(&mut self, now: Millis, interval_us: u64, burst: u32) -> Slot {
+        let at = self.earliest(now, interval_us, burst);
+        let before = self.tat_us;
+        // TAT moves on from the exact theoretical time, not the rounded-up
+        // grant, so rounding never accumulates into drift.
+        let now_us = now.as_u64().saturating_mul(MICROS_PER_MS);
+        self.tat_us = self.tat_us.max(now_us).saturating_add(interval_us);
+        Slot {
+            at,
+            tat_before_us: before,
+            tat_after_us: self.tat_us,
+        }
+    }
+
+    /// Gives back a booked slot when it was the last one booked (a later
+    /// booking already stands on it, so then it is simply left unused).
+    pub(crate) fn unbook(&mut self, slot: &Slot) {
+        if self.tat_us == slot.tat_after_us {
+            self.tat_us = slot.tat_before_us;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_paced() {
+        let mut g = Gcra::default();
+        let at: alloc::vec::Vec<u64> = (0..5)
+            .map(|_| g.book(Millis(1000), 100_000, 3).at.as_u64())
+            .collect();
+        assert_eq!(at, [1000, 1000, 1000, 1100, 1200]);
+    }
+
+    #[test]
+    fn fractional_intervals_do_not_drift() {
+        // 3 per second: 333.33 ms apart; 30 requests take 10 s, not 9.99 s.
+        let mut g = Gcra::default();
+        let last = (0..31)
+            .map(|_| g.book(Millis(0), 333_334, 1).at)
+            .last()
+            .unwrap();
+        assert!((10_000..=10_001).contains(&last.as_u64()), "{last}");
+    }
+
+    #[test]
+    fn unbooking_the_last_slot_returns_it() {
+        let mut g = Gcra::default();
+        let a = g.book(Millis(0), 100_000, 1);
+        let b = g.book(Millis(0), 100_000, 1);
+        g.unbook(&a); // not the last: stays booked
+        g.unbook(&b);
+        assert_eq!(g.book(Millis(0), 100_000, 1).at, Millis(100));
+    }
+}

@@ -1,0 +1,429 @@
+//! When may the next request go? Per-second pacing and the daily quota.
+//!
+//! The limiter never sleeps (the seed slept while holding a lock, so every
+//! caller queued behind one sleeper, for hours once the daily limit was hit:
+//! seed defect 9). Asked at `now`, it answers an [`Admission`]:
+//!
+//! * [`Admission::Ready`] — send now;
+//! * [`Admission::Scheduled`] — a slot is booked for you at `at`; wait, then
+//!   send (check [`RateLimiter::held_until`] first, in case a 429 arrived
+//!   meanwhile);
+//! * [`Admission::Held`] — the server asked everyone to pause until `until`
+//!   (a 429, a `Retry-After`, an exhausted rate-limit window);
+//! * [`Admission::Exhausted`] — the daily quota is spent until `until`.
+//!
+//! Pacing is GCRA with a burst ([`gcra`]). The daily quota is a rolling
+//! window with a safety buffer ([`daily`]), reconciled with the server's
+//! `x-remaining-today`: the local estimate is decremented for every request
+//! sent since the server last spoke, so concurrent callers cannot overshoot
+//! between responses (seed defect 11). A 429 teaches the limiter even when it
+//! carries no header at all: it pauses everyone and slows the pace
+//! ([`adaptive`]).
+
+mod adaptive;
+mod daily;
+mod gcra;
+
+use adaptive::Slowdown;
+use daily::RollingCount;
+use gcra::{Gcra, Slot};
+
+use crate::error::{check_f64, check_u64, ConfigError};
+use crate::headers::RateLimitHeaders;
+use crate::time::{Millis, MonotonicClamp};
+
+/// Limiter settings. Defaults are the seed's and Etsy's for new apps: 10
+/// requests per second, 10 000 per rolling day, 10 % held back.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct LimiterConfig {
+    /// Requests per second to pace at.
+    pub per_second: f64,
+    /// Requests that may go back to back before pacing applies.
+    pub burst: u32,
+    /// Requests per rolling window (`None`: no daily quota).
+    pub per_day: Option<u64>,
+    /// Fraction of the daily quota never used (a margin for other clients
+    /// of the same key and for clock skew).
+    pub buffer_ratio: f64,
+    /// The quota's rolling window (24 h).
+    pub day_window_ms: u64,
+    /// Slow down on 429 and recover on success.
+    pub adaptive: bool,
+    /// The largest slow-down factor.
+    pub max_slowdown: f64,
+    /// Each success multiplies the slow-down by this (towards 1).
+    pub recovery_factor: f64,
+    /// Pause after a 429 that names no delay at all.
+    pub rate_limit_pause_ms: u64,
+    /// After the server reports no daily quota left, how long before one
+    /// request may ask again (the server's window rolls; we cannot see when).
+    pub quota_recheck_ms: u64,
+}
+
+impl Default for LimiterConfig {
+    fn default() -> Self {
+        Self {
+            per_second: 10.0,
+            burst: 1,
+            per_day: Some(10_000),
+            buffer_ratio: 0.1,
+            day_window_ms: 86_400_000,
+            adaptive: true,
+            max_slowdown: 10.0,
+            recovery_factor: 0.9,
+            rate_limit_pause_ms: 1000,
+            quota_recheck_ms: 60_000,
+        }
+    }
+}
+
+/// A booked slot; hand it back with [`RateLimiter::complete`] after the
+/// request, or [`RateLimiter::cancel`] if it was never sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct LimiterPermit {
+    slot: Slot,
+}
+
+impl LimiterPermit {
+    /// When the request may be sent.
+    #[must_use]
+    pub const fn at(&self) -> Millis {
+        self.slot.at
+    }
+}
+
+/// The limiter's answer to "may I send?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Admission {
+    /// Send now.
+    Ready(LimiterPermit),
+    /// A slot is booked at `permit.at()`: wait until then.
+    Scheduled(LimiterPermit),
+    /// The server asked for a pause: ask again at `until`.
+    Held {
+        /// End of the pause.
+        until: Millis,
+    },
+    /// The daily quota is spent until `until`.
+    Exhausted {
+        /// When one more request may go.
+        until: Millis,
+    },
+}
+
+/// What a response told the limiter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimiterFeedback<'a> {
+    /// The server refused for rate (429).
+    pub rate_limited: bool,
+    /// The server's `Retry-After` (or equivalent), if any.
+    pub server_delay_ms: Option<u64>,
+    /// The response's rate-limit headers.
+    pub rate: &'a RateLimitHeaders,
+}
+
+/// Measured limiter state, for `health()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct LimiterStatus {
+    /// The pace now, after server limits and slow-down.
+    pub effective_per_second: f64,
+    /// The adaptive slow-down factor (1 = none).
+    pub slowdown: f64,
+    /// Requests counted in the rolling window.
+    pub day_used: u64,
+    /// Requests the window allows us (quota minus buffer), if there is one.
+    pub day_allowance: Option<u64>,
+    /// What the server last said remains today, less what we sent since.
+    pub server_day_remaining: Option<u64>,
+    /// Requests sent and not yet answered.
+    pub in_flight: u64,
+    /// The pause the server asked for, if still running.
+    pub held_until: Option<Millis>,
+    /// The daily quota is spent until then.
+    pub exhausted_until: Option<Millis>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct ServerDay {
+    /// `x-remaining-today` as last reported.
+    remaining: u64,
+    /// Requests booked since that report (or in flight at it).
+    sent_since: u64,
+    /// Set when the report left nothing: until then, believe it.
+    exhausted_at: Option<Millis>,
+}
+
+/// The rate limiter shared by every call to one API.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RateLimiter {
+    config: LimiterConfig,
+    gcra: Gcra,
+    day: RollingCount,
+    slowdown: Slowdown,
+    server_per_second: Option<u64>,
+    server_per_day: Option<u64>,
+    server_day: Option<ServerDay>,
+    held_until: Millis,
+    in_flight: u64,
+    clock: MonotonicClamp,
+}
+
+impl RateLimiter {
+    /// A limiter with nothing counted yet.
+    ///
+    /// # Errors
+    /// `limiter.perSecond` outside (0, 10 000], `burst` 0 or above 10 000,
+    /// `perDay` of 0, `bufferRatio` outside [0, 1), a window under 1.44 s,
+    /// `maxSlowdown` outside [1, 1000], `recoveryFactor` outside (0, 1].
+    pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        check_f64("limiter.perSecond", config.per_second, 1e-6, 10_000.0)?;
+        check_u64("limiter.burst", config.burst.into(), 1, 10_000)?;
+        if let Some(d) = config.per_day {
+            check_u64("limiter.perDay", d, 1, u64::from(u32::MAX))?;
+        }
+        check_f64("limiter.bufferRatio", config.buffer_ratio, 0.0, 0.99)?;
+        check_u64(
+            "limiter.dayWindowMs",
+            config.day_window_ms,
+            daily::BUCKETS,
+            366 * 86_400_000,
+        )?;
+        check_f64("limiter.maxSlowdown", config.max_slowdown, 1.0, 1000.0)?;
+        check_f64("limiter.recoveryFactor", config.recovery_factor, 1e-3, 1.0)?;
+        check_u64(
+            "limiter.rateLimitPauseMs",
+            config.rate_limit_pause_ms,
+            0,
+            86_400_000,
+        )?;
+        check_u64(
+            "limiter.quotaRecheckMs",
+            config.quota_recheck_ms,
+            1,
+            86_400_000,
+        )?;
+        Ok(Self {
+            config,
+            gcra: Gcra::default(),
+            day: RollingCount::new(config.day_window_ms),
+            slowdown: Slowdown::default(),
+            server_per_second: None,
+            server_per_day: None,
+            server_day: None,
+            held_until: Millis::ZERO,
+            in_flight: 0,
+            clock: MonotonicClamp::default(),
+        })
+    }
+
+    /// The settings in force.
+    #[must_use]
+    pub const fn config(&self) -> &LimiterConfig {
+        &self.config
+    }
+
+    /// Asks to send one request at `now`; books a slot unless held or spent.
+    pub fn reserve(&mut self, now: Millis) -> Admission {
+        let now = self.clock.observe(now);
+        self.refresh_server_view(now);
+        if let Some(until) = self.exhausted_until(now) {
+            return Admission::Exhausted { until };
+        }
+        if let Some(until) = self.held_until(now) {
+            return Admission::Held { until };
+        }
+        let slot = self.gcra.book(now, self.interval_us(), self.config.burst);
+        // Never book further ahead than half the quota window: the ring that
+        // counts the booking must still hold it.
+        if slot.at.since(now) >= self.config.day_window_ms / 2 {
+            self.gcra.unbook(&slot);
+            return Admission::Held { until: slot.at };
+        }
+        self.day.add(slot.at);
+        self.in_flight += 1;
+        if let Some(s) = &mut self.server_day {
+            s.sent_since += 1;
+        }
+        let permit = LimiterPermit { slot };
+        if slot.at <= now {
+            Admission::Ready(permit)
+        } else {
+            Admission::Scheduled(permit)
+        }
+    }
+
+    /// Gives back a permit whose request was never sent.
+    pub fn cancel(&mut self, permit: LimiterPermit, now: Millis) {
+        let _ = self.clock.observe(now);
+        self.gcra.unbook(&permit.slot);
+        self.day.remove(permit.slot.at);
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if let Some(s) = &mut self.server_day {
+            s.sent_since = s.sent_since.saturating_sub(1);
+        }
+    }
+
+    /// The request sent under `permit` ended; `feedback` is what its response
+    /// said (`None` for a transport failure with no response).
+    pub fn complete(
+        &mut self,
+        permit: LimiterPermit,
+        feedback: Option<LimiterFeedback<'_>>,
+        now: Millis,
+    ) {
+        let _ = permit;
+        let now = self.clock.observe(now);
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if let Some(f) = feedback {
+            self.learn(f, now);
+        }
+    }
+
+    /// Learns from a response's headers and status without a permit (for
+    /// hosts that report responses of requests sent around the limiter).
+    pub fn learn(&mut self, f: LimiterFeedback<'_>, now: Millis) {
+        let now = self.clock.observe(now);
+        if self.config.adaptive {
+            if f.rate_limited {
+                self.slowdown.on_rate_limited(self.config.max_slowdown);
+            } else {
+                self.slowdown.on_success(self.config.recovery_factor);
+            }
+        }
+        let mut pause = f.server_delay_ms;
+        if f.rate_limited && pause.is_none() {
+            pause = Some(self.config.rate_limit_pause_ms);
+        }
+        if f.rate.general.remaining == Some(0) {
+            pause = pause.max(f.rate.general.reset_ms);
+        }
+        if let Some(p) = pause {
+            self.held_until = self.held_until.max(now.plus(p));
+        }
+        if let Some(l) = f.rate.per_second.limit.filter(|l| *l > 0) {
+            self.server_per_second = Some(l);
+        }
+        if let Some(l) = f.rate.per_day.limit.filter(|l| *l > 0) {
+            self.server_per_day = Some(l);
+        }
+        if let Some(remaining) = f.rate.per_day.remaining {
+            // Requests still in flight may not be in the server's count yet.
+            let mut view = ServerDay {
+                remaining,
+                sent_since: self.in_flight,
+                exhausted_at: None,
+            };
+            if self.server_left(&view) == 0 {
+                view.exhausted_at = Some(now);
+            }
+            self.server_day = Some(view);
+        }
+    }
+
+    /// The pause the server asked for, if it is still running at `now`.
+    #[must_use]
+    pub fn held_until(&self, now: Millis) -> Option<Millis> {
+        (self.held_until > now).then_some(self.held_until)
+    }
+
+    /// Until when the daily quota is spent, if it is at `now`.
+    #[must_use]
+    pub fn exhausted_until(&self, now: Millis) -> Option<Millis> {
+        let allowance = self.day_allowance()?;
+        let local = (self.day.used(now) >= allowance).then(|| {
+            self.day
+                .next_release(now)
+                .unwrap_or(now.plus(self.config.quota_recheck_ms))
+        });
+        let server = self.server_day.and_then(|s| {
+            if self.server_left(&s) > 0 {
+                return None;
+            }
+            let since = s.exhausted_at.unwrap_or(now);
+            Some(since.plus(self.config.quota_recheck_ms)).filter(|t| *t > now)
+        });
+        local.max(server)
+    }
+
+    /// Notes when the server's view ran out, and forgets it once it is older
+    /// than `quota_recheck_ms` (the server's window has rolled since; the
+    /// next response will say where it stands).
+    fn refresh_server_view(&mut self, now: Millis) {
+        let Some(mut s) = self.server_day else {
+            return;
+        };
+        if self.server_left(&s) == 0 {
+            let since = *s.exhausted_at.get_or_insert(now);
+            if now >= since.plus(self.config.quota_recheck_ms) {
+                self.server_day = None;
+                return;
+            }
+        }
+        self.server_day = Some(s);
+    }
+
+    /// Measured state at `now`.
+    #[must_use]
+    pub fn status(&self, now: Millis) -> LimiterStatus {
+        LimiterStatus {
+            effective_per_second: 1_000_000.0 / self.interval_us() as f64,
+            slowdown: self.slowdown.multiplier(),
+            day_used: self.day.used(now),
+            day_allowance: self.day_allowance(),
+            server_day_remaining: self
+                .server_day
+                .map(|s| s.remaining.saturating_sub(s.sent_since)),
+            in_flight: self.in_flight,
+            held_until: self.held_until(now),
+            exhausted_until: self.exhausted_until(now),
+        }
+    }
+
+    /// The quota in force: the server's if it said one, else ours.
+    fn day_limit(&self) -> Option<u64> {
+        match (self.config.per_day, self.server_per_day) {
+            (Some(ours), Some(theirs)) => Some(ours.min(theirs)),
+            (ours, theirs) => ours.or(theirs),
+        }
+    }
+
+    /// The part of the quota we may use: the limit less the buffer.
+    fn day_allowance(&self) -> Option<u64> {
+        let limit = self.day_limit()?;
+        Some(limit - self.buffer(limit))
+    }
+
+    fn buffer(&self, limit: u64) -> u64 {
+        (limit as f64 * self.config.buffer_ratio) as u64
+    }
+
+    /// What the server's report leaves us, less the buffer.
+    fn server_left(&self, s: &ServerDay) -> u64 {
+        let buffer = self.day_limit().map_or(0, |l| self.buffer(l));
+        s.remaining
+            .saturating_sub(s.sent_since)
+            .saturating_sub(buffer)
+    }
+
+    /// Microseconds between requests: the slower of our pace and the
+    /// server's, stretched by the slow-down.
+    fn interval_us(&self) -> u64 {
+        let rate = match self.server_per_second {
+            Some(l) => self.config.per_second.min(l as f64),
+            None => self.config.per_second,
+        };
+        let us = 1_000_000.0 / rate * self.slowdown.multiplier();
+        (us as u64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,341 @@
+use super::*;
+use crate::headers::WindowReading;
+use alloc::vec::Vec;
+
+fn limiter(config: LimiterConfig) -> RateLimiter {
+    RateLimiter::new(config).unwrap()
+}
+
+fn ready(a: Admission) -> LimiterPermit {
+    match a {
+        Admission::Ready(p) => p,
+        other => panic!("expected Ready, got {other:?}"),
+    }
+}
+
+fn quiet() -> RateLimitHeaders {
+    RateLimitHeaders::default()
+}
+
+fn ok() -> LimiterFeedback<'static> {
+    static NONE: RateLimitHeaders = RateLimitHeaders {
+        per_second: WindowReading {
+            limit: None,
+            remaining: None,
+            reset_ms: None,
+            window_ms: None,
+        },
+        per_day: WindowReading {
+            limit: None,
+            remaining: None,
+            reset_ms: None,
+            window_ms: None,
+        },
+        general: WindowReading {
+            limit: None,
+            remaining: None,
+            reset_ms: None,
+            window_ms: None,
+        },
+        malformed: 0,
+    };
+    LimiterFeedback {
+        rate_limited: false,
+        server_delay_ms: None,
+        rate: &NONE,
+    }
+}
+
+#[test]
+fn paces_at_the_configured_rate_in_arrival_order() {
+    let mut l = limiter(LimiterConfig::default());
+    let first = ready(l.reserve(Millis(0)));
+    assert_eq!(first.at(), Millis(0));
+    let slots: Vec<u64> = (0..4)
+        .map(|_| match l.reserve(Millis(0)) {
+            Admission::Scheduled(p) => p.at().as_u64(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(slots, [100, 200, 300, 400], "booked in the order asked");
+}
+
+#[test]
+fn seed_defect_09_never_sleeps_answers_when_instead() {
+    // The seed slept inside the lock; every other caller waited behind it.
+    // Here a thousand callers asking at once all get an answer at once, each
+    // with its own slot.
+    let mut l = limiter(LimiterConfig {
+        per_day: None,
+        ..LimiterConfig::default()
+    });
+    let mut last = Millis(0);
+    for _ in 0..1000 {
+        match l.reserve(Millis(0)) {
+            Admission::Ready(p) | Admission::Scheduled(p) => {
+                assert!(p.at() >= last);
+                last = p.at();
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(last, Millis(99_900));
+}
+
+#[test]
+fn seed_defect_10_a_locally_spent_quota_is_enforced_with_a_reset_time() {
+    // The seed's reset time was 0 until a header arrived, so a spent local
+    // quota was never enforced; and its count never rolled over.
+    let mut l = limiter(LimiterConfig {
+        per_second: 1000.0,
+        per_day: Some(100),
+        buffer_ratio: 0.1,
+        ..LimiterConfig::default()
+    });
+    let mut sent = 0;
+    let mut now = Millis(0);
+    loop {
+        match l.reserve(now) {
+            Admission::Ready(p) | Admission::Scheduled(p) => {
+                sent += 1;
+                now = p.at();
+                l.complete(p, Some(ok()), now);
+            }
+            Admission::Exhausted { until } => {
+                assert!(
+                    until.as_u64() >= 86_400_000,
+                    "rolls over after a day, not before"
+                );
+                assert!(until.as_u64() <= 86_400_000 + 61_000);
+                // After it, the quota is there again.
+                assert!(matches!(l.reserve(until), Admission::Ready(_)));
+                break;
+            }
+            Admission::Held { .. } => panic!("no hold expected"),
+        }
+    }
+    assert_eq!(sent, 90, "quota minus the 10 % buffer");
+}
+
+#[test]
+fn seed_defect_11_remaining_is_decremented_between_responses() {
+    // The server says 1010 left with a 10 000 limit (buffer 1000): 10 more
+    // may go. Concurrent callers asking before any response arrives must not
+    // all be admitted.
+    let mut l = limiter(LimiterConfig {
+        per_second: 1000.0,
+        ..LimiterConfig::default()
+    });
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.per_day = WindowReading {
+        limit: Some(10_000),
+        remaining: Some(1010),
+        ..WindowReading::default()
+    };
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: false,
+            server_delay_ms: None,
+            rate: &rate,
+        }),
+        Millis(1),
+    );
+    let mut admitted = 0;
+    for _ in 0..50 {
+        match l.reserve(Millis(1)) {
+            Admission::Ready(_) | Admission::Scheduled(_) => admitted += 1,
+            Admission::Exhausted { until } => {
+                assert_eq!(until, Millis(60_001), "rechecked after quota_recheck_ms");
+                break;
+            }
+            Admission::Held { .. } => panic!(),
+        }
+    }
+    assert_eq!(admitted, 10);
+    // After the recheck period one request may ask again.
+    assert!(matches!(l.reserve(Millis(60_001)), Admission::Ready(_)));
+}
+
+#[test]
+fn server_says_zero_remaining_today() {
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.per_day.remaining = Some(0);
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: false,
+            server_delay_ms: None,
+            rate: &rate,
+        }),
+        Millis(5),
+    );
+    assert_eq!(
+        l.reserve(Millis(6)),
+        Admission::Exhausted {
+            until: Millis(60_005)
+        }
+    );
+    assert_eq!(l.status(Millis(6)).exhausted_until, Some(Millis(60_005)));
+}
+
+#[test]
+fn a_bare_429_pauses_everyone_and_slows_the_pace() {
+    // Etsy's 429s may carry no rate headers at all.
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    let rate = quiet();
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: true,
+            server_delay_ms: None,
+            rate: &rate,
+        }),
+        Millis(50),
+    );
+    assert_eq!(
+        l.reserve(Millis(60)),
+        Admission::Held {
+            until: Millis(1050)
+        }
+    );
+    let s = l.status(Millis(60));
+    assert_eq!(s.slowdown, 2.0);
+    assert!((s.effective_per_second - 5.0).abs() < 1e-9);
+    // Retry-After is honoured for everyone.
+    let p = ready(l.reserve(Millis(1050)));
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: true,
+            server_delay_ms: Some(30_000),
+            rate: &rate,
+        }),
+        Millis(1100),
+    );
+    assert_eq!(l.held_until(Millis(2000)), Some(Millis(31_100)));
+    // Successes bring the pace back.
+    for i in 0..50 {
+        l.learn(ok(), Millis(40_000 + i));
+    }
+    assert_eq!(l.status(Millis(41_000)).slowdown, 1.0);
+}
+
+#[test]
+fn adopts_the_servers_lower_limits() {
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.per_second.limit = Some(5);
+    rate.per_day.limit = Some(1000);
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: false,
+            server_delay_ms: None,
+            rate: &rate,
+        }),
+        Millis(1),
+    );
+    let s = l.status(Millis(1));
+    assert!((s.effective_per_second - 5.0).abs() < 1e-9);
+    assert_eq!(s.day_allowance, Some(900));
+}
+
+#[test]
+fn an_exhausted_general_window_holds_until_its_reset() {
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.general = WindowReading {
+        remaining: Some(0),
+        reset_ms: Some(7000),
+        ..WindowReading::default()
+    };
+    l.complete(
+        p,
+        Some(LimiterFeedback {
+            rate_limited: false,
+            server_delay_ms: None,
+            rate: &rate,
+        }),
+        Millis(10),
+    );
+    assert_eq!(
+        l.reserve(Millis(20)),
+        Admission::Held {
+            until: Millis(7010)
+        }
+    );
+}
+
+#[test]
+fn cancelling_returns_the_slot_and_the_quota() {
+    let mut l = limiter(LimiterConfig {
+        per_day: Some(2),
+        buffer_ratio: 0.0,
+        ..LimiterConfig::default()
+    });
+    let a = ready(l.reserve(Millis(0)));
+    let b = match l.reserve(Millis(0)) {
+        Admission::Scheduled(p) => p,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(l.reserve(Millis(0)), Admission::Exhausted { .. }));
+    l.cancel(b, Millis(0));
+    assert_eq!(l.status(Millis(0)).in_flight, 1);
+    match l.reserve(Millis(0)) {
+        Admission::Scheduled(p) => assert_eq!(p.at(), Millis(100), "the same slot again"),
+        other => panic!("{other:?}"),
+    }
+    l.complete(a, None, Millis(1));
+    assert_eq!(l.status(Millis(1)).in_flight, 1);
+}
+
+#[test]
+fn rejects_bad_settings_by_name() {
+    for (cfg, name) in [
+        (
+            LimiterConfig {
+                per_second: 0.0,
+                ..LimiterConfig::default()
+            },
+            "limiter.perSecond",
+        ),
+        (
+            LimiterConfig {
+                per_second: f64::NAN,
+                ..LimiterConfig::default()
+            },
+            "limiter.perSecond",
+        ),
+        (
+            LimiterConfig {
+                burst: 0,
+                ..LimiterConfig::default()
+            },
+            "limiter.burst",
+        ),
+        (
+            LimiterConfig {
+                per_day: Some(0),
+                ..LimiterConfig::default()
+            },
+            "limiter.perDay",
+        ),
+        (
+            LimiterConfig {
+                buffer_ratio: 1.0,
+                ..LimiterConfig::default()
+            },
+            "limiter.bufferRatio",
+        ),
+    ] {
+        let e = RateLimiter::new(cfg).unwrap_err();
+        assert!(alloc::format!("{e}").contains(name), "{e}");
+    }
+}
