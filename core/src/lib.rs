@@ -37,6 +37,7 @@ mod error;
 pub mod headers;
 pub mod limiter;
 pub mod method;
+pub mod monitor;
 pub mod retry;
 pub mod rng;
 pub mod time;

@@ -3,7 +3,7 @@
 //! Etsy's daily limit is a rolling 24-hour window, not a reset at midnight: a
 //! request counts for exactly 24 hours after it was made. Keeping every
 //! timestamp would cost memory that grows with traffic; a ring of
-//! [`BUCKETS`] + 1 buckets costs a few kilobytes whatever the traffic, and
+//! [`BUCKETS`] + 2 buckets costs a few kilobytes whatever the traffic, and
 //! keeps each request counted *at least* a full window (it leaves the count
 //! up to one bucket late, never early) — so the count never undercounts what
 //! the server counts.
@@ -27,11 +27,19 @@ struct Bucket {
 }
 
 /// Requests counted over the last window.
+///
+/// A running total is kept so that a decision costs O(1): buckets are
+/// subtracted as they leave the window (amortised over the calls that move
+/// time on), instead of summing the ring on every request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct RollingCount {
     width_ms: u64,
     ring: Vec<Bucket>,
+    /// Sum of the buckets whose slot is `>= expired_below`.
+    total: u64,
+    /// Every bucket older than this has been subtracted from `total`.
+    expired_below: u64,
 }
 
 impl RollingCount {
@@ -39,7 +47,11 @@ impl RollingCount {
     pub(crate) fn new(window_ms: u64) -> Self {
         Self {
             width_ms: (window_ms / BUCKETS).max(1),
-            ring: vec![Bucket::default(); (BUCKETS + 1) as usize],
+            // The window's BUCKETS + 1 slots, plus one for bookings made up
+            // to one bucket ahead of now (see `max_lookahead_ms`).
+            ring: vec![Bucket::default(); (BUCKETS + 2) as usize],
+            total: 0,
+            expired_below: 0,
         }
     }
 
@@ -47,49 +59,90 @@ impl RollingCount {
         at.as_u64() / self.width_ms
     }
 
+    /// How far ahead of now a request may be counted: one bucket. Further
+    /// ahead, its bucket would share a ring slot with one still counted.
+    pub(crate) fn max_lookahead_ms(&self) -> u64 {
+        self.width_ms
+    }
+
     /// The oldest slot still counted at `now`.
     fn oldest(&self, now: Millis) -> u64 {
         self.slot(now).saturating_sub(BUCKETS)
     }
 
-    /// Counts one request made at `at`.
-    pub(crate) fn add(&mut self, at: Millis) {
-        let slot = self.slot(at);
+    fn bucket_mut(&mut self, slot: u64) -> Option<&mut Bucket> {
         let len = self.ring.len() as u64;
-        if let Some(b) = self.ring.get_mut((slot % len) as usize) {
+        self.ring.get_mut((slot % len.max(1)) as usize)
+    }
+
+    /// Counts of buckets that have left the window at `now` but are still in
+    /// the running total. At most one ring's worth is looked at.
+    fn stale(&self, now: Millis) -> impl Iterator<Item = &Bucket> {
+        let oldest = self.oldest(now);
+        let len = self.ring.len() as u64;
+        let from = self.expired_below.max(oldest.saturating_sub(len));
+        (from..oldest).filter_map(move |s| {
+            self.ring
+                .get((s % len.max(1)) as usize)
+                .filter(|b| b.slot == s)
+        })
+    }
+
+    /// Subtracts the buckets that have left the window at `now`.
+    fn expire(&mut self, now: Millis) {
+        let oldest = self.oldest(now);
+        if oldest <= self.expired_below {
+            return;
+        }
+        let gone: u64 = self.stale(now).map(|b| u64::from(b.count)).sum();
+        self.total = self.total.saturating_sub(gone);
+        self.expired_below = oldest;
+    }
+
+    /// Counts one request made at `at`, at time `now`.
+    pub(crate) fn add(&mut self, at: Millis, now: Millis) {
+        self.expire(now);
+        let slot = self.slot(at);
+        if slot < self.expired_below || slot > self.slot(now).saturating_add(1) {
+            // Outside the window, or too far ahead for the ring to hold.
+            return;
+        }
+        if let Some(b) = self.bucket_mut(slot) {
             if b.slot != slot {
+                // The old content left the window and was subtracted.
                 *b = Bucket { slot, count: 0 };
             }
             b.count = b.count.saturating_add(1);
+            self.total = self.total.saturating_add(1);
         }
     }
 
     /// Uncounts one request previously added at `at` (a cancelled booking),
-    /// if its bucket is still held.
-    pub(crate) fn remove(&mut self, at: Millis) {
+    /// if it is still counted.
+    pub(crate) fn remove(&mut self, at: Millis, now: Millis) {
+        self.expire(now);
         let slot = self.slot(at);
-        let len = self.ring.len() as u64;
-        if let Some(b) = self.ring.get_mut((slot % len) as usize) {
-            if b.slot == slot {
-                b.count = b.count.saturating_sub(1);
+        if slot < self.expired_below {
+            return;
+        }
+        if let Some(b) = self.bucket_mut(slot) {
+            if b.slot == slot && b.count > 0 {
+                b.count -= 1;
+                self.total = self.total.saturating_sub(1);
             }
         }
     }
 
     /// Requests counted at `now` (including any booked for later).
     pub(crate) fn used(&self, now: Millis) -> u64 {
-        let oldest = self.oldest(now);
-        self.ring
-            .iter()
-            .filter(|b| b.count > 0 && b.slot >= oldest)
-            .map(|b| u64::from(b.count))
-            .sum()
+        let gone: u64 = self.stale(now).map(|b| u64::from(b.count)).sum();
+        self.total.saturating_sub(gone)
     }
 
     /// When the oldest counted request leaves the window (so one more may
     /// go), or `None` if nothing is counted.
     pub(crate) fn next_release(&self, now: Millis) -> Option<Millis> {
-        let oldest = self.oldest(now);
+        let oldest = self.oldest(now).max(self.expired_below);
         self.ring
             .iter()
             .filter(|b| b.count > 0 && b.slot >= oldest)
@@ -110,7 +163,7 @@ mod tests {
         let mut c = RollingCount::new(DAY);
         assert_eq!(c.next_release(Millis(0)), None);
         for i in 0..10 {
-            c.add(Millis(i * 1000));
+            c.add(Millis(i * 1000), Millis(i * 1000));
         }
         assert_eq!(c.used(Millis(10_000)), 10);
         let release = c.next_release(Millis(10_000)).unwrap();
@@ -126,12 +179,29 @@ mod tests {
     #[test]
     fn removal_undoes_a_booking() {
         let mut c = RollingCount::new(DAY);
-        c.add(Millis(5));
-        c.add(Millis(5));
-        c.remove(Millis(5));
+        c.add(Millis(5), Millis(0));
+        c.add(Millis(5), Millis(0));
+        c.remove(Millis(5), Millis(1));
         assert_eq!(c.used(Millis(5)), 1);
-        // A stale removal (bucket reused since) changes nothing.
-        c.remove(Millis(5 + 2 * DAY));
-        assert_eq!(c.used(Millis(5)), 1);
+        // A removal after the window has passed changes nothing.
+        c.remove(Millis(5), Millis(5 + 2 * DAY));
+        assert_eq!(c.used(Millis(5 + 2 * DAY)), 0);
+    }
+
+    #[test]
+    fn running_total_matches_a_full_recount_through_long_gaps() {
+        let mut c = RollingCount::new(DAY);
+        let mut now = 0u64;
+        for step in 0..5000u64 {
+            now += (step * 7919) % 3_000_000; // irregular gaps, some over a bucket
+            c.add(Millis(now), Millis(now));
+            let recount: u64 = c
+                .ring
+                .iter()
+                .filter(|b| b.slot >= c.oldest(Millis(now)))
+                .map(|b| u64::from(b.count))
+                .sum();
+            assert_eq!(c.used(Millis(now)), recount, "step {step}");
+        }
     }
 }

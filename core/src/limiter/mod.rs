@@ -241,13 +241,14 @@ impl RateLimiter {
             return Admission::Held { until };
         }
         let slot = self.gcra.book(now, self.interval_us(), self.config.burst);
-        // Never book further ahead than half the quota window: the ring that
-        // counts the booking must still hold it.
-        if slot.at.since(now) >= self.config.day_window_ms / 2 {
+        // Under a daily quota, never book further ahead than the daily ring
+        // can count: past that, come back later and book then.
+        let too_far = slot.at.since(now) > self.day.max_lookahead_ms();
+        if too_far && self.day_limit().is_some() {
             self.gcra.unbook(&slot);
             return Admission::Held { until: slot.at };
         }
-        self.day.add(slot.at);
+        self.day.add(slot.at, now);
         self.in_flight += 1;
         if let Some(s) = &mut self.server_day {
             s.sent_since += 1;
@@ -262,9 +263,9 @@ impl RateLimiter {
 
     /// Gives back a permit whose request was never sent.
     pub fn cancel(&mut self, permit: LimiterPermit, now: Millis) {
-        let _ = self.clock.observe(now);
+        let now = self.clock.observe(now);
         self.gcra.unbook(&permit.slot);
-        self.day.remove(permit.slot.at);
+        self.day.remove(permit.slot.at, now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(s) = &mut self.server_day {
             s.sent_since = s.sent_since.saturating_sub(1);
