@@ -1,6 +1,12 @@
 //! Property tests of the core's promises, over random configurations and
 //! random traffic.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use proptest::prelude::*;
 use steadfast_core::breaker::{BreakerConfig, BreakerOutcome, CircuitBreaker, Permit};
@@ -11,7 +17,12 @@ use steadfast_core::retry::{Backoff, BackoffConfig, Jitter};
 use steadfast_core::{body, Category, Millis, SplitMix64, UnixMillis};
 
 fn jitter() -> impl Strategy<Value = Jitter> {
-    prop_oneof![Just(Jitter::None), Just(Jitter::Full), Just(Jitter::Equal), Just(Jitter::Decorrelated)]
+    prop_oneof![
+        Just(Jitter::None),
+        Just(Jitter::Full),
+        Just(Jitter::Equal),
+        Just(Jitter::Decorrelated)
+    ]
 }
 
 proptest! {

@@ -40,6 +40,10 @@ pub(crate) struct RollingCount {
     total: u64,
     /// Every bucket older than this has been subtracted from `total`.
     expired_below: u64,
+    /// The instant `expire` last ran for, and its slot (saves a division
+    /// per request when many requests share an instant or a bucket).
+    expired_at: Millis,
+    expired_at_slot: u64,
 }
 
 impl RollingCount {
@@ -52,6 +56,8 @@ impl RollingCount {
             ring: vec![Bucket::default(); (BUCKETS + 2) as usize],
             total: 0,
             expired_below: 0,
+            expired_at: Millis::ZERO,
+            expired_at_slot: 0,
         }
     }
 
@@ -89,8 +95,13 @@ impl RollingCount {
     }
 
     /// Subtracts the buckets that have left the window at `now`.
-    fn expire(&mut self, now: Millis) {
-        let oldest = self.oldest(now);
+    pub(crate) fn expire(&mut self, now: Millis) {
+        if now == self.expired_at {
+            return;
+        }
+        self.expired_at = now;
+        self.expired_at_slot = self.slot(now);
+        let oldest = self.expired_at_slot.saturating_sub(BUCKETS);
         if oldest <= self.expired_below {
             return;
         }
@@ -102,8 +113,12 @@ impl RollingCount {
     /// Counts one request made at `at`, at time `now`.
     pub(crate) fn add(&mut self, at: Millis, now: Millis) {
         self.expire(now);
-        let slot = self.slot(at);
-        if slot < self.expired_below || slot > self.slot(now).saturating_add(1) {
+        let slot = if at == now {
+            self.expired_at_slot
+        } else {
+            self.slot(at)
+        };
+        if slot < self.expired_below || slot > self.expired_at_slot.saturating_add(1) {
             // Outside the window, or too far ahead for the ring to hold.
             return;
         }
@@ -131,6 +146,11 @@ impl RollingCount {
                 self.total = self.total.saturating_sub(1);
             }
         }
+    }
+
+    /// Requests counted as of the last [`RollingCount::expire`].
+    pub(crate) fn used_as_expired(&self) -> u64 {
+        self.total
     }
 
     /// Requests counted at `now` (including any booked for later).

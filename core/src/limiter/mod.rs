@@ -173,6 +173,9 @@ pub struct RateLimiter {
     server_day: Option<ServerDay>,
     held_until: Millis,
     in_flight: u64,
+    /// Derived from the fields above; refreshed when they change.
+    interval_us: u64,
+    allowance: Option<u64>,
     clock: MonotonicClamp,
 }
 
@@ -210,7 +213,7 @@ impl RateLimiter {
             1,
             86_400_000,
         )?;
-        Ok(Self {
+        let mut limiter = Self {
             config,
             gcra: Gcra::default(),
             day: RollingCount::new(config.day_window_ms),
@@ -220,8 +223,19 @@ impl RateLimiter {
             server_day: None,
             held_until: Millis::ZERO,
             in_flight: 0,
+            interval_us: 0,
+            allowance: None,
             clock: MonotonicClamp::default(),
-        })
+        };
+        limiter.refresh_derived();
+        Ok(limiter)
+    }
+
+    /// Recomputes the pacing interval and the quota allowance after the
+    /// slow-down or a server limit changed (kept off the decision path).
+    fn refresh_derived(&mut self) {
+        self.interval_us = self.compute_interval_us();
+        self.allowance = self.day_limit().map(|limit| limit - self.buffer(limit));
     }
 
     /// The settings in force.
@@ -234,13 +248,14 @@ impl RateLimiter {
     pub fn reserve(&mut self, now: Millis) -> Admission {
         let now = self.clock.observe(now);
         self.refresh_server_view(now);
-        if let Some(until) = self.exhausted_until(now) {
+        self.day.expire(now);
+        if let Some(until) = self.exhausted_given(self.day.used_as_expired(), now) {
             return Admission::Exhausted { until };
         }
         if let Some(until) = self.held_until(now) {
             return Admission::Held { until };
         }
-        let slot = self.gcra.book(now, self.interval_us(), self.config.burst);
+        let slot = self.gcra.book(now, self.interval_us, self.config.burst);
         // Under a daily quota, never book further ahead than the daily ring
         // can count: past that, come back later and book then.
         let too_far = slot.at.since(now) > self.day.max_lookahead_ms();
@@ -315,6 +330,7 @@ impl RateLimiter {
         if let Some(l) = f.rate.per_day.limit.filter(|l| *l > 0) {
             self.server_per_day = Some(l);
         }
+        self.refresh_derived();
         if let Some(remaining) = f.rate.per_day.remaining {
             // Requests still in flight may not be in the server's count yet.
             let mut view = ServerDay {
@@ -338,8 +354,13 @@ impl RateLimiter {
     /// Until when the daily quota is spent, if it is at `now`.
     #[must_use]
     pub fn exhausted_until(&self, now: Millis) -> Option<Millis> {
+        self.exhausted_given(self.day.used(now), now)
+    }
+
+    /// [`RateLimiter::exhausted_until`] with the rolling count already known.
+    fn exhausted_given(&self, used: u64, now: Millis) -> Option<Millis> {
         let allowance = self.day_allowance()?;
-        let local = (self.day.used(now) >= allowance).then(|| {
+        let local = (used >= allowance).then(|| {
             self.day
                 .next_release(now)
                 .unwrap_or(now.plus(self.config.quota_recheck_ms))
@@ -375,7 +396,7 @@ impl RateLimiter {
     #[must_use]
     pub fn status(&self, now: Millis) -> LimiterStatus {
         LimiterStatus {
-            effective_per_second: 1_000_000.0 / self.interval_us() as f64,
+            effective_per_second: 1_000_000.0 / self.interval_us as f64,
             slowdown: self.slowdown.multiplier(),
             day_used: self.day.used(now),
             day_allowance: self.day_allowance(),
@@ -398,8 +419,7 @@ impl RateLimiter {
 
     /// The part of the quota we may use: the limit less the buffer.
     fn day_allowance(&self) -> Option<u64> {
-        let limit = self.day_limit()?;
-        Some(limit - self.buffer(limit))
+        self.allowance
     }
 
     fn buffer(&self, limit: u64) -> u64 {
@@ -416,7 +436,7 @@ impl RateLimiter {
 
     /// Microseconds between requests: the slower of our pace and the
     /// server's, stretched by the slow-down.
-    fn interval_us(&self) -> u64 {
+    fn compute_interval_us(&self) -> u64 {
         let rate = match self.server_per_second {
             Some(l) => self.config.per_second.min(l as f64),
             None => self.config.per_second,

@@ -13,6 +13,54 @@ pub const MAX_ENDPOINT_LEN: usize = 96;
 /// The most path segments kept.
 const MAX_SEGMENTS: usize = 12;
 
+/// An endpoint name built without allocating: a fixed buffer of
+/// [`MAX_ENDPOINT_LEN`] bytes, always valid UTF-8.
+#[derive(Clone, Copy)]
+pub(crate) struct EndpointBuf {
+    bytes: [u8; MAX_ENDPOINT_LEN],
+    len: usize,
+}
+
+impl EndpointBuf {
+    const fn new() -> Self {
+        Self {
+            bytes: [0; MAX_ENDPOINT_LEN],
+            len: 0,
+        }
+    }
+
+    /// Appends `s` whole, or nothing if it does not fit (keeps UTF-8 valid).
+    fn push_str(&mut self, s: &str) -> bool {
+        let end = self.len + s.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(s.as_bytes());
+                self.len = end;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn push_char(&mut self, c: char) -> bool {
+        let mut utf8 = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut utf8))
+    }
+
+    /// The name's bytes (valid UTF-8).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(b"/")
+    }
+
+    /// The name.
+    pub(crate) fn as_str(&self) -> &str {
+        self.bytes
+            .get(..self.len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or("/")
+    }
+}
+
 /// Normalises a path or URL into an endpoint name.
 ///
 /// Scheme, host, query and fragment are dropped; segments that look like
@@ -20,42 +68,115 @@ const MAX_SEGMENTS: usize = 12;
 /// become `{id}`.
 #[must_use]
 pub fn normalize_endpoint(path_or_url: &str) -> String {
-    let mut path = path_or_url.trim();
-    if let Some(rest) = path.split_once("://").map(|(_, r)| r) {
-        path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/");
-    }
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    let mut out = String::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()).take(MAX_SEGMENTS) {
-        out.push('/');
-        if looks_like_id(segment) {
-            out.push_str("{id}");
-        } else {
-            out.extend(segment.chars().filter(|c| !c.is_control()));
+    String::from(normalize_into(path_or_url).as_str())
+}
+
+/// [`normalize_endpoint`] into a stack buffer (the monitor's hot path).
+///
+/// One pass over the bytes, classifying each segment as it is scanned: this
+/// runs once per recorded outcome.
+pub(crate) fn normalize_into(path_or_url: &str) -> EndpointBuf {
+    let mut out = EndpointBuf::new();
+    let path = strip_origin(path_or_url.trim_ascii());
+    let mut segments = 0;
+    let mut start = 0;
+    let mut flags = SegmentFlags::new();
+    let bytes = path.as_bytes();
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or(b'/');
+        let end_of_path = b == b'?' || b == b'#';
+        if b != b'/' && !end_of_path {
+            flags.see(b);
+            continue;
         }
-        if out.len() > MAX_ENDPOINT_LEN {
+        if i > start {
+            let segment = path.get(start..i).unwrap_or("");
+            if segments == MAX_SEGMENTS || !push_segment(&mut out, segment, &flags) {
+                break;
+            }
+            segments += 1;
+        }
+        if end_of_path {
             break;
         }
+        start = i + 1;
+        flags = SegmentFlags::new();
     }
-    if out.is_empty() {
-        out.push('/');
-    }
-    if out.len() > MAX_ENDPOINT_LEN {
-        let mut cut = MAX_ENDPOINT_LEN;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
+    if out.len == 0 {
+        out.push_str("/");
     }
     out
 }
 
-fn looks_like_id(segment: &str) -> bool {
-    let all_digits = segment.bytes().all(|b| b.is_ascii_digit());
-    let hexish = segment.len() >= 16
-        && segment.bytes().any(|b| b.is_ascii_digit())
-        && segment.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    all_digits || hexish
+/// Appends `/segment` (or `/{id}`); false when the buffer is full.
+fn push_segment(out: &mut EndpointBuf, segment: &str, flags: &SegmentFlags) -> bool {
+    if !out.push_str("/") {
+        return false;
+    }
+    if flags.is_id(segment.len()) {
+        return out.push_str("{id}");
+    }
+    if flags.plain {
+        if out.push_str(segment) {
+            return true;
+        }
+        // Keep what fits of the last segment.
+        let room = MAX_ENDPOINT_LEN - out.len;
+        out.push_str(segment.get(..room).unwrap_or(""));
+        return false;
+    }
+    segment
+        .chars()
+        .filter(|c| !c.is_control())
+        .all(|c| out.push_char(c))
+}
+
+/// What the bytes of one segment looked like.
+struct SegmentFlags {
+    digits: bool,
+    any_digit: bool,
+    hexish: bool,
+    plain: bool,
+}
+
+impl SegmentFlags {
+    const fn new() -> Self {
+        Self {
+            digits: true,
+            any_digit: false,
+            hexish: true,
+            plain: true,
+        }
+    }
+
+    fn see(&mut self, b: u8) {
+        let digit = b.is_ascii_digit();
+        self.any_digit |= digit;
+        self.digits &= digit;
+        self.hexish &= digit || matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'-');
+        self.plain &= b.is_ascii_graphic();
+    }
+
+    /// All digits, or a long hex / UUID-like token with a digit.
+    fn is_id(&self, len: usize) -> bool {
+        self.digits || (self.hexish && self.any_digit && len >= 16)
+    }
+}
+
+/// `https://host/a/b` → `/a/b`; a bare path is returned as it is.
+fn strip_origin(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let Some(colon) = bytes.iter().position(|b| *b == b':' || *b == b'/') else {
+        return s;
+    };
+    if bytes.get(colon..colon + 3) != Some(b"://".as_slice()) {
+        return s;
+    }
+    let host_start = colon + 3;
+    match bytes.iter().skip(host_start).position(|b| *b == b'/') {
+        Some(i) => s.get(host_start + i..).unwrap_or("/"),
+        None => "/",
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +202,15 @@ mod tests {
         assert_eq!(normalize_endpoint("/users/me#x"), "/users/me");
         assert_eq!(normalize_endpoint(""), "/");
         assert_eq!(normalize_endpoint("https://host"), "/");
+    }
+
+    #[test]
+    fn keeps_unicode_whole_when_cutting() {
+        let long = alloc::format!("/{}", "é".repeat(200));
+        let n = normalize_endpoint(&long);
+        assert!(n.len() <= MAX_ENDPOINT_LEN && n.chars().skip(1).all(|c| c == 'é'));
+        let ascii = alloc::format!("/{}", "a".repeat(200));
+        assert_eq!(normalize_endpoint(&ascii).len(), MAX_ENDPOINT_LEN);
     }
 
     #[test]

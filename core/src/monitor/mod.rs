@@ -22,6 +22,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use endpoint::normalize_into;
 pub use endpoint::{normalize_endpoint, MAX_ENDPOINT_LEN};
 
 use crate::classify::Category;
@@ -87,11 +88,59 @@ struct Bucket {
     by_category: [u32; CATEGORIES],
 }
 
+/// The last error as recorded: its endpoint is resolved to a name only when
+/// a summary is asked for (a slot is reused only after a whole idle window,
+/// by which time this error has left the window too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct LastError {
+    category: Category,
+    status: Option<u16>,
+    endpoint: u32,
+    message: Option<String>,
+    at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct OlderSums {
+    slot: u64,
+    calls: u64,
+    errors: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct EndpointTrack {
     name: String,
+    /// Bumped each time the slot is reused for another endpoint, so stale
+    /// [`EndpointId`]s are recognised.
+    generation: u32,
     ring: Vec<Counts>,
+}
+
+/// A handle on one endpoint's counters, from [`ErrorMonitor::endpoint`].
+///
+/// Interning the endpoint once per call (rather than normalising its path on
+/// every outcome) keeps [`ErrorMonitor::record_outcome`] to a few integer
+/// updates. A handle whose slot was since given to another endpoint (it sat
+/// idle for a whole window while the cap was reached) counts under
+/// `{other}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EndpointId {
+    index: u32,
+    generation: u32,
+}
+
+/// One outcome, for an endpoint already interned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome<'a> {
+    /// `None` for success, else the error's category.
+    pub category: Option<Category>,
+    /// The HTTP status, if any.
+    pub status: Option<u16>,
+    /// The server's message, if any (must already be free of secrets).
+    pub message: Option<&'a str>,
 }
 
 /// The most recent error, as a summary shows it.
@@ -176,8 +225,14 @@ pub struct ErrorMonitor {
     width_ms: u64,
     ring: Vec<Bucket>,
     endpoints: Vec<EndpointTrack>,
-    most_recent: Option<RecentError>,
+    most_recent: Option<LastError>,
     alerting: bool,
+    /// The last bucket used: (slot, its start in ms, its ring index), to
+    /// skip divisions while time stays inside one bucket.
+    slot_cache: (u64, u64, usize),
+    /// Calls and errors of the live buckets other than the current one, as
+    /// of the slot they were summed for.
+    older: Option<OlderSums>,
     #[cfg_attr(feature = "serde", serde(skip))]
     events: VecDeque<MonitorEvent>,
     clock: MonotonicClamp,
@@ -214,6 +269,8 @@ impl ErrorMonitor {
             endpoints: Vec::new(),
             most_recent: None,
             alerting: false,
+            slot_cache: (0, 0, 0),
+            older: None,
             events: VecDeque::new(),
             clock: MonotonicClamp::default(),
         })
@@ -229,51 +286,190 @@ impl ErrorMonitor {
         now.as_u64() / self.width_ms.max(1)
     }
 
+    /// [`Self::slot`], remembering the last bucket so that the common case
+    /// (time still inside it) costs two comparisons instead of a division.
+    fn slot_cached(&mut self, now: Millis) -> (u64, usize) {
+        let (slot, start, index) = self.slot_cache;
+        let t = now.as_u64();
+        if t >= start && t - start < self.width_ms {
+            return (slot, index);
+        }
+        let slot = self.slot(now);
+        let index = self.index_of(slot);
+        self.slot_cache = (slot, slot.saturating_mul(self.width_ms), index);
+        (slot, index)
+    }
+
+    /// The ring position of a slot.
+    fn index_of(&self, slot: u64) -> usize {
+        (slot % self.ring.len().max(1) as u64) as usize
+    }
+
     fn oldest(&self, current: u64) -> u64 {
         current.saturating_sub(u64::from(self.config.buckets) - 1)
     }
 
     /// Records one outcome at `now`, then re-evaluates the alert.
+    ///
+    /// Normalises the endpoint on every call; hosts that record several
+    /// outcomes per call can intern it once with [`ErrorMonitor::endpoint`]
+    /// and use [`ErrorMonitor::record_outcome`].
     pub fn record(&mut self, obs: Observation<'_>, now: Millis) {
+        let id = self.endpoint(obs.endpoint, now);
+        let outcome = Outcome {
+            category: obs.category,
+            status: obs.status,
+            message: obs.message,
+        };
+        self.record_outcome(id, outcome, now);
+    }
+
+    /// Interns an endpoint (normalised from a path or URL): its own counters,
+    /// an idle slot reused, or `{other}` past `max_endpoints`.
+    pub fn endpoint(&mut self, path: &str, now: Millis) -> EndpointId {
         let now = self.clock.observe(now);
-        let slot = self.slot(now);
-        let buckets = self.ring.len().max(1) as u64;
-        let index = (slot % buckets) as usize;
-        let failed = obs.category.is_some();
+        let name = normalize_into(path);
+        if let Some(i) = self
+            .endpoints
+            .iter()
+            .position(|t| t.name.as_bytes() == name.as_bytes())
+        {
+            return self.id_of(i);
+        }
+        let name = name.as_str();
+        let buckets = self.ring.len();
+        if self.endpoints.len() < self.config.max_endpoints as usize {
+            self.endpoints.push(EndpointTrack {
+                name: String::from(name),
+                generation: 0,
+                ring: vec![Counts::default(); buckets],
+            });
+            return self.id_of(self.endpoints.len() - 1);
+        }
+        // Reuse the slot of an endpoint with nothing left in the window.
+        let current = self.slot(now);
+        let oldest = self.oldest(current);
+        let idle = self.endpoints.iter().position(|t| {
+            t.name != OTHER_ENDPOINT && !t.ring.iter().any(|c| c.live(oldest, current))
+        });
+        match idle {
+            Some(i) => {
+                if let Some(t) = self.endpoints.get_mut(i) {
+                    t.name.clear();
+                    t.name.push_str(name);
+                    t.generation = t.generation.wrapping_add(1);
+                    t.ring.iter_mut().for_each(|c| *c = Counts::default());
+                }
+                self.id_of(i)
+            }
+            None => self.other_id(),
+        }
+    }
+
+    fn id_of(&self, index: usize) -> EndpointId {
+        EndpointId {
+            index: index as u32,
+            generation: self.endpoints.get(index).map_or(0, |t| t.generation),
+        }
+    }
+
+    fn other_id(&mut self) -> EndpointId {
+        if let Some(i) = self.endpoints.iter().position(|t| t.name == OTHER_ENDPOINT) {
+            return self.id_of(i);
+        }
+        self.endpoints.push(EndpointTrack {
+            name: String::from(OTHER_ENDPOINT),
+            generation: 0,
+            ring: vec![Counts::default(); self.ring.len()],
+        });
+        self.id_of(self.endpoints.len() - 1)
+    }
+
+    /// Records one outcome for an interned endpoint at `now`, then
+    /// re-evaluates the alert. O(1): a few counter updates.
+    pub fn record_outcome(&mut self, id: EndpointId, outcome: Outcome<'_>, now: Millis) {
+        let now = self.clock.observe(now);
+        let (slot, index) = self.slot_cached(now);
+        self.roll_to(slot);
+        let failed = outcome.category.is_some();
         if let Some(b) = self.ring.get_mut(index) {
             if b.counts.slot != slot {
                 *b = Bucket::default();
                 b.counts.slot = slot;
             }
             bump(&mut b.counts, failed);
-            if let Some(c) = obs.category.and_then(|c| b.by_category.get_mut(c.index())) {
+            if let Some(c) = outcome
+                .category
+                .and_then(|c| b.by_category.get_mut(c.index()))
+            {
                 *c = c.saturating_add(1);
             }
         }
-        let name = normalize_endpoint(obs.endpoint);
-        if let Some(track) = self.track_for(name.clone(), slot) {
-            if let Some(c) = track.ring.get_mut(index) {
-                if c.slot != slot {
-                    *c = Counts {
-                        slot,
-                        ..Counts::default()
-                    };
-                }
-                bump(c, failed);
+        let live = self
+            .endpoints
+            .get(id.index as usize)
+            .is_some_and(|t| t.generation == id.generation);
+        let id = if live { id } else { self.other_id() };
+        let Some(track) = self.endpoints.get_mut(id.index as usize) else {
+            return;
+        };
+        if let Some(c) = track.ring.get_mut(index) {
+            if c.slot != slot {
+                *c = Counts {
+                    slot,
+                    ..Counts::default()
+                };
             }
+            bump(c, failed);
         }
-        if let Some(category) = obs.category {
-            self.most_recent = Some(RecentError {
+        if let Some(category) = outcome.category {
+            let recent = self.most_recent.get_or_insert(LastError {
                 category,
-                status: obs.status,
-                endpoint: name,
-                message: obs
-                    .message
-                    .map(|m| m.chars().take(crate::body::MAX_MESSAGE_CHARS).collect()),
+                status: None,
+                endpoint: id.index,
+                message: None,
                 at: now,
             });
+            recent.category = category;
+            recent.status = outcome.status;
+            recent.endpoint = id.index;
+            recent.at = now;
+            if recent.message.is_some() || outcome.message.is_some() {
+                // Reuse the string's storage: no allocation per error.
+                let text = outcome.message.unwrap_or("");
+                let m = recent.message.get_or_insert_with(String::new);
+                m.clear();
+                m.extend(text.chars().take(crate::body::MAX_MESSAGE_CHARS));
+                if outcome.message.is_none() {
+                    recent.message = None;
+                }
+            }
         }
-        self.evaluate(now);
+        self.evaluate(slot, now);
+    }
+
+    /// Moves the cached sums of older buckets to `slot` (once per bucket
+    /// width, not per record).
+    fn roll_to(&mut self, slot: u64) {
+        if self.older.is_some_and(|o| o.slot == slot) {
+            return;
+        }
+        let oldest = self.oldest(slot);
+        let (calls, errors) = self
+            .ring
+            .iter()
+            .filter(|b| b.counts.slot != slot && b.counts.live(oldest, slot))
+            .fold((0, 0), |(c, e), b| {
+                (
+                    c + u64::from(b.counts.calls),
+                    e + u64::from(b.counts.errors),
+                )
+            });
+        self.older = Some(OlderSums {
+            slot,
+            calls,
+            errors,
+        });
     }
 
     /// Re-evaluates the alert as the window slides (no-op when nothing
@@ -281,7 +477,9 @@ impl ErrorMonitor {
     /// and `summary` evaluate too.
     pub fn handle_timeout(&mut self, now: Millis) {
         let now = self.clock.observe(now);
-        self.evaluate(now);
+        let slot = self.slot(now);
+        self.roll_to(slot);
+        self.evaluate(slot, now);
     }
 
     /// The next queued alert or recovery, oldest first.
@@ -290,10 +488,31 @@ impl ErrorMonitor {
         self.events.pop_front()
     }
 
-    /// The window's totals at `now`.
+    /// The window's totals (calls, errors) at `now`. O(1) while `now` is in
+    /// the bucket last recorded into.
     #[must_use]
     pub fn totals(&self, now: Millis) -> (u64, u64) {
-        let current = self.slot(now);
+        self.totals_in(self.slot(now))
+    }
+
+    fn totals_in(&self, current: u64) -> (u64, u64) {
+        if let Some(older) = self.older.filter(|o| o.slot == current) {
+            let index = if self.slot_cache.0 == current {
+                self.slot_cache.2
+            } else {
+                self.index_of(current)
+            };
+            let here = self
+                .ring
+                .get(index)
+                .map(|b| b.counts)
+                .filter(|c| c.slot == current)
+                .unwrap_or_default();
+            return (
+                older.calls + u64::from(here.calls),
+                older.errors + u64::from(here.errors),
+            );
+        }
         let oldest = self.oldest(current);
         self.ring
             .iter()
@@ -364,7 +583,20 @@ impl ErrorMonitor {
             },
             by_category,
             by_endpoint,
-            most_recent: self.most_recent.clone().filter(|r| r.at >= window_start),
+            most_recent: self
+                .most_recent
+                .as_ref()
+                .filter(|r| r.at >= window_start)
+                .map(|r| RecentError {
+                    category: r.category,
+                    status: r.status,
+                    endpoint: self
+                        .endpoints
+                        .get(r.endpoint as usize)
+                        .map_or_else(|| String::from(OTHER_ENDPOINT), |t| t.name.clone()),
+                    message: r.message.clone(),
+                    at: r.at,
+                }),
             alerting: self.alerting,
         }
     }
@@ -391,8 +623,8 @@ impl ErrorMonitor {
         by_count || by_rate
     }
 
-    fn evaluate(&mut self, now: Millis) {
-        let (calls, errors) = self.totals(now);
+    fn evaluate(&mut self, slot: u64, now: Millis) {
+        let (calls, errors) = self.totals_in(slot);
         let over = self.over_threshold(calls, errors);
         if over == self.alerting {
             return;
@@ -407,53 +639,6 @@ impl ErrorMonitor {
         } else {
             MonitorEvent::Recovered(summary)
         });
-    }
-
-    /// The endpoint's counters: its own, a reused idle slot, or `{other}`.
-    fn track_for(&mut self, name: String, slot: u64) -> Option<&mut EndpointTrack> {
-        let current = slot;
-        let oldest = self.oldest(current);
-        let buckets = self.ring.len();
-        let cap = self.config.max_endpoints as usize;
-        let position = self
-            .endpoints
-            .iter()
-            .position(|t| t.name == name)
-            .or_else(|| {
-                if self.endpoints.len() < cap {
-                    self.endpoints.push(EndpointTrack {
-                        name: name.clone(),
-                        ring: vec![Counts::default(); buckets],
-                    });
-                    return Some(self.endpoints.len() - 1);
-                }
-                // Reuse the slot of an endpoint with nothing left in the window.
-                let idle = self.endpoints.iter().position(|t| {
-                    t.name != OTHER_ENDPOINT && !t.ring.iter().any(|c| c.live(oldest, current))
-                });
-                if let Some(i) = idle {
-                    if let Some(t) = self.endpoints.get_mut(i) {
-                        t.name = name.clone();
-                        t.ring.iter_mut().for_each(|c| *c = Counts::default());
-                    }
-                    return Some(i);
-                }
-                None
-            });
-        match position {
-            Some(i) => self.endpoints.get_mut(i),
-            None => self.other_track(buckets),
-        }
-    }
-
-    fn other_track(&mut self, buckets: usize) -> Option<&mut EndpointTrack> {
-        if !self.endpoints.iter().any(|t| t.name == OTHER_ENDPOINT) {
-            self.endpoints.push(EndpointTrack {
-                name: String::from(OTHER_ENDPOINT),
-                ring: vec![Counts::default(); buckets],
-            });
-        }
-        self.endpoints.iter_mut().find(|t| t.name == OTHER_ENDPOINT)
     }
 }
 

@@ -1,0 +1,42 @@
+# Steadfast: one place for the commands the README promises.
+#   make demo   set up, then run the demo
+#   make test   set up, then run every check CI runs
+#   make bench  benchmarks side by side with peer crates, then a ratio table
+
+SHELL := /bin/bash
+CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup demo test fmt-check clippy unit wasm-check bench
+
+## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
+setup:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup first"; exit 1; }
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+
+demo: setup
+	$(CARGO) run --release --quiet -p steadfast-core --example tour
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+unit:
+	$(CARGO) test --workspace --all-features
+
+## The core must build for the browser/Node target, with and without serde.
+wasm-check:
+	$(CARGO) build -p steadfast-core --target wasm32-unknown-unknown
+	$(CARGO) build -p steadfast-core --target wasm32-unknown-unknown --features serde
+
+test: setup fmt-check clippy wasm-check unit
+
+bench: setup
+	$(CARGO) bench -p steadfast-core --bench peers
+	@python3 scripts/bench-table.py target/criterion
