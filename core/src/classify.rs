@@ -282,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_defect_7_transport_failures_are_typed_not_guessed_from_text() {
+    fn seed_defect_07_transport_failures_are_typed_not_guessed_from_text() {
         // The seed retried only when an exception's text contained
         // "Connection" or "Timeout"; a DNS failure ("Name or service not
         // known") was not retried at all, and the retry was blind to whether

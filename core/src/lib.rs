@@ -33,6 +33,7 @@ pub mod body;
 pub mod breaker;
 pub mod category_set;
 pub mod classify;
+pub mod engine;
 mod error;
 pub mod headers;
 pub mod limiter;

@@ -1,0 +1,626 @@
+//! One logical call as a state machine, many calls sharing one limiter,
+//! breaker and monitor.
+//!
+//! The host feeds inputs and drains outputs, in the sans-IO style of quinn
+//! and str0m:
+//!
+//! ```text
+//! start / handle_response / handle_failure / handle_timeout / cancel
+//!     → drain poll_output() until None
+//!     → arm one timer at poll_timeout()
+//! ```
+//!
+//! A call goes: admitted by the breaker (fail fast while open) → a slot from
+//! the limiter (now, or booked for later) → a permit from the breaker → *send*
+//! → classify the outcome → feed limiter, breaker and monitor → retry
+//! decision. Waits — a booked slot, a backoff, a server's pause, an open
+//! circuit's half-open moment — are timers, never sleeps, and each is bounded
+//! by the call's deadline, `maxRetryAfterMs` and its retries.
+//!
+//! Early or extra `handle_timeout` calls are harmless; an outcome for an
+//! attempt that already timed out or was cancelled is ignored; every call
+//! ends with exactly one [`Output::Done`].
+//!
+//! ```
+//! use steadfast_core::engine::{Engine, EngineConfig, Output, RequestMeta, ResponseMeta};
+//! use steadfast_core::{Method, Millis};
+//!
+//! let mut engine = Engine::new(EngineConfig::default(), Millis(0))?;
+//! let call = engine.start(RequestMeta {
+//!     method: Method::Get, endpoint: "/listings/1", idempotency_key: false,
+//!     timeout_ms: None, deadline_ms: None,
+//! }, Millis(0));
+//! let Some(Output::Send { attempt, .. }) = engine.poll_output() else { unreachable!() };
+//! // ... the host sends it, then reports what came back:
+//! engine.handle_response(call, attempt, ResponseMeta { status: 200, headers: &[], body: None, wall: None }, Millis(40));
+//! assert!(matches!(engine.poll_output(), Some(Output::Done { result: Ok(_), .. })));
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
+
+mod types;
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+
+use types::{check_engine_config, Secrets};
+pub use types::{
+    CallFailure, CallId, CallSuccess, EngineConfig, Event, FailureKind, Health, Output,
+    RequestMeta, ResponseMeta, Snapshot,
+};
+
+use crate::breaker::{CircuitBreaker, Permit};
+use crate::classify::{classify_failure, classify_response, Classification, TransportFailure};
+use crate::error::ConfigError;
+use crate::limiter::{Admission, LimiterFeedback, LimiterPermit, RateLimiter};
+use crate::method::Method;
+use crate::monitor::{EndpointId, ErrorMonitor, MonitorEvent, Outcome};
+use crate::retry::{GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy, RetryState};
+use crate::rng::SplitMix64;
+use crate::time::{Millis, MonotonicClamp};
+
+/// Where one call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Asks for admission when its timer fires (start, after a backoff or a
+    /// pause).
+    Waiting,
+    /// Holds a limiter slot booked for its timer's instant.
+    Slotted { slot: LimiterPermit },
+    /// An attempt is out; its timer is the attempt's timeout.
+    InFlight {
+        attempt: u32,
+        slot: LimiterPermit,
+        permit: Permit,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Call {
+    method: Method,
+    has_key: bool,
+    endpoint: EndpointId,
+    endpoint_name: String,
+    timeout_ms: u64,
+    deadline: Option<Millis>,
+    retry: RetryState,
+    attempts: u32,
+    hold_waits: u32,
+    phase: Phase,
+    wake: Option<Millis>,
+    /// The last attempt's outcome, for the error if a wait ends the call.
+    last: Option<Classification>,
+}
+
+/// The engine for one API: every call to it, and the machines they share.
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    policy: RetryPolicy,
+    breaker: CircuitBreaker,
+    limiter: RateLimiter,
+    monitor: ErrorMonitor,
+    budget: Option<RetryBudget>,
+    rng: SplitMix64,
+    calls: BTreeMap<CallId, Call>,
+    timers: BTreeSet<(Millis, CallId)>,
+    outputs: VecDeque<Output>,
+    next_id: u64,
+    secrets: Secrets,
+    clock: MonotonicClamp,
+}
+
+impl Engine {
+    /// An engine with nothing counted yet.
+    ///
+    /// # Errors
+    /// The first invalid option of any part, named.
+    pub fn new(config: EngineConfig, now: Millis) -> Result<Self, ConfigError> {
+        check_engine_config(&config)?;
+        let budget = match config.budget {
+            Some(b) => Some(RetryBudget::new(b, now)?),
+            None => None,
+        };
+        let mut clock = MonotonicClamp::default();
+        clock.observe(now);
+        Ok(Self {
+            config,
+            policy: RetryPolicy::new(config.retry)?,
+            breaker: CircuitBreaker::new(config.breaker)?,
+            limiter: RateLimiter::new(config.limiter)?,
+            monitor: ErrorMonitor::new(config.monitor)?,
+            budget,
+            rng: SplitMix64::new(config.seed),
+            calls: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            outputs: VecDeque::new(),
+            next_id: 0,
+            secrets: Secrets::default(),
+            clock,
+        })
+    }
+
+    /// An engine resuming from a [`Snapshot`] (an open circuit stays open, a
+    /// spent quota stays spent). The configuration applies to new calls.
+    ///
+    /// # Errors
+    /// As [`Engine::new`].
+    pub fn restore(
+        config: EngineConfig,
+        snapshot: Snapshot,
+        now: Millis,
+    ) -> Result<Self, ConfigError> {
+        let mut engine = Self::new(config, now)?;
+        engine.breaker = snapshot.breaker;
+        engine.limiter = snapshot.limiter;
+        engine.monitor = snapshot.monitor;
+        engine.budget = snapshot.budget.or(engine.budget);
+        engine.rng = snapshot.rng;
+        Ok(engine)
+    }
+
+    /// The durable state, to save and later [`Engine::restore`].
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            breaker: self.breaker.clone(),
+            limiter: self.limiter.clone(),
+            monitor: self.monitor.clone(),
+            budget: self.budget.clone(),
+            rng: self.rng.clone(),
+        }
+    }
+
+    /// The settings in force.
+    #[must_use]
+    pub const fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Registers a secret (an API key, a token) that must never appear in a
+    /// message the engine passes on; servers sometimes echo them.
+    pub fn add_secret(&mut self, value: &str) {
+        self.secrets.add(value);
+    }
+
+    /// Starts a call at `now`; its first output follows at once or at a timer.
+    pub fn start(&mut self, request: RequestMeta<'_>, now: Millis) -> CallId {
+        let now = self.clock.observe(now);
+        self.next_id += 1;
+        let id = CallId(self.next_id);
+        let endpoint = self.monitor.endpoint(request.endpoint, now);
+        let deadline_ms = request.deadline_ms.or(self.config.retry.deadline_ms);
+        let call = Call {
+            method: request.method,
+            has_key: request.idempotency_key,
+            endpoint,
+            endpoint_name: crate::monitor::normalize_endpoint(request.endpoint),
+            timeout_ms: request
+                .timeout_ms
+                .unwrap_or(self.config.attempt_timeout_ms)
+                .max(1),
+            deadline: deadline_ms.map(|d| now.plus(d)),
+            retry: RetryState::new(now),
+            attempts: 0,
+            hold_waits: 0,
+            phase: Phase::Waiting,
+            wake: None,
+            last: None,
+        };
+        self.calls.insert(id, call);
+        self.admit(id, now);
+        self.drain_machine_events();
+        id
+    }
+
+    /// Attempt `attempt` of `call` got a response at `now`.
+    pub fn handle_response(
+        &mut self,
+        call: CallId,
+        attempt: u32,
+        response: ResponseMeta<'_>,
+        now: Millis,
+    ) {
+        let now = self.clock.observe(now);
+        let c = classify_response(
+            response.status,
+            response.headers,
+            response.body,
+            response.wall,
+        );
+        self.on_outcome(call, attempt, c, now);
+        self.drain_machine_events();
+    }
+
+    /// Attempt `attempt` of `call` failed below HTTP at `now`.
+    pub fn handle_failure(
+        &mut self,
+        call: CallId,
+        attempt: u32,
+        failure: TransportFailure,
+        now: Millis,
+    ) {
+        let now = self.clock.observe(now);
+        self.on_outcome(call, attempt, classify_failure(failure), now);
+        self.drain_machine_events();
+    }
+
+    /// Time passed: fire every timer due at `now`. Early or extra calls are
+    /// no-ops.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        let now = self.clock.observe(now);
+        while let Some(&(at, id)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, id));
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            call.wake = None;
+            match call.phase {
+                Phase::Waiting => self.admit(id, now),
+                Phase::Slotted { slot } => self.on_slot(id, slot, now),
+                Phase::InFlight { attempt, .. } => {
+                    self.outputs.push_back(Output::Abort { call: id, attempt });
+                    self.on_outcome(
+                        id,
+                        attempt,
+                        classify_failure(TransportFailure::Timeout),
+                        now,
+                    );
+                }
+            }
+        }
+        self.monitor.handle_timeout(now);
+        self.drain_machine_events();
+    }
+
+    /// The caller gave up on `call`: it ends now with [`FailureKind::Cancelled`].
+    /// Unknown or finished calls are ignored.
+    pub fn cancel(&mut self, call: CallId, now: Millis) {
+        let now = self.clock.observe(now);
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        match c.phase {
+            Phase::Waiting => {}
+            Phase::Slotted { slot } => self.limiter.cancel(slot, now),
+            Phase::InFlight {
+                attempt,
+                slot,
+                permit,
+            } => {
+                // The request may have reached the server: it stays counted.
+                self.limiter.complete(slot, None, now);
+                self.breaker.release(permit);
+                self.outputs.push_back(Output::Abort { call, attempt });
+            }
+        }
+        self.fail(call, FailureKind::Cancelled, None, false);
+        self.drain_machine_events();
+    }
+
+    /// The next thing the host must do, oldest first.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the host should next call [`Engine::handle_timeout`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// Measured state at `now`. Pure.
+    #[must_use]
+    pub fn health(&self, now: Millis) -> Health {
+        Health {
+            circuit: self.breaker.state(now),
+            circuit_open_until: self.breaker.open_until(),
+            limiter: self.limiter.status(now),
+            monitor: self.monitor.summary(now),
+            active_calls: self.calls.len(),
+            in_flight: self
+                .calls
+                .values()
+                .filter(|c| matches!(c.phase, Phase::InFlight { .. }))
+                .count(),
+        }
+    }
+
+    /// The shared breaker (read-only).
+    #[must_use]
+    pub const fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+
+    /// The shared limiter (read-only).
+    #[must_use]
+    pub const fn limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+
+    // ----- the call's steps -------------------------------------------------
+
+    /// Asks the breaker, then the limiter, whether the call may go.
+    fn admit(&mut self, id: CallId, now: Millis) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.deadline.is_some_and(|d| now >= d) {
+            self.fail(id, FailureKind::DeadlineExceeded, None, true);
+            return;
+        }
+        if !self.breaker.is_available(now) {
+            let retry_at = self.breaker.open_until();
+            self.wait_for_circuit(id, retry_at, now);
+            return;
+        }
+        match self.limiter.reserve(now) {
+            Admission::Ready(slot) => self.send(id, slot, now),
+            Admission::Scheduled(slot) => {
+                self.set_phase(id, Phase::Slotted { slot }, Some(slot.at()));
+            }
+            Admission::Held { until } => self.wait_for_pause(id, until, now),
+            Admission::Exhausted { until } => {
+                self.fail(
+                    id,
+                    FailureKind::QuotaExhausted,
+                    Some(now.until(until)),
+                    true,
+                );
+            }
+        }
+    }
+
+    /// A booked slot's time came: send, unless the server asked for a pause
+    /// meanwhile.
+    fn on_slot(&mut self, id: CallId, slot: LimiterPermit, now: Millis) {
+        if let Some(until) = self.limiter.held_until(now) {
+            self.limiter.cancel(slot, now);
+            self.wait_for_pause(id, until, now);
+            return;
+        }
+        self.send(id, slot, now);
+    }
+
+    fn send(&mut self, id: CallId, slot: LimiterPermit, now: Millis) {
+        let permit = match self.breaker.try_acquire(now) {
+            Ok(p) => p,
+            Err(rejected) => {
+                self.limiter.cancel(slot, now);
+                self.wait_for_circuit(id, rejected.retry_at, now);
+                return;
+            }
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            self.limiter.cancel(slot, now);
+            self.breaker.release(permit);
+            return;
+        };
+        call.attempts += 1;
+        let attempt = call.attempts;
+        let timeout_ms = match call.deadline {
+            Some(d) => call.timeout_ms.min(now.until(d).max(1)),
+            None => call.timeout_ms,
+        };
+        if attempt == 1 {
+            if let Some(b) = &mut self.budget {
+                b.record_request();
+            }
+        }
+        self.set_phase(
+            id,
+            Phase::InFlight {
+                attempt,
+                slot,
+                permit,
+            },
+            Some(now.plus(timeout_ms)),
+        );
+        self.outputs.push_back(Output::Send {
+            call: id,
+            attempt,
+            timeout_ms,
+        });
+    }
+
+    fn on_outcome(&mut self, id: CallId, attempt: u32, c: Classification, now: Millis) {
+        let Some(call) = self.calls.get(&id) else {
+            return; // Finished already (cancelled, timed out): ignore.
+        };
+        let Phase::InFlight {
+            attempt: current,
+            slot,
+            permit,
+        } = call.phase
+        else {
+            return;
+        };
+        if current != attempt {
+            return; // An earlier attempt's late answer.
+        }
+        let endpoint = call.endpoint;
+        let facts = RequestFacts {
+            method: call.method,
+            has_idempotency_key: call.has_key,
+        };
+        let feedback = c.status.map(|status| LimiterFeedback {
+            rate_limited: status == 429,
+            server_delay_ms: c.server_delay_ms,
+            rate: &c.rate,
+        });
+        self.limiter.complete(slot, feedback, now);
+        self.breaker.record_classified(permit, &c, now);
+        let message = c.message.as_deref().map(|m| self.secrets.scrub(m));
+        self.monitor.record_outcome(
+            endpoint,
+            Outcome {
+                category: c.category,
+                status: c.status,
+                message: message.as_deref(),
+            },
+            now,
+        );
+        let Some(category) = c.category else {
+            self.finish(
+                id,
+                Ok(CallSuccess {
+                    status: c.status.unwrap_or(200),
+                    attempts: attempt,
+                }),
+            );
+            return;
+        };
+        let decision = match self.calls.get_mut(&id) {
+            Some(call) => self.policy.decide(
+                &mut call.retry,
+                &c,
+                facts,
+                self.budget.as_mut(),
+                &mut self.rng,
+                now,
+            ),
+            None => return,
+        };
+        let status = c.status;
+        let retry_after = c.server_delay_ms;
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.last = Some(c);
+        }
+        match decision {
+            RetryDecision::RetryAt { at, delay_ms } => {
+                self.set_phase(id, Phase::Waiting, Some(at));
+                self.outputs.push_back(Output::Event(Event::Retry {
+                    call: id,
+                    attempt,
+                    delay_ms,
+                    category,
+                    status,
+                }));
+            }
+            RetryDecision::GiveUp(reason) => {
+                let (after, retryable) = match reason {
+                    GiveUp::RetryAfterTooLong { retry_after_ms }
+                    | GiveUp::DeadlineExceeded { retry_after_ms } => (Some(retry_after_ms), true),
+                    GiveUp::AttemptsExhausted | GiveUp::BudgetExhausted => (retry_after, true),
+                    GiveUp::NotRetryable | GiveUp::WouldDuplicateWrite => (retry_after, false),
+                };
+                self.fail(id, FailureKind::GaveUp { reason }, after, retryable);
+            }
+        }
+    }
+
+    /// The circuit refused: wait for its half-open moment if the call has a
+    /// retry left and the moment falls within the backoff cap and deadline;
+    /// else fail fast.
+    fn wait_for_circuit(&mut self, id: CallId, retry_at: Option<Millis>, now: Millis) {
+        let cap = self.policy.backoff().config().max_delay_ms;
+        let max_retries = self.policy.config().max_retries;
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        // Half-open with every probe out: look again after the base delay.
+        let at = retry_at
+            .unwrap_or_else(|| now.plus(self.policy.backoff().config().base_delay_ms.max(1)));
+        let wait = now.until(at);
+        let fits =
+            call.retry.retries < max_retries && wait <= cap && call.deadline.is_none_or(|d| at < d);
+        if fits {
+            call.retry.retries += 1;
+            self.set_phase(id, Phase::Waiting, Some(at));
+        } else {
+            self.fail(id, FailureKind::CircuitOpen, Some(wait), true);
+        }
+    }
+
+    /// The server asked everyone to pause until `until`: wait if that is
+    /// within `maxRetryAfterMs` and the deadline, a bounded number of times.
+    fn wait_for_pause(&mut self, id: CallId, until: Millis, now: Millis) {
+        let max_wait = self.policy.config().max_retry_after_ms;
+        let max_waits = self.policy.config().max_retries.saturating_add(1);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let wait = now.until(until);
+        let fits = call.hold_waits < max_waits
+            && wait <= max_wait
+            && call.deadline.is_none_or(|d| until < d);
+        if fits {
+            call.hold_waits += 1;
+            self.set_phase(id, Phase::Waiting, Some(until));
+            self.outputs
+                .push_back(Output::Event(Event::RateLimited { call: id, until }));
+        } else {
+            self.fail(id, FailureKind::RateLimited, Some(wait), true);
+        }
+    }
+
+    fn set_phase(&mut self, id: CallId, phase: Phase, wake: Option<Millis>) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if let Some(old) = call.wake.take() {
+            self.timers.remove(&(old, id));
+        }
+        call.phase = phase;
+        call.wake = wake;
+        if let Some(at) = wake {
+            self.timers.insert((at, id));
+        }
+    }
+
+    fn fail(
+        &mut self,
+        id: CallId,
+        kind: FailureKind,
+        retry_after_ms: Option<u64>,
+        retryable: bool,
+    ) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let last = call.last.as_ref();
+        let failure = CallFailure {
+            kind,
+            category: last.and_then(|c| c.category),
+            status: last.and_then(|c| c.status),
+            retry_after_ms,
+            attempts: call.attempts,
+            retryable,
+            method: call.method,
+            endpoint: call.endpoint_name.clone(),
+            message: last
+                .and_then(|c| c.message.as_deref())
+                .map(|m| self.secrets.scrub(m)),
+        };
+        self.finish(id, Err(failure));
+    }
+
+    fn finish(&mut self, id: CallId, result: Result<CallSuccess, CallFailure>) {
+        if let Some(call) = self.calls.remove(&id) {
+            if let Some(at) = call.wake {
+                self.timers.remove(&(at, id));
+            }
+            self.outputs.push_back(Output::Done { call: id, result });
+        }
+    }
+
+    /// Moves the shared machines' own events into the output queue.
+    fn drain_machine_events(&mut self) {
+        while let Some(change) = self.breaker.poll_event() {
+            self.outputs
+                .push_back(Output::Event(Event::StateChange(change)));
+        }
+        while let Some(e) = self.monitor.poll_event() {
+            self.outputs.push_back(Output::Event(match e {
+                MonitorEvent::Alert(s) => Event::Alert(s),
+                MonitorEvent::Recovered(s) => Event::Recovered(s),
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

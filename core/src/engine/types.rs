@@ -1,0 +1,282 @@
+//! The engine's inputs and outputs: what a host hands in and what it is told
+//! to do.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::breaker::{BreakerConfig, CircuitState, StateChange};
+use crate::classify::Category;
+use crate::limiter::{LimiterConfig, LimiterStatus};
+use crate::method::Method;
+use crate::monitor::{MonitorConfig, MonitorSummary};
+use crate::retry::{GiveUp, RetryBudgetConfig, RetryConfig};
+use crate::time::{Millis, UnixMillis};
+
+/// Everything one API client's engine is configured with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct EngineConfig {
+    /// Retry rules for every call.
+    pub retry: RetryConfig,
+    /// The breaker shared by every call.
+    pub breaker: BreakerConfig,
+    /// The limiter shared by every call.
+    pub limiter: LimiterConfig,
+    /// The error monitor shared by every call.
+    pub monitor: MonitorConfig,
+    /// A retry budget shared by every call (`None`: no budget).
+    pub budget: Option<RetryBudgetConfig>,
+    /// Each attempt's timeout unless the call sets its own (the seed's 30 s).
+    pub attempt_timeout_ms: u64,
+    /// Seed of the jitter generator (the host seeds it from real entropy,
+    /// the simulation from its run seed).
+    pub seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            limiter: LimiterConfig::default(),
+            monitor: MonitorConfig::default(),
+            budget: Some(RetryBudgetConfig::default()),
+            attempt_timeout_ms: 30_000,
+            seed: 0x5EED,
+        }
+    }
+}
+
+/// Identifies one logical call for as long as it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CallId(pub u64);
+
+/// What the engine needs to know about a request. The request itself (URL,
+/// body, headers, credentials) stays with the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestMeta<'a> {
+    /// The method.
+    pub method: Method,
+    /// The path (or URL) — used, normalised, for monitoring and errors.
+    pub endpoint: &'a str,
+    /// Whether the request carries an `Idempotency-Key`.
+    pub idempotency_key: bool,
+    /// This call's per-attempt timeout (else the engine's).
+    pub timeout_ms: Option<u64>,
+    /// This call's overall deadline from its start (else the retry config's).
+    pub deadline_ms: Option<u64>,
+}
+
+/// An HTTP response as the host received it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseMeta<'a> {
+    /// The status code.
+    pub status: u16,
+    /// Header fields, any case.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body as text, if it was read (for the server's message).
+    pub body: Option<&'a str>,
+    /// The wall clock at receipt (to read HTTP-date `Retry-After`).
+    pub wall: Option<UnixMillis>,
+}
+
+/// Why a call failed, as a user branches on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "kind"))]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The last attempt failed and the retry policy gave up, for `reason`.
+    GaveUp {
+        /// Why no further attempt was made.
+        reason: GiveUp,
+    },
+    /// The circuit is open and the call could not wait for it.
+    CircuitOpen,
+    /// The server asked for a pause longer than the call could wait.
+    RateLimited,
+    /// The daily quota is spent.
+    QuotaExhausted,
+    /// The call's deadline passed.
+    DeadlineExceeded,
+    /// The caller cancelled it.
+    Cancelled,
+}
+
+/// A call that ended without success. Carries no secret: the server message
+/// is scrubbed of every registered secret before it lands here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct CallFailure {
+    /// Why it failed.
+    pub kind: FailureKind,
+    /// The last attempt's category, if an attempt was made.
+    pub category: Option<Category>,
+    /// The last HTTP status, if any.
+    pub status: Option<u16>,
+    /// When it would make sense to try again, if known.
+    pub retry_after_ms: Option<u64>,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// Whether trying again later could succeed.
+    pub retryable: bool,
+    /// The method.
+    pub method: Method,
+    /// The normalised endpoint.
+    pub endpoint: String,
+    /// The server's message (cut short, secrets removed).
+    pub message: Option<String>,
+}
+
+/// A call that ended with a successful response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CallSuccess {
+    /// The status code.
+    pub status: u16,
+    /// Attempts sent (1 = no retry).
+    pub attempts: u32,
+}
+
+/// Something the host may want to tell its users about.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A failed attempt will be retried after `delay_ms`.
+    Retry {
+        /// The call.
+        call: CallId,
+        /// The attempt that failed (1-based).
+        attempt: u32,
+        /// The wait before the next attempt.
+        delay_ms: u64,
+        /// What went wrong.
+        category: Category,
+        /// The status, if there was a response.
+        status: Option<u16>,
+    },
+    /// A call waits because the server asked for a pause.
+    RateLimited {
+        /// The call.
+        call: CallId,
+        /// When it will ask again.
+        until: Millis,
+    },
+    /// The circuit changed state.
+    StateChange(StateChange),
+    /// The error monitor crossed its threshold.
+    Alert(MonitorSummary),
+    /// The error monitor fell back below its threshold.
+    Recovered(MonitorSummary),
+}
+
+/// What the host must do next.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+#[non_exhaustive]
+pub enum Output {
+    /// Send attempt `attempt` of `call` now, and report its outcome with
+    /// [`super::Engine::handle_response`] or [`super::Engine::handle_failure`].
+    /// The engine times it out itself after `timeout_ms`.
+    Send {
+        /// The call.
+        call: CallId,
+        /// 1-based attempt number.
+        attempt: u32,
+        /// The attempt's timeout.
+        timeout_ms: u64,
+    },
+    /// Abort the in-flight attempt (it timed out, or the call was
+    /// cancelled); its outcome, if it still comes, is ignored.
+    Abort {
+        /// The call.
+        call: CallId,
+        /// The attempt.
+        attempt: u32,
+    },
+    /// The call ended; this is its one and only result.
+    Done {
+        /// The call.
+        call: CallId,
+        /// Success, or why not.
+        result: Result<CallSuccess, CallFailure>,
+    },
+    /// Something worth telling users.
+    Event(Event),
+}
+
+/// Measured state only: what the breaker, limiter and monitor hold now.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct Health {
+    /// The circuit's state.
+    pub circuit: CircuitState,
+    /// When an open circuit starts probing.
+    pub circuit_open_until: Option<Millis>,
+    /// The limiter's status.
+    pub limiter: LimiterStatus,
+    /// The monitor's summary.
+    pub monitor: MonitorSummary,
+    /// Calls started and not yet ended.
+    pub active_calls: usize,
+    /// Attempts sent and not yet answered.
+    pub in_flight: usize,
+}
+
+/// The engine's durable state: what a host saves before it is killed (an
+/// extension service worker after 30 s idle) and restores on wake. Calls in
+/// flight are not part of it: they belong to the process that ran them.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Snapshot {
+    /// The breaker.
+    pub breaker: crate::breaker::CircuitBreaker,
+    /// The limiter.
+    pub limiter: crate::limiter::RateLimiter,
+    /// The monitor.
+    pub monitor: crate::monitor::ErrorMonitor,
+    /// The retry budget, if any.
+    pub budget: Option<crate::retry::RetryBudget>,
+    /// The jitter generator.
+    pub rng: crate::rng::SplitMix64,
+}
+
+/// Secrets to scrub from server messages before they reach errors, events
+/// or the monitor.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Secrets(Vec<String>);
+
+impl Secrets {
+    /// Shortest value treated as a secret: shorter ones would scrub ordinary
+    /// words.
+    const MIN_LEN: usize = 6;
+
+    pub(crate) fn add(&mut self, value: &str) {
+        let value = value.trim();
+        if value.len() >= Self::MIN_LEN && !self.0.iter().any(|s| s == value) {
+            self.0.push(String::from(value));
+        }
+    }
+
+    /// `text` with every registered secret replaced by `[redacted]`.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let mut out = String::from(text);
+        for secret in &self.0 {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        out
+    }
+}
+
+/// The configuration a host can reject before building anything: engine
+/// settings that are not part of a machine's own.
+pub(crate) fn check_engine_config(config: &EngineConfig) -> Result<(), crate::ConfigError> {
+    crate::error::check_u64("attemptTimeoutMs", config.attempt_timeout_ms, 1, 86_400_000)?;
+    Ok(())
+}
