@@ -7,7 +7,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo test fmt-check clippy unit wasm-check bench
+.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check bench bench-sim
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -17,7 +17,13 @@ setup:
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 
+## The simulated flaky Etsy-like API: every scenario, Steadfast vs the seed's
+## policy, a table, and a timeline picture in out/timeline.svg.
 demo: setup
+	$(CARGO) run --release --quiet -p steadfast-sim --bin demo -- $(DEMO_ARGS)
+
+## A tour of the core's decisions, one machine at a time.
+tour: setup
 	$(CARGO) run --release --quiet -p steadfast-core --example tour
 
 fmt-check:
@@ -35,8 +41,18 @@ wasm-check:
 	$(CARGO) build -p steadfast-core --target wasm32-unknown-unknown
 	$(CARGO) build -p steadfast-core --target wasm32-unknown-unknown --features serde
 
-test: setup fmt-check clippy wasm-check unit
+## The core never reads a clock, sleeps, spawns or does I/O.
+sans-io-check:
+	@! grep -rnE 'Instant::now|SystemTime::now|std::thread|thread::sleep|std::(fs|net|io)::' core/src \
+		|| { echo "core/src must stay sans-IO"; exit 1; }
+
+test: setup fmt-check clippy sans-io-check wasm-check unit
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers
 	@python3 scripts/bench-table.py target/criterion
+	$(CARGO) bench -p steadfast-sim --bench sim_speed
+
+## Simulated requests per CPU-second.
+bench-sim: setup
+	$(CARGO) bench -p steadfast-sim --bench sim_speed

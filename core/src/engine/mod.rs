@@ -37,11 +37,14 @@
 //! # Ok::<(), steadfast_core::ConfigError>(())
 //! ```
 
+mod slab;
 mod types;
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::string::String;
+use core::cmp::Reverse;
 
+use slab::Slab;
 use types::{check_engine_config, Secrets};
 pub use types::{
     CallFailure, CallId, CallSuccess, EngineConfig, Event, FailureKind, Health, Output,
@@ -74,6 +77,15 @@ enum Phase {
     },
 }
 
+/// What a failure report needs of the last attempt (not the whole
+/// classification: calls are kept small).
+#[derive(Clone, Debug)]
+struct LastOutcome {
+    category: Option<crate::classify::Category>,
+    status: Option<u16>,
+    message: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 struct Call {
     method: Method,
@@ -88,7 +100,7 @@ struct Call {
     phase: Phase,
     wake: Option<Millis>,
     /// The last attempt's outcome, for the error if a wait ends the call.
-    last: Option<Classification>,
+    last: Option<LastOutcome>,
 }
 
 /// The engine for one API: every call to it, and the machines they share.
@@ -101,10 +113,12 @@ pub struct Engine {
     monitor: ErrorMonitor,
     budget: Option<RetryBudget>,
     rng: SplitMix64,
-    calls: BTreeMap<CallId, Call>,
-    timers: BTreeSet<(Millis, CallId)>,
+    calls: Slab<Call>,
+    /// Wake-ups, earliest first. An entry whose call no longer wakes at that
+    /// instant (it moved on, or ended) is stale and skipped: cheaper than
+    /// removing it from the middle of the heap.
+    timers: BinaryHeap<Reverse<(Millis, CallId)>>,
     outputs: VecDeque<Output>,
-    next_id: u64,
     secrets: Secrets,
     clock: MonotonicClamp,
 }
@@ -130,10 +144,9 @@ impl Engine {
             monitor: ErrorMonitor::new(config.monitor)?,
             budget,
             rng: SplitMix64::new(config.seed),
-            calls: BTreeMap::new(),
-            timers: BTreeSet::new(),
+            calls: Slab::new(),
+            timers: BinaryHeap::new(),
             outputs: VecDeque::new(),
-            next_id: 0,
             secrets: Secrets::default(),
             clock,
         })
@@ -185,15 +198,14 @@ impl Engine {
     /// Starts a call at `now`; its first output follows at once or at a timer.
     pub fn start(&mut self, request: RequestMeta<'_>, now: Millis) -> CallId {
         let now = self.clock.observe(now);
-        self.next_id += 1;
-        let id = CallId(self.next_id);
-        let endpoint = self.monitor.endpoint(request.endpoint, now);
+        let endpoint_name = crate::monitor::normalize_endpoint(request.endpoint);
+        let endpoint = self.monitor.intern(&endpoint_name, now);
         let deadline_ms = request.deadline_ms.or(self.config.retry.deadline_ms);
         let call = Call {
             method: request.method,
             has_key: request.idempotency_key,
             endpoint,
-            endpoint_name: crate::monitor::normalize_endpoint(request.endpoint),
+            endpoint_name,
             timeout_ms: request
                 .timeout_ms
                 .unwrap_or(self.config.attempt_timeout_ms)
@@ -206,7 +218,7 @@ impl Engine {
             wake: None,
             last: None,
         };
-        self.calls.insert(id, call);
+        let id = self.calls.insert(call);
         self.admit(id, now);
         self.drain_machine_events();
         id
@@ -248,13 +260,13 @@ impl Engine {
     /// no-ops.
     pub fn handle_timeout(&mut self, now: Millis) {
         let now = self.clock.observe(now);
-        while let Some(&(at, id)) = self.timers.first() {
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
             if at > now {
                 break;
             }
-            self.timers.remove(&(at, id));
-            let Some(call) = self.calls.get_mut(&id) else {
-                continue;
+            self.timers.pop();
+            let Some(call) = self.calls.get_mut(&id).filter(|c| c.wake == Some(at)) else {
+                continue; // Stale: the call moved on or ended.
             };
             call.wake = None;
             match call.phase {
@@ -309,7 +321,7 @@ impl Engine {
     /// When the host should next call [`Engine::handle_timeout`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.timers.first().map(|(at, _)| *at)
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     /// Measured state at `now`. Pure.
@@ -386,7 +398,11 @@ impl Engine {
     }
 
     fn send(&mut self, id: CallId, slot: LimiterPermit, now: Millis) {
-        let permit = match self.breaker.try_acquire(now) {
+        let acquired = self.breaker.try_acquire(now);
+        // A state change the permit caused (open → half-open) is told before
+        // the send it allows.
+        self.drain_machine_events();
+        let permit = match acquired {
             Ok(p) => p,
             Err(rejected) => {
                 self.limiter.cancel(slot, now);
@@ -487,7 +503,11 @@ impl Engine {
         let status = c.status;
         let retry_after = c.server_delay_ms;
         if let Some(call) = self.calls.get_mut(&id) {
-            call.last = Some(c);
+            call.last = Some(LastOutcome {
+                category: c.category,
+                status: c.status,
+                message: c.message,
+            });
         }
         match decision {
             RetryDecision::RetryAt { at, delay_ms } => {
@@ -561,13 +581,11 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if let Some(old) = call.wake.take() {
-            self.timers.remove(&(old, id));
-        }
+        // The old wake-up, if any, goes stale in the heap.
         call.phase = phase;
         call.wake = wake;
         if let Some(at) = wake {
-            self.timers.insert((at, id));
+            self.timers.push(Reverse((at, id)));
         }
     }
 
@@ -599,16 +617,26 @@ impl Engine {
     }
 
     fn finish(&mut self, id: CallId, result: Result<CallSuccess, CallFailure>) {
-        if let Some(call) = self.calls.remove(&id) {
-            if let Some(at) = call.wake {
-                self.timers.remove(&(at, id));
-            }
+        if self.calls.remove(&id).is_some() {
             self.outputs.push_back(Output::Done { call: id, result });
         }
     }
 
-    /// Moves the shared machines' own events into the output queue.
+    /// Drops stale wake-ups from the top of the heap, so that
+    /// [`Engine::poll_timeout`] names a real one.
+    fn prune_timers(&mut self) {
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if self.calls.get(&id).is_some_and(|c| c.wake == Some(at)) {
+                return;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// Moves the shared machines' own events into the output queue, and
+    /// tidies the timer heap (this ends every input handler).
     fn drain_machine_events(&mut self) {
+        self.prune_timers();
         while let Some(change) = self.breaker.poll_event() {
             self.outputs
                 .push_back(Output::Event(Event::StateChange(change)));

@@ -23,12 +23,26 @@ pub trait HeaderSource {
     /// The value of the first field named `name` (compared ignoring ASCII
     /// case), if any.
     fn header(&self, name: &str) -> Option<&str>;
+
+    /// Calls `visit` with every field's name and value, in order (lets a
+    /// reader of many fields pass over the headers once).
+    fn for_each_field<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a str));
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for [(K, V)] {
+    fn for_each_field<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a str)) {
+        for (k, v) in self {
+            visit(k.as_ref(), v.as_ref());
+        }
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.iter()
-            .find(|(k, _)| k.as_ref().trim().eq_ignore_ascii_case(name))
+            .find(|(k, _)| {
+                let k = k.as_ref();
+                // Length first: most names differ there, and it is free.
+                k.len() == name.len() && k.eq_ignore_ascii_case(name)
+            })
             .map(|(_, v)| v.as_ref())
     }
 }
@@ -37,11 +51,19 @@ impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for alloc::vec::Vec<(K, V)> {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
     }
+
+    fn for_each_field<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a str)) {
+        self.as_slice().for_each_field(visit);
+    }
 }
 
 impl<T: HeaderSource + ?Sized> HeaderSource for &T {
     fn header(&self, name: &str) -> Option<&str> {
         (**self).header(name)
+    }
+
+    fn for_each_field<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a str)) {
+        (**self).for_each_field(visit);
     }
 }
 

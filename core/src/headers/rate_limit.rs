@@ -68,39 +68,99 @@ impl RateLimitHeaders {
     /// it such a reset is ignored (and counted as malformed).
     #[must_use]
     pub fn read<H: HeaderSource + ?Sized>(headers: &H, now_wall: Option<UnixMillis>) -> Self {
+        let mut known = KnownFields::default();
+        headers.for_each_field(&mut |name, value| known.offer(name, value));
+        Self::from_known(&known, now_wall)
+    }
+
+    fn from_known(known: &KnownFields<'_>, now_wall: Option<UnixMillis>) -> Self {
         let mut out = RateLimitHeaders::default();
-        let mut number = |name: &str| -> Option<u64> {
-            let value = headers.header(name)?;
-            match parse_decimal(value) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    out.malformed = out.malformed.saturating_add(1);
-                    None
-                }
-            }
+        let mut bad = 0u8;
+        let mut number = |field: Field| -> Option<u64> {
+            let value = known.get(field)?;
+            parse_decimal(value)
+                .map_err(|_| bad = bad.saturating_add(1))
+                .ok()
         };
         let per_second = WindowReading {
-            limit: number("x-limit-per-second"),
-            remaining: number("x-remaining-this-second"),
+            limit: number(Field::LimitPerSecond),
+            remaining: number(Field::RemainingThisSecond),
             reset_ms: None,
             window_ms: Some(1000),
         };
         let per_day = WindowReading {
-            limit: number("x-limit-per-day"),
-            remaining: number("x-remaining-today"),
+            limit: number(Field::LimitPerDay),
+            remaining: number(Field::RemainingToday),
             reset_ms: None,
             window_ms: Some(86_400_000),
         };
-        let mut bad = 0u8;
-        let general = ietf(headers, &mut bad)
-            .or_else(|| prefixed(headers, "x-ratelimit-", now_wall, &mut bad))
-            .or_else(|| prefixed(headers, "ratelimit-", now_wall, &mut bad))
+        out.general = ietf(known, &mut bad)
+            .or_else(|| prefixed(known, X_RATELIMIT, now_wall, &mut bad))
+            .or_else(|| prefixed(known, RATELIMIT, now_wall, &mut bad))
             .unwrap_or_default();
-        out.malformed = out.malformed.saturating_add(bad);
         out.per_second = keep_if_said(per_second);
         out.per_day = keep_if_said(per_day);
-        out.general = general;
+        out.malformed = bad;
         out
+    }
+}
+
+/// The rate-limit fields this module reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    LimitPerSecond,
+    RemainingThisSecond,
+    LimitPerDay,
+    RemainingToday,
+    RateLimit,
+    RateLimitPolicy,
+    XRateLimitLimit,
+    XRateLimitRemaining,
+    XRateLimitReset,
+    RateLimitLimit,
+    RateLimitRemaining,
+    RateLimitReset,
+}
+
+const FIELDS: [(Field, &str); 12] = [
+    (Field::LimitPerSecond, "x-limit-per-second"),
+    (Field::RemainingThisSecond, "x-remaining-this-second"),
+    (Field::LimitPerDay, "x-limit-per-day"),
+    (Field::RemainingToday, "x-remaining-today"),
+    (Field::RateLimit, "ratelimit"),
+    (Field::RateLimitPolicy, "ratelimit-policy"),
+    (Field::XRateLimitLimit, "x-ratelimit-limit"),
+    (Field::XRateLimitRemaining, "x-ratelimit-remaining"),
+    (Field::XRateLimitReset, "x-ratelimit-reset"),
+    (Field::RateLimitLimit, "ratelimit-limit"),
+    (Field::RateLimitRemaining, "ratelimit-remaining"),
+    (Field::RateLimitReset, "ratelimit-reset"),
+];
+
+/// The values of the known fields, gathered in one pass over the headers
+/// (the first of each name wins, as with [`HeaderSource::header`]).
+#[derive(Default)]
+struct KnownFields<'a> {
+    values: [Option<&'a str>; FIELDS.len()],
+}
+
+impl<'a> KnownFields<'a> {
+    fn offer(&mut self, name: &str, value: &'a str) {
+        // Every known name starts with 'x' or 'r'; most other fields stop here.
+        if !matches!(name.as_bytes().first(), Some(b'x' | b'X' | b'r' | b'R')) {
+            return;
+        }
+        let slot = FIELDS
+            .iter()
+            .zip(self.values.iter_mut())
+            .find(|((_, known), _)| known.len() == name.len() && known.eq_ignore_ascii_case(name));
+        if let Some((_, slot @ None)) = slot {
+            *slot = Some(value);
+        }
+    }
+
+    fn get(&self, field: Field) -> Option<&'a str> {
+        self.values.get(field as usize).copied().flatten()
     }
 }
 
@@ -113,23 +173,29 @@ fn keep_if_said(w: WindowReading) -> WindowReading {
     }
 }
 
-/// `{prefix}limit`, `{prefix}remaining`, `{prefix}reset`.
-fn prefixed<H: HeaderSource + ?Sized>(
-    headers: &H,
-    prefix: &str,
+/// The de-facto `X-RateLimit-*` family: limit, remaining, reset.
+const X_RATELIMIT: [Field; 3] = [
+    Field::XRateLimitLimit,
+    Field::XRateLimitRemaining,
+    Field::XRateLimitReset,
+];
+/// The same family as early IETF drafts spelled it.
+const RATELIMIT: [Field; 3] = [
+    Field::RateLimitLimit,
+    Field::RateLimitRemaining,
+    Field::RateLimitReset,
+];
+
+/// One family's limit, remaining and reset fields.
+fn prefixed(
+    headers: &KnownFields<'_>,
+    [limit, remaining, reset]: [Field; 3],
     now_wall: Option<UnixMillis>,
     bad: &mut u8,
 ) -> Option<WindowReading> {
-    let mut name = alloc::string::String::with_capacity(prefix.len() + 9);
-    let mut field = |suffix: &str| -> Option<&str> {
-        name.clear();
-        name.push_str(prefix);
-        name.push_str(suffix);
-        headers.header(&name)
-    };
-    let limit = field("limit").map(parse_decimal);
-    let remaining = field("remaining").map(parse_decimal);
-    let reset = field("reset").map(|v| reset_delay(v, now_wall));
+    let limit = headers.get(limit).map(parse_decimal);
+    let remaining = headers.get(remaining).map(parse_decimal);
+    let reset = headers.get(reset).map(|v| reset_delay(v, now_wall));
     if limit.is_none() && remaining.is_none() && reset.is_none() {
         return None;
     }
@@ -165,8 +231,8 @@ fn reset_delay(value: &str, now_wall: Option<UnixMillis>) -> Result<u64, HeaderE
 }
 
 /// The IETF `RateLimit` (+ `RateLimit-Policy`) fields, either draft shape.
-fn ietf<H: HeaderSource + ?Sized>(headers: &H, bad: &mut u8) -> Option<WindowReading> {
-    let field = headers.header("ratelimit")?;
+fn ietf(headers: &KnownFields<'_>, bad: &mut u8) -> Option<WindowReading> {
+    let field = headers.get(Field::RateLimit)?;
     let members = match parse_members(field) {
         Ok(m) => m,
         Err(_) => {
@@ -175,7 +241,7 @@ fn ietf<H: HeaderSource + ?Sized>(headers: &H, bad: &mut u8) -> Option<WindowRea
         }
     };
     let policies = headers
-        .header("ratelimit-policy")
+        .get(Field::RateLimitPolicy)
         .and_then(|p| parse_members(p).ok())
         .unwrap_or_default();
     let num = |s: Option<&str>| s.and_then(|v| parse_decimal(v).ok());

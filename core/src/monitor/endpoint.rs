@@ -47,11 +47,6 @@ impl EndpointBuf {
         self.push_str(c.encode_utf8(&mut utf8))
     }
 
-    /// The name's bytes (valid UTF-8).
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(b"/")
-    }
-
     /// The name.
     pub(crate) fn as_str(&self) -> &str {
         self.bytes

@@ -327,16 +327,17 @@ impl ErrorMonitor {
     /// Interns an endpoint (normalised from a path or URL): its own counters,
     /// an idle slot reused, or `{other}` past `max_endpoints`.
     pub fn endpoint(&mut self, path: &str, now: Millis) -> EndpointId {
-        let now = self.clock.observe(now);
         let name = normalize_into(path);
-        if let Some(i) = self
-            .endpoints
-            .iter()
-            .position(|t| t.name.as_bytes() == name.as_bytes())
-        {
+        self.intern(name.as_str(), now)
+    }
+
+    /// [`ErrorMonitor::endpoint`] for a name already normalised (by
+    /// [`normalize_endpoint`]).
+    pub(crate) fn intern(&mut self, name: &str, now: Millis) -> EndpointId {
+        let now = self.clock.observe(now);
+        if let Some(i) = self.endpoints.iter().position(|t| t.name == name) {
             return self.id_of(i);
         }
-        let name = name.as_str();
         let buckets = self.ring.len();
         if self.endpoints.len() < self.config.max_endpoints as usize {
             self.endpoints.push(EndpointTrack {

@@ -1,0 +1,229 @@
+//! The policies the simulation drives: Steadfast's engine, and the seed's
+//! policy as written. Both speak to the world through one trait.
+
+use steadfast_core::breaker::CircuitState;
+use steadfast_core::engine::{
+    CallId, Engine, EngineConfig, Event, Output, RequestMeta, ResponseMeta,
+};
+use steadfast_core::{Method, Millis, UnixMillis};
+
+use crate::fast_hash::FastMap as HashMap;
+use crate::server::Answer;
+
+/// One logical call of the workload.
+#[derive(Clone, Debug)]
+pub struct CallSpec {
+    /// The operation's id (the server's write key; the idempotency key).
+    pub op: u64,
+    /// When the caller starts it.
+    pub arrival: Millis,
+    /// The method.
+    pub method: Method,
+    /// The path (shared: many calls go to the same few paths).
+    pub endpoint: std::rc::Rc<str>,
+    /// Whether it carries an idempotency key.
+    pub idempotency_key: bool,
+}
+
+/// Something a policy asks of the world, or tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send attempt `attempt` of `op`.
+    Send {
+        /// The operation.
+        op: u64,
+        /// 1-based attempt.
+        attempt: u32,
+    },
+    /// The call for `op` ended.
+    Done {
+        /// The operation.
+        op: u64,
+        /// Whether it succeeded.
+        ok: bool,
+        /// How it ended, in a word (for tables and traces).
+        how: &'static str,
+    },
+    /// The circuit changed state.
+    Circuit(CircuitState),
+}
+
+/// A client policy under simulation.
+pub trait Policy {
+    /// The policy's name in tables.
+    fn name(&self) -> &'static str;
+    /// A call arrives.
+    fn start(&mut self, spec: &CallSpec, now: Millis);
+    /// An answer to an attempt arrives.
+    fn deliver(&mut self, op: u64, attempt: u32, answer: &Answer, now: Millis);
+    /// Time reached the policy's timer.
+    fn on_timer(&mut self, now: Millis);
+    /// When the policy's next timer is due.
+    fn next_timer(&self) -> Option<Millis>;
+    /// Moves pending actions into `out`.
+    fn drain(&mut self, out: &mut Vec<Action>);
+    /// Daily requests the policy believes it has left (for the timeline).
+    fn quota_left(&self, now: Millis) -> Option<u64>;
+    /// Probes allowed at once while half-open (for the invariant).
+    fn max_probes(&self) -> u32;
+}
+
+/// Steadfast's engine, hosted as the npm package hosts it.
+pub struct Steadfast {
+    engine: Engine,
+    /// The op running in each engine call slot (a `CallId`'s low 32 bits).
+    ops: Vec<Option<(CallId, u64)>>,
+    calls: HashMap<u64, CallId>,
+    wall_epoch_ms: u64,
+}
+
+impl Steadfast {
+    /// A host around an engine built from `config`.
+    ///
+    /// # Errors
+    /// An invalid configuration.
+    pub fn new(
+        config: EngineConfig,
+        wall_epoch_ms: u64,
+    ) -> Result<Self, steadfast_core::ConfigError> {
+        Ok(Self {
+            engine: Engine::new(config, Millis::ZERO)?,
+            ops: Vec::new(),
+            calls: HashMap::default(),
+            wall_epoch_ms,
+        })
+    }
+
+    /// The engine (for health in the demo).
+    #[must_use]
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// The engine's slot of a call (ids are slot index + generation).
+fn slot_of(id: CallId) -> usize {
+    (id.0 & 0xFFFF_FFFF) as usize
+}
+
+impl Steadfast {
+    fn op_of(&self, id: CallId) -> Option<u64> {
+        match self.ops.get(slot_of(id)) {
+            Some(Some((owner, op))) if *owner == id => Some(*op),
+            _ => None,
+        }
+    }
+}
+
+impl Policy for Steadfast {
+    fn name(&self) -> &'static str {
+        "steadfast"
+    }
+
+    fn start(&mut self, spec: &CallSpec, now: Millis) {
+        let id = self.engine.start(
+            RequestMeta {
+                method: spec.method,
+                endpoint: &spec.endpoint,
+                idempotency_key: spec.idempotency_key,
+                timeout_ms: None,
+                deadline_ms: None,
+            },
+            now,
+        );
+        let slot = slot_of(id);
+        if self.ops.len() <= slot {
+            self.ops.resize(slot + 1, None);
+        }
+        self.ops[slot] = Some((id, spec.op));
+        self.calls.insert(spec.op, id);
+    }
+
+    fn deliver(&mut self, op: u64, attempt: u32, answer: &Answer, now: Millis) {
+        let Some(&id) = self.calls.get(&op) else {
+            return; // The call already ended: a late answer.
+        };
+        match answer {
+            Answer::Response {
+                status,
+                headers,
+                body,
+            } => {
+                // Up to 8 fields on the stack: no allocation per response.
+                let mut pairs = [("", ""); 8];
+                for (slot, (k, v)) in pairs.iter_mut().zip(headers) {
+                    *slot = (*k, v.as_str());
+                }
+                let n = headers.len().min(pairs.len());
+                let response = ResponseMeta {
+                    status: *status,
+                    headers: &pairs[..n],
+                    body: Some(body),
+                    wall: Some(UnixMillis(self.wall_epoch_ms + now.as_u64())),
+                };
+                self.engine.handle_response(id, attempt, response, now);
+            }
+            Answer::Failure(kind) => self.engine.handle_failure(id, attempt, *kind, now),
+        }
+    }
+
+    fn on_timer(&mut self, now: Millis) {
+        self.engine.handle_timeout(now);
+    }
+
+    fn next_timer(&self) -> Option<Millis> {
+        self.engine.poll_timeout()
+    }
+
+    fn drain(&mut self, out: &mut Vec<Action>) {
+        while let Some(o) = self.engine.poll_output() {
+            match o {
+                Output::Send { call, attempt, .. } => {
+                    if let Some(op) = self.op_of(call) {
+                        out.push(Action::Send { op, attempt });
+                    }
+                }
+                Output::Done { call, result } => {
+                    if let Some(op) = self.op_of(call) {
+                        self.ops[slot_of(call)] = None;
+                        self.calls.remove(&op);
+                        let how = match &result {
+                            Ok(_) => "ok",
+                            Err(f) => failure_word(f.kind),
+                        };
+                        out.push(Action::Done {
+                            op,
+                            ok: result.is_ok(),
+                            how,
+                        });
+                    }
+                }
+                Output::Event(Event::StateChange(change)) => out.push(Action::Circuit(change.to)),
+                Output::Abort { .. } | Output::Event(_) => {}
+                _ => {}
+            }
+        }
+    }
+
+    fn quota_left(&self, now: Millis) -> Option<u64> {
+        let s = self.engine.limiter().status(now);
+        s.day_allowance.map(|a| a.saturating_sub(s.day_used))
+    }
+
+    fn max_probes(&self) -> u32 {
+        self.engine.config().breaker.half_open_max_probes
+    }
+}
+
+fn failure_word(kind: steadfast_core::engine::FailureKind) -> &'static str {
+    use steadfast_core::engine::FailureKind as K;
+    match kind {
+        K::GaveUp { .. } => "gave_up",
+        K::CircuitOpen => "circuit_open",
+        K::RateLimited => "rate_limited",
+        K::QuotaExhausted => "quota_exhausted",
+        K::DeadlineExceeded => "deadline",
+        K::Cancelled => "cancelled",
+        _ => "other",
+    }
+}

@@ -1,0 +1,260 @@
+//! The scenarios: a server's behaviour and a workload, run with Steadfast
+//! and with the seed's policy on the same seed.
+
+use steadfast_core::engine::EngineConfig;
+use steadfast_core::rng::Rng;
+use steadfast_core::{Method, Millis, SplitMix64};
+
+use crate::client::{CallSpec, Steadfast};
+use crate::seed_policy::SeedPolicy;
+use crate::server::{RetryAfterForm, Server, ServerConfig};
+use crate::world::{run, RunResult};
+
+/// A server's behaviour and the traffic sent to it.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (a CLI argument, a test name).
+    pub name: &'static str,
+    /// What it exercises, in a line.
+    pub about: &'static str,
+    /// The server.
+    pub server: ServerConfig,
+    /// Calls started per second (Poisson arrivals).
+    pub rate_per_s: f64,
+    /// How long calls keep arriving.
+    pub duration_ms: u64,
+    /// Fraction of calls that are POSTs (writes).
+    pub post_fraction: f64,
+    /// Fraction of POSTs that carry an idempotency key.
+    pub keyed_fraction: f64,
+    /// The run stops here even if calls are still going (a livelock bound).
+    pub horizon_ms: u64,
+}
+
+const HOUR: u64 = 3_600_000;
+
+impl Scenario {
+    /// Demand above what the server allows: the server's limit (5/s) is
+    /// below the client's configured pace (10/s) and said in its headers.
+    #[must_use]
+    pub fn rate_limit_pressure() -> Self {
+        Self {
+            name: "rate_limit_pressure",
+            about: "12 calls/s against a 5/s limit the client must learn from headers",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 5,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 12.0,
+            duration_ms: 60_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// A full outage (every request 503) from 60 s to 180 s of a 5-minute run.
+    #[must_use]
+    pub fn outage() -> Self {
+        Self {
+            name: "outage",
+            about: "4 calls/s; every request fails with 503 from 60 s to 180 s",
+            server: ServerConfig {
+                outages: vec![(Millis(60_000), Millis(180_000))],
+                ..ServerConfig::default()
+            },
+            rate_per_s: 4.0,
+            duration_ms: 300_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// Everything at once, lightly: 5xx, resets before and after, slow
+    /// responses, a short outage, 429s in both Retry-After forms, writes.
+    #[must_use]
+    pub fn mixed_faults() -> Self {
+        Self {
+            name: "mixed_faults",
+            about: "3% 5xx, 1% resets before/after, 1% slow, 10 s outage, mixed Retry-After, 20% writes",
+            server: ServerConfig {
+                outages: vec![(Millis(20_000), Millis(30_000))],
+                retry_after: RetryAfterForm::Mixed,
+                p_server_error: 0.03,
+                p_reset_before: 0.01,
+                p_reset_after: 0.01,
+                p_slow: 0.01,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 8.0,
+            duration_ms: 60_000,
+            post_fraction: 0.2,
+            keyed_fraction: 0.5,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// More calls than the server's daily quota, which the server states in
+    /// its headers (600/day) while the client is configured for Etsy's 10 000.
+    #[must_use]
+    pub fn quota_exhaustion() -> Self {
+        Self {
+            name: "quota_exhaustion",
+            about: "1000 calls against a 600/day quota the client learns from headers",
+            server: ServerConfig {
+                daily_quota: 600,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 5.0,
+            duration_ms: 200_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// A server that lies: year-long and garbage `Retry-After`s, garbage
+    /// rate headers, HTML error bodies, under rate pressure and 5xx.
+    #[must_use]
+    pub fn hostile_server() -> Self {
+        Self {
+            name: "hostile_server",
+            about: "advertises 10/s, enforces 5/s; Retry-After of a year or 'soon'; garbage headers; 5% 5xx",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 10,
+                retry_after: RetryAfterForm::Mixed,
+                p_server_error: 0.05,
+                hostile: true,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 8.0,
+            duration_ms: 60_000,
+            post_fraction: 0.1,
+            keyed_fraction: 0.5,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// Writes only, half with idempotency keys, on a connection that resets.
+    #[must_use]
+    pub fn writes_under_resets() -> Self {
+        Self {
+            name: "writes_under_resets",
+            about: "POSTs (half keyed); 10% resets before, 10% after acting, 5% 5xx, 5% slow",
+            server: ServerConfig {
+                p_server_error: 0.05,
+                p_reset_before: 0.10,
+                p_reset_after: 0.10,
+                p_slow: 0.05,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 3.0,
+            duration_ms: 120_000,
+            post_fraction: 1.0,
+            keyed_fraction: 0.5,
+            horizon_ms: 6 * HOUR,
+        }
+    }
+
+    /// Every scenario, in the demo's order.
+    #[must_use]
+    pub fn all() -> Vec<Scenario> {
+        vec![
+            Self::rate_limit_pressure(),
+            Self::outage(),
+            Self::mixed_faults(),
+            Self::quota_exhaustion(),
+            Self::hostile_server(),
+            Self::writes_under_resets(),
+        ]
+    }
+
+    /// The scenario called `name`.
+    #[must_use]
+    pub fn by_name(name: &str) -> Option<Scenario> {
+        Self::all().into_iter().find(|s| s.name == name)
+    }
+
+    /// The workload for `seed`: Poisson arrivals, GETs on many listings,
+    /// POSTs to one shop.
+    #[must_use]
+    pub fn calls(&self, seed: u64) -> Vec<CallSpec> {
+        let mut rng = SplitMix64::new(seed ^ 0xCA11_5EED);
+        let mut calls = Vec::new();
+        let writes: std::rc::Rc<str> = "/v3/application/shops/42/listings".into();
+        let reads: Vec<std::rc::Rc<str>> = (0..64)
+            .map(|_| {
+                format!(
+                    "/v3/application/listings/{}",
+                    1_000_000 + rng.below_inclusive(99_999)
+                )
+                .into()
+            })
+            .collect();
+        let mut t = 0.0f64;
+        let mut op = 0u64;
+        loop {
+            // Exponential gaps: -ln(U) / rate.
+            let u = rng.unit().max(1e-12);
+            t += -u.ln() / self.rate_per_s * 1000.0;
+            if t >= self.duration_ms as f64 {
+                return calls;
+            }
+            op += 1;
+            let post = rng.unit() < self.post_fraction;
+            let keyed = post && rng.unit() < self.keyed_fraction;
+            calls.push(CallSpec {
+                op,
+                arrival: Millis(t as u64),
+                method: if post { Method::Post } else { Method::Get },
+                endpoint: if post {
+                    writes.clone()
+                } else {
+                    reads[rng.below_inclusive(63) as usize].clone()
+                },
+                idempotency_key: keyed,
+            });
+        }
+    }
+
+    /// Steadfast's configuration for this run: the seed's defaults, as a
+    /// user would write them, with the run's seed for jitter.
+    #[must_use]
+    pub fn engine_config(seed: u64) -> EngineConfig {
+        EngineConfig {
+            seed,
+            ..EngineConfig::default()
+        }
+    }
+
+    /// Runs Steadfast on this scenario with `seed`.
+    #[must_use]
+    pub fn run_steadfast(&self, seed: u64) -> RunResult {
+        let calls = self.calls(seed);
+        let mut server = Server::new(self.server.clone(), seed);
+        match Steadfast::new(Self::engine_config(seed), self.server.wall_epoch_ms) {
+            Ok(mut policy) => run(&mut policy, &mut server, &calls, Millis(self.horizon_ms)),
+            // The defaults are valid; an error here is a bug the tests see
+            // as a run with nothing done.
+            Err(_) => run(&mut SeedPolicy::new(seed), &mut server, &[], Millis(0)),
+        }
+    }
+
+    /// Runs the seed's policy on this scenario with `seed`.
+    #[must_use]
+    pub fn run_seed(&self, seed: u64) -> RunResult {
+        let calls = self.calls(seed);
+        let mut server = Server::new(self.server.clone(), seed);
+        run(
+            &mut SeedPolicy::new(seed),
+            &mut server,
+            &calls,
+            Millis(self.horizon_ms),
+        )
+    }
+}

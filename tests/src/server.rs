@@ -1,0 +1,419 @@
+//! A simulated Etsy-like API server.
+//!
+//! It enforces a per-second limit (a token bucket with a burst) and a daily
+//! quota over a rolling 24-hour window, sends Etsy's four rate headers on
+//! every response, answers 429 with `Retry-After` in either RFC 9110 form,
+//! goes down for outage windows (503), and injects random 5xx, connection
+//! resets before and after it acted, and responses slower than the client's
+//! timeout. It remembers which writes it applied, so a duplicated POST is
+//! detected. A hostile mode sends year-long `Retry-After`s and garbage
+//! headers.
+//!
+//! The server is the simulation's reference: it counts what actually reached
+//! it, independently of what the client believes.
+
+use std::collections::VecDeque;
+
+use crate::fast_hash::FastMap;
+
+use steadfast_core::rng::Rng;
+use steadfast_core::{Method, Millis, SplitMix64, TransportFailure};
+
+/// How a 429 names its delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryAfterForm {
+    /// No `Retry-After` at all (Etsy often sends none).
+    Absent,
+    /// `Retry-After: <seconds>`.
+    Seconds,
+    /// `Retry-After: <HTTP-date>`.
+    HttpDate,
+    /// Either, at random.
+    Mixed,
+}
+
+/// The server's behaviour.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Requests per second the token bucket refills.
+    pub per_second: u32,
+    /// The bucket's size.
+    pub burst: u32,
+    /// The per-second limit the server *advertises* in `x-limit-per-second`.
+    pub advertised_per_second: u32,
+    /// Requests per rolling window.
+    pub daily_quota: u64,
+    /// The quota's window.
+    pub day_window_ms: u64,
+    /// `[start, end)` windows during which every request gets 503.
+    pub outages: Vec<(Millis, Millis)>,
+    /// Retry-After on 503s during outages, in seconds.
+    pub outage_retry_after_s: Option<u64>,
+    /// How 429s name their delay.
+    pub retry_after: RetryAfterForm,
+    /// Probability of a 500/502/504 after the request was accepted.
+    pub p_server_error: f64,
+    /// Probability of a connection reset before the server acted.
+    pub p_reset_before: f64,
+    /// Probability of a connection reset after the server acted.
+    pub p_reset_after: f64,
+    /// Probability of a response slower than any sane client timeout.
+    pub p_slow: f64,
+    /// Normal latency range, in ms.
+    pub latency_ms: (u64, u64),
+    /// Latency of slow responses, in ms.
+    pub slow_latency_ms: u64,
+    /// Send hostile headers: year-long Retry-After, garbage rate headers.
+    pub hostile: bool,
+    /// Wall-clock time (Unix ms) at simulated instant 0.
+    pub wall_epoch_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            per_second: 10,
+            burst: 10,
+            advertised_per_second: 10,
+            daily_quota: 10_000,
+            day_window_ms: 86_400_000,
+            outages: Vec::new(),
+            outage_retry_after_s: None,
+            retry_after: RetryAfterForm::Seconds,
+            p_server_error: 0.0,
+            p_reset_before: 0.0,
+            p_reset_after: 0.0,
+            p_slow: 0.0,
+            latency_ms: (20, 120),
+            slow_latency_ms: 45_000,
+            hostile: false,
+            wall_epoch_ms: 1_795_000_000_000,
+        }
+    }
+}
+
+/// A request as the server sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// The logical operation (one per call; the same on every attempt).
+    pub op: u64,
+    /// The method.
+    pub method: Method,
+    /// Whether it carries an `Idempotency-Key` (= `op`).
+    pub idempotency_key: bool,
+}
+
+/// What comes back to the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// An HTTP response.
+    Response {
+        /// Status.
+        status: u16,
+        /// Headers.
+        headers: Vec<(&'static str, String)>,
+        /// Body.
+        body: &'static str,
+    },
+    /// No response: the connection failed.
+    Failure(TransportFailure),
+}
+
+/// The server's verdict on one request, with what the simulation measures.
+#[derive(Clone, Debug)]
+pub struct Handled {
+    /// The answer.
+    pub answer: Answer,
+    /// When it reaches the client, from the request's arrival.
+    pub latency_ms: u64,
+    /// The request arrived while the daily quota was spent.
+    pub quota_overrun: bool,
+    /// The request arrived during an outage.
+    pub during_outage: bool,
+    /// The server refused it for rate (429).
+    pub rate_limited: bool,
+    /// A delay the server asked for, in ms from the answer's delivery.
+    pub server_delay_ms: Option<u64>,
+}
+
+/// The simulated server.
+#[derive(Debug)]
+pub struct Server {
+    config: ServerConfig,
+    rng: SplitMix64,
+    tokens_milli: u64,
+    refilled_at: Millis,
+    accepted: VecDeque<Millis>,
+    applied: FastMap<u64, u32>,
+    duplicate_writes: u64,
+}
+
+impl Server {
+    /// A fresh server whose randomness comes from `seed`.
+    #[must_use]
+    pub fn new(config: ServerConfig, seed: u64) -> Self {
+        let tokens_milli = u64::from(config.burst) * 1000;
+        Self {
+            config,
+            rng: SplitMix64::new(seed ^ 0x5E_4E_E4),
+            tokens_milli,
+            refilled_at: Millis::ZERO,
+            accepted: VecDeque::new(),
+            applied: FastMap::default(),
+            duplicate_writes: 0,
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Writes applied more than once (a non-idempotent POST sent twice).
+    #[must_use]
+    pub fn duplicate_writes(&self) -> u64 {
+        self.duplicate_writes
+    }
+
+    /// Whether `now` falls in an outage.
+    #[must_use]
+    pub fn in_outage(&self, now: Millis) -> bool {
+        self.config
+            .outages
+            .iter()
+            .any(|(a, b)| now >= *a && now < *b)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.rng.unit() < p
+    }
+
+    fn latency(&mut self) -> u64 {
+        let (lo, hi) = self.config.latency_ms;
+        self.rng.between_inclusive(lo, hi)
+    }
+
+    fn refill(&mut self, now: Millis) {
+        let elapsed = now.since(self.refilled_at);
+        self.refilled_at = now;
+        let cap = u64::from(self.config.burst) * 1000;
+        let add = elapsed.saturating_mul(u64::from(self.config.per_second));
+        self.tokens_milli = self.tokens_milli.saturating_add(add).min(cap);
+    }
+
+    fn quota_used(&mut self, now: Millis) -> u64 {
+        let window = self.config.day_window_ms;
+        while self
+            .accepted
+            .front()
+            .is_some_and(|t| now.since(*t) >= window)
+        {
+            self.accepted.pop_front();
+        }
+        self.accepted.len() as u64
+    }
+
+    fn rate_headers(&mut self, now: Millis) -> Vec<(&'static str, String)> {
+        if self.config.hostile && self.chance(0.5) {
+            return vec![
+                ("x-limit-per-second", "ten".into()),
+                ("x-remaining-today", "lots".into()),
+                ("RateLimit", "\"broken;r=".into()),
+                ("X-RateLimit-Reset", "-1".into()),
+            ];
+        }
+        let used = self.quota_used(now);
+        vec![
+            (
+                "x-limit-per-second",
+                self.config.advertised_per_second.to_string(),
+            ),
+            (
+                "x-remaining-this-second",
+                (self.tokens_milli / 1000).to_string(),
+            ),
+            ("x-limit-per-day", self.config.daily_quota.to_string()),
+            (
+                "x-remaining-today",
+                self.config.daily_quota.saturating_sub(used).to_string(),
+            ),
+        ]
+    }
+
+    /// Handles a request arriving at `now`.
+    pub fn handle(&mut self, req: Request, now: Millis) -> Handled {
+        let mut handled = Handled {
+            answer: Answer::Failure(TransportFailure::Reset),
+            latency_ms: self.latency(),
+            quota_overrun: false,
+            during_outage: false,
+            rate_limited: false,
+            server_delay_ms: None,
+        };
+        if self.chance(self.config.p_reset_before) {
+            return handled; // Nothing reached the application.
+        }
+        if self.in_outage(now) {
+            handled.during_outage = true;
+            let mut headers = Vec::new();
+            if let Some(s) = self.config.outage_retry_after_s {
+                headers.push(("Retry-After", s.to_string()));
+                handled.server_delay_ms = Some(s * 1000);
+            }
+            handled.answer = response(503, headers, "<html>503 Service Unavailable</html>");
+            return handled;
+        }
+        self.refill(now);
+        let quota_spent = self.quota_used(now) >= self.config.daily_quota;
+        if quota_spent || self.tokens_milli < 1000 {
+            handled.quota_overrun = quota_spent;
+            handled.rate_limited = true;
+            let mut headers = self.rate_headers(now);
+            let delay_s = if quota_spent { 3600 } else { 1 };
+            self.add_retry_after(&mut headers, &mut handled, delay_s, now);
+            handled.answer = response(429, headers, r#"{"error":"Too Many Requests"}"#);
+            return handled;
+        }
+        self.tokens_milli -= 1000;
+        self.accepted.push_back(now);
+        if self.chance(self.config.p_server_error) {
+            // Half the 5xx come after the application acted.
+            if self.chance(0.5) {
+                self.apply(req);
+            }
+            let status = [500, 502, 504][self.rng.below_inclusive(2) as usize % 3];
+            handled.answer = response(
+                status,
+                self.rate_headers(now),
+                r#"{"error":"Internal error"}"#,
+            );
+            return handled;
+        }
+        self.apply(req);
+        if self.chance(self.config.p_reset_after) {
+            handled.answer = Answer::Failure(TransportFailure::Reset);
+            return handled;
+        }
+        if self.chance(self.config.p_slow) {
+            handled.latency_ms = self.config.slow_latency_ms;
+        }
+        let status = if req.method == Method::Post { 201 } else { 200 };
+        handled.answer = response(status, self.rate_headers(now), r#"{"results":[]}"#);
+        handled
+    }
+
+    fn add_retry_after(
+        &mut self,
+        headers: &mut Vec<(&'static str, String)>,
+        handled: &mut Handled,
+        delay_s: u64,
+        now: Millis,
+    ) {
+        if self.config.hostile && self.chance(0.1) {
+            headers.push(("Retry-After", "31536000".into()));
+            handled.server_delay_ms = Some(31_536_000_000);
+            return;
+        }
+        if self.config.hostile && self.chance(0.3) {
+            headers.push(("Retry-After", "soon".into()));
+            return;
+        }
+        let configured = self.config.retry_after;
+        let coin = self.chance(0.5);
+        let form = match configured {
+            RetryAfterForm::Mixed if coin => RetryAfterForm::HttpDate,
+            RetryAfterForm::Mixed => RetryAfterForm::Seconds,
+            f => f,
+        };
+        match form {
+            RetryAfterForm::Absent | RetryAfterForm::Mixed => {}
+            RetryAfterForm::Seconds => {
+                headers.push(("Retry-After", delay_s.to_string()));
+                handled.server_delay_ms = Some(delay_s * 1000);
+            }
+            RetryAfterForm::HttpDate => {
+                // A date has whole seconds: the next whole second at least
+                // `delay_s` away.
+                let wall = self.config.wall_epoch_ms + now.as_u64();
+                let at_s = (wall + delay_s * 1000).div_ceil(1000);
+                headers.push(("Retry-After", http_date(at_s)));
+                // A date is absolute: from the answer's delivery, the wait is
+                // shorter by the latency.
+                handled.server_delay_ms =
+                    Some((at_s * 1000 - wall).saturating_sub(handled.latency_ms));
+            }
+        }
+    }
+
+    fn apply(&mut self, req: Request) {
+        if req.method != Method::Post && req.method != Method::Patch {
+            return;
+        }
+        let count = self.applied.entry(req.op).or_insert(0);
+        if req.idempotency_key && *count > 0 {
+            return; // Deduplicated by key.
+        }
+        *count += 1;
+        if *count > 1 {
+            self.duplicate_writes += 1;
+        }
+    }
+}
+
+fn response(status: u16, headers: Vec<(&'static str, String)>, body: &'static str) -> Answer {
+    Answer::Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Formats Unix seconds as an IMF-fixdate.
+#[must_use]
+pub fn http_date(unix_s: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_s / 86_400;
+    let secs = unix_s % 86_400;
+    // Civil date from days since the epoch (proleptic Gregorian).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steadfast_core::headers::parse_http_date;
+
+    #[test]
+    fn http_dates_round_trip_through_the_core_parser() {
+        for s in [0u64, 784_111_777, 1_709_208_000, 1_795_000_123] {
+            assert_eq!(
+                parse_http_date(&http_date(s)),
+                Ok(steadfast_core::UnixMillis(s * 1000)),
+                "{}",
+                http_date(s)
+            );
+        }
+    }
+}
