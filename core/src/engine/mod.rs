@@ -383,6 +383,10 @@ impl Engine {
                     true,
                 );
             }
+            Admission::Queued { until } => self.wait_in_line(id, until),
+            Admission::Backlogged { until } => {
+                self.fail(id, FailureKind::RateLimited, Some(now.until(until)), true);
+            }
         }
     }
 
@@ -536,22 +540,47 @@ impl Engine {
     /// retry left and the moment falls within the backoff cap and deadline;
     /// else fail fast.
     fn wait_for_circuit(&mut self, id: CallId, retry_at: Option<Millis>, now: Millis) {
-        let cap = self.policy.backoff().config().max_delay_ms;
+        let backoff = *self.policy.backoff().config();
         let max_retries = self.policy.config().max_retries;
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        // Half-open with every probe out: look again after the base delay.
-        let at = retry_at
-            .unwrap_or_else(|| now.plus(self.policy.backoff().config().base_delay_ms.max(1)));
-        let wait = now.until(at);
-        let fits =
-            call.retry.retries < max_retries && wait <= cap && call.deadline.is_none_or(|d| at < d);
-        if fits {
-            call.retry.retries += 1;
-            self.set_phase(id, Phase::Waiting, Some(at));
+        let (at, fits) = match retry_at {
+            // Open: waiting for the half-open moment spends a retry.
+            Some(at) => (
+                at,
+                call.retry.retries < max_retries && now.until(at) <= backoff.max_delay_ms,
+            ),
+            // Half-open with every probe out: the probe's answer decides, so
+            // look again after the base delay; that spends no retry, but
+            // counts as a wait like a server's pause.
+            None => (
+                now.plus(backoff.base_delay_ms.max(1)),
+                call.hold_waits < max_retries.saturating_add(1),
+            ),
+        };
+        let fits = fits && call.deadline.is_none_or(|d| at < d);
+        if !fits {
+            self.fail(id, FailureKind::CircuitOpen, Some(now.until(at)), true);
+            return;
+        }
+        match retry_at {
+            Some(_) => call.retry.retries += 1,
+            None => call.hold_waits += 1,
+        }
+        self.set_phase(id, Phase::Waiting, Some(at));
+    }
+
+    /// Many callers are ahead: come back at `until` (bounded by the
+    /// limiter's `max_queue_ms`), unless that passes the deadline.
+    fn wait_in_line(&mut self, id: CallId, until: Millis) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.deadline.is_some_and(|d| until >= d) {
+            self.fail(id, FailureKind::DeadlineExceeded, None, true);
         } else {
-            self.fail(id, FailureKind::CircuitOpen, Some(wait), true);
+            self.set_phase(id, Phase::Waiting, Some(until));
         }
     }
 

@@ -10,7 +10,9 @@
 //!   meanwhile);
 //! * [`Admission::Held`] — the server asked everyone to pause until `until`
 //!   (a 429, a `Retry-After`, an exhausted rate-limit window);
-//! * [`Admission::Exhausted`] — the daily quota is spent until `until`.
+//! * [`Admission::Exhausted`] — the daily quota is spent until `until`;
+//! * [`Admission::Queued`] — many callers are ahead: ask again at `until`;
+//! * [`Admission::Backlogged`] — the line is longer than `max_queue_ms`.
 //!
 //! Pacing is GCRA with a burst ([`gcra`]). The daily quota is a rolling
 //! window with a safety buffer ([`daily`]), reconciled with the server's
@@ -60,6 +62,9 @@ pub struct LimiterConfig {
     /// After the server reports no daily quota left, how long before one
     /// request may ask again (the server's window rolls; we cannot see when).
     pub quota_recheck_ms: u64,
+    /// The longest a caller may be queued for a slot; a longer line is
+    /// answered [`Admission::Backlogged`].
+    pub max_queue_ms: u64,
 }
 
 impl Default for LimiterConfig {
@@ -75,6 +80,7 @@ impl Default for LimiterConfig {
             recovery_factor: 0.9,
             rate_limit_pause_ms: 1000,
             quota_recheck_ms: 60_000,
+            max_queue_ms: 300_000,
         }
     }
 }
@@ -111,6 +117,18 @@ pub enum Admission {
     /// The daily quota is spent until `until`.
     Exhausted {
         /// When one more request may go.
+        until: Millis,
+    },
+    /// The line of booked slots is long: ask again at `until`, when this
+    /// caller's turn is near enough to book.
+    Queued {
+        /// When to ask again.
+        until: Millis,
+    },
+    /// The line is longer than `max_queue_ms`: the first free slot is at
+    /// `until`. Callers should fail fast rather than wait that long.
+    Backlogged {
+        /// The first free slot.
         until: Millis,
     },
 }
@@ -256,12 +274,19 @@ impl RateLimiter {
             return Admission::Held { until };
         }
         let slot = self.gcra.book(now, self.interval_us, self.config.burst);
-        // Under a daily quota, never book further ahead than the daily ring
-        // can count: past that, come back later and book then.
-        let too_far = slot.at.since(now) > self.day.max_lookahead_ms();
-        if too_far && self.day_limit().is_some() {
+        let wait = slot.at.since(now);
+        if wait > self.config.max_queue_ms {
             self.gcra.unbook(&slot);
-            return Admission::Held { until: slot.at };
+            return Admission::Backlogged { until: slot.at };
+        }
+        // Under a daily quota, never book further ahead than the daily ring
+        // can count: come back when the turn is that close, and book then.
+        let lookahead = self.day.max_lookahead_ms();
+        if wait > lookahead && self.day_limit().is_some() {
+            self.gcra.unbook(&slot);
+            return Admission::Queued {
+                until: now.plus(wait - lookahead),
+            };
         }
         self.day.add(slot.at, now);
         self.in_flight += 1;

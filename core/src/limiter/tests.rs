@@ -111,7 +111,7 @@ fn seed_defect_10_a_locally_spent_quota_is_enforced_with_a_reset_time() {
                 assert!(matches!(l.reserve(until), Admission::Ready(_)));
                 break;
             }
-            Admission::Held { .. } => panic!("no hold expected"),
+            other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(sent, 90, "quota minus the 10 % buffer");
@@ -150,7 +150,7 @@ fn seed_defect_11_remaining_is_decremented_between_responses() {
                 assert_eq!(until, Millis(60_001), "rechecked after quota_recheck_ms");
                 break;
             }
-            Admission::Held { .. } => panic!(),
+            other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(admitted, 10);
@@ -338,4 +338,58 @@ fn rejects_bad_settings_by_name() {
         let e = RateLimiter::new(cfg).unwrap_err();
         assert!(alloc::format!("{e}").contains(name), "{e}");
     }
+}
+
+#[test]
+fn a_long_line_under_a_quota_is_asked_back_not_booked_a_day_ahead() {
+    // 1/s with a daily quota: the ring counts one minute ahead, so the 62nd
+    // caller asking at once is told to come back when its turn is near.
+    let mut l = limiter(LimiterConfig {
+        per_second: 1.0,
+        ..LimiterConfig::default()
+    });
+    for _ in 0..61 {
+        assert!(matches!(
+            l.reserve(Millis(0)),
+            Admission::Ready(_) | Admission::Scheduled(_)
+        ));
+    }
+    assert_eq!(
+        l.reserve(Millis(0)),
+        Admission::Queued {
+            until: Millis(1_000)
+        }
+    );
+    // Coming back then, it books its slot.
+    match l.reserve(Millis(1_000)) {
+        Admission::Scheduled(p) => assert_eq!(p.at(), Millis(61_000)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_line_longer_than_max_queue_fails_fast() {
+    let mut l = limiter(LimiterConfig {
+        per_second: 1.0,
+        per_day: None,
+        max_queue_ms: 5_000,
+        ..LimiterConfig::default()
+    });
+    for _ in 0..6 {
+        assert!(matches!(
+            l.reserve(Millis(0)),
+            Admission::Ready(_) | Admission::Scheduled(_)
+        ));
+    }
+    assert_eq!(
+        l.reserve(Millis(0)),
+        Admission::Backlogged {
+            until: Millis(6_000)
+        }
+    );
+    assert_eq!(
+        l.status(Millis(0)).in_flight,
+        6,
+        "the refused caller booked nothing"
+    );
 }

@@ -1,0 +1,196 @@
+//! Every scenario, with Steadfast and with the seed's policy on the same
+//! seeds: Steadfast's targets and invariants hold; the seed's policy shows
+//! the defects the simulator is there to catch (so the checks are not
+//! vacuous).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use steadfast_sim::replay_command;
+use steadfast_sim::scenario::Scenario;
+use steadfast_sim::world::Metrics;
+
+const SEEDS: [u64; 3] = [42, 7, 2026];
+
+fn assert_invariants(scenario: &Scenario, seed: u64, m: &Metrics) {
+    let broken = m.violations();
+    assert!(
+        broken.is_empty(),
+        "{} seed {seed}: invariants broken: {broken:?}\nreplay: {}",
+        scenario.name,
+        replay_command(scenario.name, seed)
+    );
+    assert_eq!(m.unended, 0, "every call ends");
+    assert!(
+        m.successes > 0,
+        "{} seed {seed}: something succeeds",
+        scenario.name
+    );
+}
+
+#[test]
+fn rate_limit_pressure_uses_the_capacity_without_provoking_429s() {
+    let s = Scenario::rate_limit_pressure();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert!(
+            ours.goodput() >= 0.95,
+            "seed {seed}: goodput {:.3}",
+            ours.goodput()
+        );
+        assert!(
+            ours.attempts_per_success() <= 1.05,
+            "seed {seed}: {:.3} attempts per success",
+            ours.attempts_per_success()
+        );
+        let theirs = s.run_seed(seed).metrics;
+        assert!(
+            theirs.rate_limited > 10 * ours.rate_limited.max(1),
+            "the seed ignores the server's limit: {} vs {}",
+            theirs.rate_limited,
+            ours.rate_limited
+        );
+        assert!(
+            theirs.early_sends > 0,
+            "the seed retries before Retry-After has passed"
+        );
+    }
+}
+
+#[test]
+fn outage_sends_one_probe_per_open_period() {
+    let s = Scenario::outage();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        // 5 failures open the circuit; a 120 s outage with 60 s open
+        // periods leaves room for at most 2 probes.
+        assert!(
+            ours.sent_during_outage <= 5 + 2,
+            "seed {seed}: {} requests into the outage",
+            ours.sent_during_outage
+        );
+        let theirs = s.run_seed(seed).metrics;
+        assert!(
+            theirs.sent_during_outage > 100 * ours.sent_during_outage,
+            "the seed's circuit never opens on 503s"
+        );
+    }
+}
+
+#[test]
+fn mixed_faults_hold_every_invariant_and_beat_the_seed() {
+    let s = Scenario::mixed_faults();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        let theirs = s.run_seed(seed).metrics;
+        assert!(
+            ours.successes > theirs.successes,
+            "seed {seed}: {} vs the seed's {}",
+            ours.successes,
+            theirs.successes
+        );
+    }
+}
+
+#[test]
+fn quota_exhaustion_never_overruns_and_fails_fast() {
+    let s = Scenario::quota_exhaustion();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert!(
+            ours.successes <= 600 && ours.successes >= 500,
+            "seed {seed}: {}",
+            ours.successes
+        );
+        let exhausted = ours
+            .endings
+            .iter()
+            .find(|(w, _)| *w == "quota_exhausted")
+            .map_or(0, |(_, n)| *n);
+        assert!(
+            exhausted > 300,
+            "the rest fail fast with a retry time: {exhausted}"
+        );
+        assert!(
+            ours.latency_quantile(0.99) < 5_000,
+            "nobody sleeps for the quota"
+        );
+        let theirs = s.run_seed(seed).metrics;
+        assert!(
+            theirs.quota_overruns > 100,
+            "the seed reads the wrong headers and overruns"
+        );
+    }
+}
+
+#[test]
+fn a_hostile_server_neither_crashes_nor_stalls_the_client() {
+    let s = Scenario::hostile_server();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        let theirs = s.run_seed(seed).metrics;
+        let crashed = theirs
+            .endings
+            .iter()
+            .find(|(w, _)| *w == "crashed")
+            .map_or(0, |(_, n)| *n);
+        assert!(crashed > 0, "the seed's int(Retry-After) raises on garbage");
+    }
+}
+
+#[test]
+fn writes_under_resets_are_never_duplicated() {
+    let s = Scenario::writes_under_resets();
+    let mut seed_duplicates = 0;
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert_eq!(ours.duplicate_writes, 0);
+        seed_duplicates += s.run_seed(seed).metrics.duplicate_writes;
+    }
+    assert!(
+        seed_duplicates > 0,
+        "the seed retries POSTs after resets and 5xx"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trace() {
+    for s in Scenario::all() {
+        let a = s.run_steadfast(99).metrics;
+        let b = s.run_steadfast(99).metrics;
+        assert_eq!(a.trace_hash, b.trace_hash, "{}", s.name);
+        assert_eq!(
+            (a.sends, a.successes, a.end),
+            (b.sends, b.successes, b.end),
+            "{}",
+            s.name
+        );
+        let c = s.run_steadfast(100).metrics;
+        assert_ne!(
+            a.trace_hash, c.trace_hash,
+            "{}: another seed, another trace",
+            s.name
+        );
+        assert_eq!(
+            s.run_seed(99).metrics.trace_hash,
+            s.run_seed(99).metrics.trace_hash
+        );
+    }
+}
+
+#[test]
+fn simulated_time_always_advances() {
+    for s in Scenario::all() {
+        let r = s.run_steadfast(5);
+        assert_eq!(r.metrics.time_violations, 0, "{}", s.name);
+        assert!(
+            r.metrics.end.as_u64() >= s.duration_ms / 2,
+            "{} ran its course",
+            s.name
+        );
+    }
+}
