@@ -149,10 +149,11 @@ impl Policy for Steadfast {
                 headers,
                 body,
             } => {
-                // Up to 8 fields on the stack: no allocation per response.
-                let mut pairs = [("", ""); 8];
-                for (slot, (k, v)) in pairs.iter_mut().zip(headers) {
-                    *slot = (*k, v.as_str());
+                // Rendered on the stack: no allocation per response.
+                let mut buffers = [[0u8; 40]; 6];
+                let mut pairs = [("", ""); 6];
+                for ((slot, buf), (k, v)) in pairs.iter_mut().zip(buffers.iter_mut()).zip(headers.iter()) {
+                    *slot = (*k, v.render(buf));
                 }
                 let n = headers.len().min(pairs.len());
                 let response = ResponseMeta {

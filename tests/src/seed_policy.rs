@@ -30,7 +30,7 @@ use steadfast_core::rng::Rng;
 use steadfast_core::{Method, Millis, SplitMix64, TransportFailure};
 
 use crate::client::{Action, CallSpec, Policy};
-use crate::server::Answer;
+use crate::server::{Answer, Value};
 
 const MAX_RETRIES: u32 = 3;
 const REQUEST_TIMEOUT_MS: u64 = 30_000;
@@ -265,17 +265,18 @@ impl SeedPolicy {
                     let value = headers
                         .iter()
                         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                        .map(|(_, v)| v.as_str());
-                    match value.map(str::parse::<i64>) {
+                        .map(|(_, v)| *v);
+                    // int(value): only a plain number survives.
+                    match value {
                         None => SeedError::Api {
                             retryable: true,
                             retry_after_s: Some(60.0),
                         },
-                        Some(Ok(s)) => SeedError::Api {
+                        Some(Value::Num(s)) => SeedError::Api {
                             retryable: true,
                             retry_after_s: Some(s as f64),
                         },
-                        Some(Err(_)) => SeedError::Crash("crashed"),
+                        Some(Value::Text(_) | Value::HttpDate(_)) => SeedError::Crash("crashed"),
                     }
                 } else {
                     // classify_error; the circuit never hears of it (defect 1).

@@ -103,15 +103,97 @@ pub struct Request {
     pub idempotency_key: bool,
 }
 
+/// A header value, kept unrendered so that answering allocates nothing
+/// (the client renders it into a stack buffer, as bytes off a socket).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A decimal number.
+    Num(u64),
+    /// Literal text.
+    Text(&'static str),
+    /// An IMF-fixdate of these Unix seconds.
+    HttpDate(u64),
+}
+
+impl Value {
+    /// Writes the value's text into `buf`; the text.
+    pub fn render<'a>(&self, buf: &'a mut [u8; 40]) -> &'a str {
+        match *self {
+            Value::Text(t) => t,
+            Value::Num(mut n) => {
+                let mut i = buf.len();
+                loop {
+                    i -= 1;
+                    buf[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                std::str::from_utf8(&buf[i..]).unwrap_or("")
+            }
+            Value::HttpDate(s) => {
+                let text = http_date(s);
+                let n = text.len().min(buf.len());
+                buf[..n].copy_from_slice(&text.as_bytes()[..n]);
+                std::str::from_utf8(&buf[..n]).unwrap_or("")
+            }
+        }
+    }
+}
+
+/// The few header fields of one response, without a heap allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Headers {
+    items: [(&'static str, Value); 6],
+    len: usize,
+}
+
+impl Default for Headers {
+    fn default() -> Self {
+        Self {
+            items: [("", Value::Text("")); 6],
+            len: 0,
+        }
+    }
+}
+
+impl Headers {
+    /// Adds a field (past six, it is dropped).
+    pub fn push(&mut self, name: &'static str, value: Value) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (name, value);
+            self.len += 1;
+        }
+    }
+
+    /// The fields, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Value)> {
+        self.items.iter().take(self.len)
+    }
+
+    /// How many fields.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// What comes back to the client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// An HTTP response.
     Response {
         /// Status.
         status: u16,
         /// Headers.
-        headers: Vec<(&'static str, String)>,
+        headers: Headers,
         /// Body.
         body: &'static str,
     },
@@ -214,31 +296,23 @@ impl Server {
         self.accepted.len() as u64
     }
 
-    fn rate_headers(&mut self, now: Millis) -> Vec<(&'static str, String)> {
+    fn rate_headers(&mut self, now: Millis) -> Headers {
+        let mut h = Headers::default();
         if self.config.hostile && self.chance(0.5) {
-            return vec![
-                ("x-limit-per-second", "ten".into()),
-                ("x-remaining-today", "lots".into()),
-                ("RateLimit", "\"broken;r=".into()),
-                ("X-RateLimit-Reset", "-1".into()),
-            ];
+            h.push("x-limit-per-second", Value::Text("ten"));
+            h.push("x-remaining-today", Value::Text("lots"));
+            h.push("RateLimit", Value::Text("\"broken;r="));
+            h.push("X-RateLimit-Reset", Value::Text("-1"));
+            return h;
         }
         let used = self.quota_used(now);
-        vec![
-            (
-                "x-limit-per-second",
-                self.config.advertised_per_second.to_string(),
-            ),
-            (
-                "x-remaining-this-second",
-                (self.tokens_milli / 1000).to_string(),
-            ),
-            ("x-limit-per-day", self.config.daily_quota.to_string()),
-            (
-                "x-remaining-today",
-                self.config.daily_quota.saturating_sub(used).to_string(),
-            ),
-        ]
+        let advertised = u64::from(self.config.advertised_per_second);
+        h.push("x-limit-per-second", Value::Num(advertised));
+        h.push("x-remaining-this-second", Value::Num(self.tokens_milli / 1000));
+        h.push("x-limit-per-day", Value::Num(self.config.daily_quota));
+        let left = self.config.daily_quota.saturating_sub(used);
+        h.push("x-remaining-today", Value::Num(left));
+        h
     }
 
     /// Handles a request arriving at `now`.
@@ -256,9 +330,9 @@ impl Server {
         }
         if self.in_outage(now) {
             handled.during_outage = true;
-            let mut headers = Vec::new();
+            let mut headers = Headers::default();
             if let Some(s) = self.config.outage_retry_after_s {
-                headers.push(("Retry-After", s.to_string()));
+                headers.push("Retry-After", Value::Num(s));
                 handled.server_delay_ms = Some(s * 1000);
             }
             handled.answer = response(503, headers, "<html>503 Service Unavailable</html>");
@@ -305,18 +379,18 @@ impl Server {
 
     fn add_retry_after(
         &mut self,
-        headers: &mut Vec<(&'static str, String)>,
+        headers: &mut Headers,
         handled: &mut Handled,
         delay_s: u64,
         now: Millis,
     ) {
         if self.config.hostile && self.chance(0.1) {
-            headers.push(("Retry-After", "31536000".into()));
+            headers.push("Retry-After", Value::Num(31_536_000));
             handled.server_delay_ms = Some(31_536_000_000);
             return;
         }
         if self.config.hostile && self.chance(0.3) {
-            headers.push(("Retry-After", "soon".into()));
+            headers.push("Retry-After", Value::Text("soon"));
             return;
         }
         let configured = self.config.retry_after;
@@ -329,7 +403,7 @@ impl Server {
         match form {
             RetryAfterForm::Absent | RetryAfterForm::Mixed => {}
             RetryAfterForm::Seconds => {
-                headers.push(("Retry-After", delay_s.to_string()));
+                headers.push("Retry-After", Value::Num(delay_s));
                 handled.server_delay_ms = Some(delay_s * 1000);
             }
             RetryAfterForm::HttpDate => {
@@ -337,7 +411,7 @@ impl Server {
                 // `delay_s` away.
                 let wall = self.config.wall_epoch_ms + now.as_u64();
                 let at_s = (wall + delay_s * 1000).div_ceil(1000);
-                headers.push(("Retry-After", http_date(at_s)));
+                headers.push("Retry-After", Value::HttpDate(at_s));
                 // A date is absolute: from the answer's delivery, the wait is
                 // shorter by the latency.
                 handled.server_delay_ms =
@@ -361,7 +435,7 @@ impl Server {
     }
 }
 
-fn response(status: u16, headers: Vec<(&'static str, String)>, body: &'static str) -> Answer {
+fn response(status: u16, headers: Headers, body: &'static str) -> Answer {
     Answer::Response {
         status,
         headers,

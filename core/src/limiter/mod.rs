@@ -280,12 +280,14 @@ impl RateLimiter {
             return Admission::Backlogged { until: slot.at };
         }
         // Under a daily quota, never book further ahead than the daily ring
-        // can count: come back when the turn is that close, and book then.
+        // can count: come back when the turn is well within reach (half the
+        // reach, so that others booking meanwhile do not send the caller
+        // back again), and book then.
         let lookahead = self.day.max_lookahead_ms();
         if wait > lookahead && self.day_limit().is_some() {
             self.gcra.unbook(&slot);
             return Admission::Queued {
-                until: now.plus(wait - lookahead),
+                until: now.plus(wait - lookahead / 2),
             };
         }
         self.day.add(slot.at, now);

@@ -357,11 +357,11 @@ fn a_long_line_under_a_quota_is_asked_back_not_booked_a_day_ahead() {
     assert_eq!(
         l.reserve(Millis(0)),
         Admission::Queued {
-            until: Millis(1_000)
+            until: Millis(31_000)
         }
     );
     // Coming back then, it books its slot.
-    match l.reserve(Millis(1_000)) {
+    match l.reserve(Millis(31_000)) {
         Admission::Scheduled(p) => assert_eq!(p.at(), Millis(61_000)),
         other => panic!("{other:?}"),
     }

@@ -68,34 +68,20 @@ pub fn normalize_endpoint(path_or_url: &str) -> String {
 
 /// [`normalize_endpoint`] into a stack buffer (the monitor's hot path).
 ///
-/// One pass over the bytes, classifying each segment as it is scanned: this
-/// runs once per recorded outcome.
+/// Segments are found with `split` (a `memchr` search) and each is judged
+/// with tight whole-slice loops; this runs once per call.
 pub(crate) fn normalize_into(path_or_url: &str) -> EndpointBuf {
     let mut out = EndpointBuf::new();
     let path = strip_origin(path_or_url.trim_ascii());
-    let mut segments = 0;
-    let mut start = 0;
-    let mut flags = SegmentFlags::new();
-    let bytes = path.as_bytes();
-    for i in 0..=bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or(b'/');
-        let end_of_path = b == b'?' || b == b'#';
-        if b != b'/' && !end_of_path {
-            flags.see(b);
-            continue;
-        }
-        if i > start {
-            let segment = path.get(start..i).unwrap_or("");
-            if segments == MAX_SEGMENTS || !push_segment(&mut out, segment, &flags) {
-                break;
-            }
-            segments += 1;
-        }
-        if end_of_path {
+    let end = path
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(path.len());
+    let path = path.get(..end).unwrap_or("");
+    for segment in path.split('/').filter(|s| !s.is_empty()).take(MAX_SEGMENTS) {
+        if !push_segment(&mut out, segment) {
             break;
         }
-        start = i + 1;
-        flags = SegmentFlags::new();
     }
     if out.len == 0 {
         out.push_str("/");
@@ -104,14 +90,14 @@ pub(crate) fn normalize_into(path_or_url: &str) -> EndpointBuf {
 }
 
 /// Appends `/segment` (or `/{id}`); false when the buffer is full.
-fn push_segment(out: &mut EndpointBuf, segment: &str, flags: &SegmentFlags) -> bool {
+fn push_segment(out: &mut EndpointBuf, segment: &str) -> bool {
     if !out.push_str("/") {
         return false;
     }
-    if flags.is_id(segment.len()) {
+    if looks_like_id(segment.as_bytes()) {
         return out.push_str("{id}");
     }
-    if flags.plain {
+    if segment.bytes().all(|b| b.is_ascii_graphic()) {
         if out.push_str(segment) {
             return true;
         }
@@ -126,36 +112,14 @@ fn push_segment(out: &mut EndpointBuf, segment: &str, flags: &SegmentFlags) -> b
         .all(|c| out.push_char(c))
 }
 
-/// What the bytes of one segment looked like.
-struct SegmentFlags {
-    digits: bool,
-    any_digit: bool,
-    hexish: bool,
-    plain: bool,
-}
-
-impl SegmentFlags {
-    const fn new() -> Self {
-        Self {
-            digits: true,
-            any_digit: false,
-            hexish: true,
-            plain: true,
-        }
+/// All digits, or a long hex / UUID-like token with a digit in it.
+fn looks_like_id(segment: &[u8]) -> bool {
+    if segment.iter().all(u8::is_ascii_digit) {
+        return true;
     }
-
-    fn see(&mut self, b: u8) {
-        let digit = b.is_ascii_digit();
-        self.any_digit |= digit;
-        self.digits &= digit;
-        self.hexish &= digit || matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'-');
-        self.plain &= b.is_ascii_graphic();
-    }
-
-    /// All digits, or a long hex / UUID-like token with a digit.
-    fn is_id(&self, len: usize) -> bool {
-        self.digits || (self.hexish && self.any_digit && len >= 16)
-    }
+    segment.len() >= 16
+        && segment.iter().any(u8::is_ascii_digit)
+        && segment.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-')
 }
 
 /// `https://host/a/b` → `/a/b`; a bare path is returned as it is.
