@@ -29,7 +29,10 @@ struct Clock {
 
 impl Clock {
     fn start() -> Self {
-        Self { wall: Instant::now(), cpu: cpu_time() }
+        Self {
+            wall: Instant::now(),
+            cpu: cpu_time(),
+        }
     }
 
     fn elapsed(&self) -> f64 {
@@ -41,7 +44,10 @@ impl Clock {
 }
 
 fn main() {
-    let budget_s: f64 = std::env::var("SIM_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
+    let budget_s: f64 = std::env::var("SIM_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2.0);
     println!("| scenario | seeds | simulated requests | CPU s | requests per CPU-second |\n|---|---:|---:|---:|---:|");
     let (mut all_requests, mut all_secs) = (0u64, 0f64);
     for scenario in Scenario::all() {
@@ -56,7 +62,15 @@ fn main() {
         let secs = clock.elapsed();
         all_requests += requests;
         all_secs += secs;
-        println!("| {} | {} | {requests} | {secs:.2} | {:.0} |", scenario.name, seed - 1, requests as f64 / secs);
+        println!(
+            "| {} | {} | {requests} | {secs:.2} | {:.0} |",
+            scenario.name,
+            seed - 1,
+            requests as f64 / secs
+        );
     }
-    println!("| all | | {all_requests} | {all_secs:.2} | {:.0} |", all_requests as f64 / all_secs);
+    println!(
+        "| all | | {all_requests} | {all_secs:.2} | {:.0} |",
+        all_requests as f64 / all_secs
+    );
 }

@@ -152,7 +152,9 @@ impl Policy for Steadfast {
                 // Rendered on the stack: no allocation per response.
                 let mut buffers = [[0u8; 40]; 6];
                 let mut pairs = [("", ""); 6];
-                for ((slot, buf), (k, v)) in pairs.iter_mut().zip(buffers.iter_mut()).zip(headers.iter()) {
+                for ((slot, buf), (k, v)) in
+                    pairs.iter_mut().zip(buffers.iter_mut()).zip(headers.iter())
+                {
                     *slot = (*k, v.render(buf));
                 }
                 let n = headers.len().min(pairs.len());

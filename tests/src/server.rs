@@ -186,6 +186,8 @@ impl Headers {
 }
 
 /// What comes back to the client.
+// Kept inline on purpose: boxing the large variant would allocate per answer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// An HTTP response.
@@ -308,7 +310,10 @@ impl Server {
         let used = self.quota_used(now);
         let advertised = u64::from(self.config.advertised_per_second);
         h.push("x-limit-per-second", Value::Num(advertised));
-        h.push("x-remaining-this-second", Value::Num(self.tokens_milli / 1000));
+        h.push(
+            "x-remaining-this-second",
+            Value::Num(self.tokens_milli / 1000),
+        );
         h.push("x-limit-per-day", Value::Num(self.config.daily_quota));
         let left = self.config.daily_quota.saturating_sub(used);
         h.push("x-remaining-today", Value::Num(left));

@@ -625,24 +625,29 @@ impl Engine {
         retry_after_ms: Option<u64>,
         retryable: bool,
     ) {
-        let Some(call) = self.calls.get(&id) else {
+        // The call ends here: its strings move into the failure.
+        let Some(call) = self.calls.remove(&id) else {
             return;
         };
-        let last = call.last.as_ref();
+        let (category, status, message) = match call.last {
+            Some(last) => (last.category, last.status, last.message),
+            None => (None, None, None),
+        };
         let failure = CallFailure {
             kind,
-            category: last.and_then(|c| c.category),
-            status: last.and_then(|c| c.status),
+            category,
+            status,
             retry_after_ms,
             attempts: call.attempts,
             retryable,
             method: call.method,
-            endpoint: call.endpoint_name.clone(),
-            message: last
-                .and_then(|c| c.message.as_deref())
-                .map(|m| self.secrets.scrub(m)),
+            endpoint: call.endpoint_name,
+            message: message.map(|m| self.secrets.scrub(&m)),
         };
-        self.finish(id, Err(failure));
+        self.outputs.push_back(Output::Done {
+            call: id,
+            result: Err(failure),
+        });
     }
 
     fn finish(&mut self, id: CallId, result: Result<CallSuccess, CallFailure>) {
@@ -672,8 +677,8 @@ impl Engine {
         }
         while let Some(e) = self.monitor.poll_event() {
             self.outputs.push_back(Output::Event(match e {
-                MonitorEvent::Alert(s) => Event::Alert(s),
-                MonitorEvent::Recovered(s) => Event::Recovered(s),
+                MonitorEvent::Alert(s) => Event::Alert(alloc::boxed::Box::new(s)),
+                MonitorEvent::Recovered(s) => Event::Recovered(alloc::boxed::Box::new(s)),
             }));
         }
     }

@@ -168,9 +168,9 @@ pub enum Event {
     /// The circuit changed state.
     StateChange(StateChange),
     /// The error monitor crossed its threshold.
-    Alert(MonitorSummary),
+    Alert(alloc::boxed::Box<MonitorSummary>),
     /// The error monitor fell back below its threshold.
-    Recovered(MonitorSummary),
+    Recovered(alloc::boxed::Box<MonitorSummary>),
 }
 
 /// What the host must do next.
@@ -265,6 +265,9 @@ impl Secrets {
     /// `text` with every registered secret replaced by `[redacted]`.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut out = String::from(text);
+        if self.0.is_empty() {
+            return out;
+        }
         for secret in &self.0 {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), "[redacted]");

@@ -42,11 +42,6 @@ impl EndpointBuf {
         }
     }
 
-    fn push_char(&mut self, c: char) -> bool {
-        let mut utf8 = [0u8; 4];
-        self.push_str(c.encode_utf8(&mut utf8))
-    }
-
     /// The name.
     pub(crate) fn as_str(&self) -> &str {
         self.bytes
@@ -63,7 +58,52 @@ impl EndpointBuf {
 /// become `{id}`.
 #[must_use]
 pub fn normalize_endpoint(path_or_url: &str) -> String {
-    String::from(normalize_into(path_or_url).as_str())
+    let mut out = BoundedString(String::with_capacity(
+        path_or_url.len().min(MAX_ENDPOINT_LEN) + 4,
+    ));
+    normalize_to(path_or_url, &mut out);
+    out.0
+}
+
+/// Where a normalised name is written: a stack buffer or a string, both
+/// bounded to [`MAX_ENDPOINT_LEN`] bytes.
+trait NameSink {
+    /// Appends `s` whole, or nothing if it does not fit.
+    fn push_str(&mut self, s: &str) -> bool;
+    /// Bytes written so far.
+    fn len(&self) -> usize;
+    /// Appends one character, if it fits.
+    fn push_char(&mut self, c: char) -> bool {
+        let mut utf8 = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut utf8))
+    }
+}
+
+impl NameSink for EndpointBuf {
+    fn push_str(&mut self, s: &str) -> bool {
+        EndpointBuf::push_str(self, s)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// A `String` that refuses to grow past [`MAX_ENDPOINT_LEN`].
+struct BoundedString(String);
+
+impl NameSink for BoundedString {
+    fn push_str(&mut self, s: &str) -> bool {
+        if self.0.len() + s.len() > MAX_ENDPOINT_LEN {
+            return false;
+        }
+        self.0.push_str(s);
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// [`normalize_endpoint`] into a stack buffer (the monitor's hot path).
@@ -72,6 +112,11 @@ pub fn normalize_endpoint(path_or_url: &str) -> String {
 /// with tight whole-slice loops; this runs once per call.
 pub(crate) fn normalize_into(path_or_url: &str) -> EndpointBuf {
     let mut out = EndpointBuf::new();
+    normalize_to(path_or_url, &mut out);
+    out
+}
+
+fn normalize_to<S: NameSink>(path_or_url: &str, out: &mut S) {
     let path = strip_origin(path_or_url.trim_ascii());
     let end = path
         .bytes()
@@ -79,18 +124,17 @@ pub(crate) fn normalize_into(path_or_url: &str) -> EndpointBuf {
         .unwrap_or(path.len());
     let path = path.get(..end).unwrap_or("");
     for segment in path.split('/').filter(|s| !s.is_empty()).take(MAX_SEGMENTS) {
-        if !push_segment(&mut out, segment) {
+        if !push_segment(out, segment) {
             break;
         }
     }
-    if out.len == 0 {
+    if out.len() == 0 {
         out.push_str("/");
     }
-    out
 }
 
 /// Appends `/segment` (or `/{id}`); false when the buffer is full.
-fn push_segment(out: &mut EndpointBuf, segment: &str) -> bool {
+fn push_segment<S: NameSink>(out: &mut S, segment: &str) -> bool {
     if !out.push_str("/") {
         return false;
     }
@@ -102,7 +146,7 @@ fn push_segment(out: &mut EndpointBuf, segment: &str) -> bool {
             return true;
         }
         // Keep what fits of the last segment.
-        let room = MAX_ENDPOINT_LEN - out.len;
+        let room = MAX_ENDPOINT_LEN - out.len();
         out.push_str(segment.get(..room).unwrap_or(""));
         return false;
     }
