@@ -185,7 +185,8 @@ impl Scenario {
     #[must_use]
     pub fn calls(&self, seed: u64) -> Vec<CallSpec> {
         let mut rng = SplitMix64::new(seed ^ 0xCA11_5EED);
-        let mut calls = Vec::new();
+        let expected = (self.rate_per_s * self.duration_ms as f64 / 1000.0 * 1.2) as usize + 16;
+        let mut calls = Vec::with_capacity(expected);
         let writes: std::rc::Rc<str> = "/v3/application/shops/42/listings".into();
         let reads: Vec<std::rc::Rc<str>> = (0..64)
             .map(|_| {

@@ -163,12 +163,14 @@ pub fn run(
     horizon: Millis,
 ) -> RunResult {
     let mut m = Metrics {
+        latencies_ms: Vec::with_capacity(calls.len()),
         calls: calls.len() as u64,
         capacity_per_s: f64::from(server.config().per_second),
         trace_hash: 0xcbf2_9ce4_8422_2325,
         ..Metrics::default()
     };
-    let mut timeline: Vec<Second> = Vec::new();
+    let last_arrival_s = calls.last().map_or(0, |c| c.arrival.as_u64() / 1000) as usize;
+    let mut timeline: Vec<Second> = Vec::with_capacity(last_arrival_s * 2 + 64);
     // Ops are numbered 1..=n in arrival order.
     let spec_of = |op: u64| {
         calls
@@ -178,8 +180,8 @@ pub fn run(
     let mut ended: HashSet<u64> = HashSet::default();
     let mut endings: HashMap<&'static str, u64> = HashMap::default();
     // Deliveries: (time, seq) → (op, attempt, answer, server delay).
-    let mut queue: BinaryHeap<Reverse<(Millis, u64, usize)>> = BinaryHeap::new();
-    let mut payload: Vec<Option<InFlight>> = Vec::new();
+    let mut queue: BinaryHeap<Reverse<(Millis, u64, usize)>> = BinaryHeap::with_capacity(64);
+    let mut payload: Vec<Option<InFlight>> = Vec::with_capacity(64);
     let mut free_slots: Vec<usize> = Vec::new();
     let mut seq = 0u64;
     let mut next_arrival = 0usize;
@@ -306,7 +308,9 @@ pub fn run(
                         m.double_ends += 1;
                         continue;
                     }
-                    probes.retain(|(o, _)| *o != op);
+                    if !probes.is_empty() {
+                        probes.retain(|(o, _)| *o != op);
+                    }
                     *endings.entry(how).or_insert(0) += 1;
                     if let Some(spec) = spec_of(op) {
                         m.latencies_ms.push(now.since(spec.arrival));

@@ -37,6 +37,7 @@
 //! # Ok::<(), steadfast_core::ConfigError>(())
 //! ```
 
+mod endpoint_cache;
 mod slab;
 mod types;
 
@@ -44,6 +45,7 @@ use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::string::String;
 use core::cmp::Reverse;
 
+use endpoint_cache::EndpointCache;
 use slab::Slab;
 use types::{check_engine_config, Secrets};
 pub use types::{
@@ -120,6 +122,7 @@ pub struct Engine {
     timers: BinaryHeap<Reverse<(Millis, CallId)>>,
     outputs: VecDeque<Output>,
     secrets: Secrets,
+    endpoints: EndpointCache,
     clock: MonotonicClamp,
 }
 
@@ -148,6 +151,7 @@ impl Engine {
             timers: BinaryHeap::new(),
             outputs: VecDeque::new(),
             secrets: Secrets::default(),
+            endpoints: EndpointCache::default(),
             clock,
         })
     }
@@ -198,7 +202,7 @@ impl Engine {
     /// Starts a call at `now`; its first output follows at once or at a timer.
     pub fn start(&mut self, request: RequestMeta<'_>, now: Millis) -> CallId {
         let now = self.clock.observe(now);
-        let endpoint_name = crate::monitor::normalize_endpoint(request.endpoint);
+        let endpoint_name = self.endpoints.normalize(request.endpoint);
         let endpoint = self.monitor.intern(&endpoint_name, now);
         let deadline_ms = request.deadline_ms.or(self.config.retry.deadline_ms);
         let call = Call {
