@@ -79,3 +79,59 @@ fn monitor_budget_and_policy_round_trip() {
     assert_eq!(cfg.max_retries, 5);
     assert_eq!(cfg.backoff.base_delay_ms, 1000);
 }
+
+#[test]
+fn an_engine_snapshot_survives_json_and_keeps_the_circuit_open() {
+    use steadfast_core::engine::{
+        Engine, EngineConfig, Output, RequestMeta, ResponseMeta, Snapshot,
+    };
+    use steadfast_core::Method;
+
+    let cfg = EngineConfig {
+        retry: RetryConfig {
+            max_retries: 0,
+            ..RetryConfig::default()
+        },
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(cfg, Millis(0)).unwrap();
+    let get = RequestMeta {
+        method: Method::Get,
+        endpoint: "/x",
+        idempotency_key: false,
+        timeout_ms: None,
+        deadline_ms: None,
+    };
+    for i in 0..5u64 {
+        let t = Millis(i * 100);
+        let call = engine.start(get, t);
+        while let Some(o) = engine.poll_output() {
+            if let Output::Send { attempt, .. } = o {
+                engine.handle_response(
+                    call,
+                    attempt,
+                    ResponseMeta {
+                        status: 503,
+                        headers: &[],
+                        body: None,
+                        wall: None,
+                    },
+                    t,
+                );
+            }
+        }
+    }
+    let json = serde_json::to_string(&engine.snapshot()).unwrap();
+    assert!(!json.contains("x-api-key"), "no request data in a snapshot");
+    let saved: Snapshot = serde_json::from_str(&json).unwrap();
+    let mut restored = Engine::restore(cfg, saved, Millis(1_000)).unwrap();
+    restored.start(get, Millis(1_000));
+    let outputs: Vec<Output> = std::iter::from_fn(|| restored.poll_output()).collect();
+    assert!(
+        outputs.iter().all(|o| !matches!(o, Output::Send { .. })),
+        "still open after the restart"
+    );
+    assert!(outputs
+        .iter()
+        .any(|o| matches!(o, Output::Done { result: Err(_), .. })));
+}

@@ -121,12 +121,12 @@ pub fn timeline_svg(title: &str, runs: &[(&str, &[Second])]) -> String {
             .collect();
         let _ = write!(
             svg,
-            r##"<polyline fill="none" stroke="#6c5ce7" stroke-width="1.5" points="{}"/><text x="4" y="{}">circuit</text><text x="4" y="{}">quota left</text><text x="{}" y="{}" fill="#6c5ce7">daily quota left (max {max_left})</text>"##,
+            r##"<polyline fill="none" stroke="#6c5ce7" stroke-width="1.5" points="{}"/><text x="4" y="{}">circuit</text><text x="4" y="{}">quota left</text><text x="{}" y="{}" fill="#6c5ce7" text-anchor="end">daily quota left (top = {max_left})</text>"##,
             points.join(" "),
             top + panel_h + 18.0,
             top + panel_h + 50.0,
-            left + 4.0,
-            top + panel_h + 32.0
+            left + plot_w,
+            top + panel_h + 72.0
         );
     }
     let legend_y = height - 10.0;
