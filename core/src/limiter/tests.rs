@@ -13,6 +13,24 @@ fn ready(a: Admission) -> LimiterPermit {
     }
 }
 
+/// Completes `p` with a response that said `rate` (and was a 429 if
+/// `rate_limited`, with `delay` as its Retry-After).
+fn respond(
+    l: &mut RateLimiter,
+    p: LimiterPermit,
+    rate: &RateLimitHeaders,
+    rate_limited: bool,
+    delay: Option<u64>,
+    now: Millis,
+) {
+    let feedback = LimiterFeedback {
+        rate_limited,
+        server_delay_ms: delay,
+        rate,
+    };
+    l.complete(p, Some(feedback), now);
+}
+
 fn quiet() -> RateLimitHeaders {
     RateLimitHeaders::default()
 }
@@ -133,15 +151,7 @@ fn seed_defect_11_remaining_is_decremented_between_responses() {
         remaining: Some(1010),
         ..WindowReading::default()
     };
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: false,
-            server_delay_ms: None,
-            rate: &rate,
-        }),
-        Millis(1),
-    );
+    respond(&mut l, p, &rate, false, None, Millis(1));
     let mut admitted = 0;
     for _ in 0..50 {
         match l.reserve(Millis(1)) {
@@ -164,15 +174,7 @@ fn server_says_zero_remaining_today() {
     let p = ready(l.reserve(Millis(0)));
     let mut rate = quiet();
     rate.per_day.remaining = Some(0);
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: false,
-            server_delay_ms: None,
-            rate: &rate,
-        }),
-        Millis(5),
-    );
+    respond(&mut l, p, &rate, false, None, Millis(5));
     assert_eq!(
         l.reserve(Millis(6)),
         Admission::Exhausted {
@@ -188,15 +190,7 @@ fn a_bare_429_pauses_everyone_and_slows_the_pace() {
     let mut l = limiter(LimiterConfig::default());
     let p = ready(l.reserve(Millis(0)));
     let rate = quiet();
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: true,
-            server_delay_ms: None,
-            rate: &rate,
-        }),
-        Millis(50),
-    );
+    respond(&mut l, p, &rate, true, None, Millis(50));
     assert_eq!(
         l.reserve(Millis(60)),
         Admission::Held {
@@ -208,15 +202,7 @@ fn a_bare_429_pauses_everyone_and_slows_the_pace() {
     assert!((s.effective_per_second - 5.0).abs() < 1e-9);
     // Retry-After is honoured for everyone.
     let p = ready(l.reserve(Millis(1050)));
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: true,
-            server_delay_ms: Some(30_000),
-            rate: &rate,
-        }),
-        Millis(1100),
-    );
+    respond(&mut l, p, &rate, true, Some(30_000), Millis(1100));
     assert_eq!(l.held_until(Millis(2000)), Some(Millis(31_100)));
     // Successes bring the pace back.
     for i in 0..50 {
@@ -232,15 +218,7 @@ fn adopts_the_servers_lower_limits() {
     let mut rate = quiet();
     rate.per_second.limit = Some(5);
     rate.per_day.limit = Some(1000);
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: false,
-            server_delay_ms: None,
-            rate: &rate,
-        }),
-        Millis(1),
-    );
+    respond(&mut l, p, &rate, false, None, Millis(1));
     let s = l.status(Millis(1));
     assert!((s.effective_per_second - 5.0).abs() < 1e-9);
     assert_eq!(s.day_allowance, Some(900));
@@ -256,15 +234,7 @@ fn an_exhausted_general_window_holds_until_its_reset() {
         reset_ms: Some(7000),
         ..WindowReading::default()
     };
-    l.complete(
-        p,
-        Some(LimiterFeedback {
-            rate_limited: false,
-            server_delay_ms: None,
-            rate: &rate,
-        }),
-        Millis(10),
-    );
+    respond(&mut l, p, &rate, false, None, Millis(10));
     assert_eq!(
         l.reserve(Millis(20)),
         Admission::Held {
