@@ -9,6 +9,7 @@
 //! cached.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::monitor::normalize_endpoint;
@@ -20,46 +21,45 @@ const MAX_CACHED_LEN: usize = 160;
 
 #[derive(Debug, Default)]
 pub(crate) struct EndpointCache {
-    slots: Vec<Option<(String, String)>>,
+    slots: Vec<Option<(String, Arc<str>)>>,
 }
 
 impl EndpointCache {
     /// The normalised name of `path`.
-    pub(crate) fn normalize(&mut self, path: &str) -> String {
+    pub(crate) fn normalize(&mut self, path: &str) -> Arc<str> {
         if path.len() > MAX_CACHED_LEN {
-            return normalize_endpoint(path);
+            return normalize_endpoint(path).into();
         }
         if self.slots.is_empty() {
             self.slots.resize(SLOTS, None);
         }
         let index = (hash(path.as_bytes()) % SLOTS as u64) as usize;
         let Some(slot) = self.slots.get_mut(index) else {
-            return normalize_endpoint(path);
+            return normalize_endpoint(path).into();
         };
         match slot {
-            Some((raw, name)) if raw == path => name.clone(),
+            Some((raw, name)) if raw == path => Arc::clone(name),
             _ => {
-                let name = normalize_endpoint(path);
-                *slot = Some((String::from(path), name.clone()));
+                let name: Arc<str> = normalize_endpoint(path).into();
+                *slot = Some((String::from(path), Arc::clone(&name)));
                 name
             }
         }
     }
 }
 
-/// A fast word-at-a-time hash of a short byte string.
+/// A cheap hash of a path: its length and its first and last eight bytes
+/// (paths to one API share prefixes and differ in their tails — the ids).
+/// Collisions only cost a miss: the whole path is compared on a hit.
 fn hash(bytes: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ bytes.len() as u64;
-    for chunk in bytes.chunks(8) {
-        let mut word = [0u8; 8];
-        if let Some(dst) = word.get_mut(..chunk.len()) {
-            dst.copy_from_slice(chunk);
-        }
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(0x0100_0000_01b3)
-            .rotate_left(23);
-    }
-    h
+    let word = |b: Option<&[u8]>| {
+        b.and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let n = bytes.len();
+    let head = word(bytes.get(..8));
+    let tail = word(bytes.get(n.saturating_sub(8)..));
+    (head.rotate_left(17) ^ tail ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
 }
 
 #[cfg(test)]
@@ -69,11 +69,18 @@ mod tests {
     #[test]
     fn answers_like_normalize_endpoint_hit_or_miss() {
         let mut c = EndpointCache::default();
-        for path in ["/a/1", "/a/2", "/a/1", "/b/x?key=secret", "/a/1"] {
-            assert_eq!(c.normalize(path), normalize_endpoint(path));
+        for path in [
+            "/a/1",
+            "/a/2",
+            "/a/1",
+            "/b/x?key=secret",
+            "/a/1",
+            "/listings/12345678/x",
+        ] {
+            assert_eq!(&*c.normalize(path), normalize_endpoint(path));
         }
         let long = "/x".repeat(200);
-        assert_eq!(c.normalize(&long), normalize_endpoint(&long));
+        assert_eq!(&*c.normalize(&long), normalize_endpoint(&long));
         assert!(c.slots.len() <= SLOTS);
     }
 }

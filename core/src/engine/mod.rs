@@ -43,6 +43,7 @@ mod types;
 
 use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::cmp::Reverse;
 
 use endpoint_cache::EndpointCache;
@@ -93,7 +94,8 @@ struct Call {
     method: Method,
     has_key: bool,
     endpoint: EndpointId,
-    endpoint_name: String,
+    /// Shared with the endpoint cache: starting a call copies no string.
+    endpoint_name: Arc<str>,
     timeout_ms: u64,
     deadline: Option<Millis>,
     retry: RetryState,
@@ -645,7 +647,7 @@ impl Engine {
             attempts: call.attempts,
             retryable,
             method: call.method,
-            endpoint: call.endpoint_name,
+            endpoint: String::from(&*call.endpoint_name),
             message: message.map(|m| self.secrets.scrub(&m)),
         };
         self.outputs.push_back(Output::Done {

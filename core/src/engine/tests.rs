@@ -454,3 +454,10 @@ fn a_snapshot_carries_an_open_circuit_across_a_restart() {
     assert_eq!(failure(&out).kind, FailureKind::CircuitOpen);
     let _ = vec![0u8];
 }
+
+#[test]
+fn the_engine_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Engine>();
+    assert_send::<Output>();
+}
