@@ -161,13 +161,19 @@ impl RollingCount {
 
     /// When the oldest counted request leaves the window (so one more may
     /// go), or `None` if nothing is counted.
+    ///
+    /// Walks the slots from the oldest counted one forward and stops at the
+    /// first that holds a request: usually a few steps, at most the ring.
     pub(crate) fn next_release(&self, now: Millis) -> Option<Millis> {
         let oldest = self.oldest(now).max(self.expired_below);
-        self.ring
-            .iter()
-            .filter(|b| b.count > 0 && b.slot >= oldest)
-            .map(|b| b.slot)
-            .min()
+        let newest = self.slot(now).saturating_add(1);
+        let len = self.ring.len() as u64;
+        (oldest..=newest)
+            .find(|s| {
+                self.ring
+                    .get((s % len.max(1)) as usize)
+                    .is_some_and(|b| b.slot == *s && b.count > 0)
+            })
             .map(|s| Millis(s.saturating_add(BUCKETS + 1).saturating_mul(self.width_ms)))
     }
 }
