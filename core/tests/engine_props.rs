@@ -111,7 +111,7 @@ proptest! {
         let mut started: Vec<CallId> = Vec::new();
         let mut attempts: HashMap<CallId, u32> = HashMap::new();
         let mut done: HashSet<CallId> = HashSet::new();
-        let mut drain = |engine: &mut Engine, attempts: &mut HashMap<CallId, u32>, done: &mut HashSet<CallId>| -> Result<(), TestCaseError> {
+        let drain = |engine: &mut Engine, attempts: &mut HashMap<CallId, u32>, done: &mut HashSet<CallId>| -> Result<(), TestCaseError> {
             while let Some(o) = engine.poll_output() {
                 match o {
                     Output::Send { call, attempt, .. } => {
