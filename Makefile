@@ -7,7 +7,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check bench bench-sim
+.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -46,7 +46,11 @@ sans-io-check:
 	@! grep -rnE 'Instant::now|SystemTime::now|std::thread|thread::sleep|std::(fs|net|io)::' core/src \
 		|| { echo "core/src must stay sans-IO"; exit 1; }
 
-test: setup fmt-check clippy sans-io-check wasm-check unit
+## Rustdoc builds without a broken link.
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p steadfast-core -p steadfast-sim --all-features
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

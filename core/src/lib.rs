@@ -10,10 +10,21 @@
 //! | part | decides |
 //! |---|---|
 //! | [`classify`] | what an outcome means: category, retryable, server delay, effect |
+//! | [`headers`] | what `Retry-After` and the rate-limit headers say |
 //! | [`retry`] | whether and when to try again: backoff + jitter, budget, idempotency |
 //! | [`breaker`] | whether to send at all while the service is failing |
 //! | [`limiter`] | when the next request may go: per-second pacing, daily quota |
 //! | [`monitor`] | how the error rate looks, and when to alert |
+//! | [`engine`] | one call from start to result, composing all of the above |
+//!
+//! The [`engine`] is what a host drives: it feeds inputs (`start`,
+//! `handle_response`, `handle_failure`, `handle_timeout`, `cancel`), drains
+//! [`engine::Output`]s (send this attempt, abort that one, this call is done,
+//! an event) and arms one timer at `poll_timeout()`. The parts can also be
+//! used on their own.
+//!
+//! Every configuration and state type implements `serde`'s traits with the
+//! `serde` feature, so a host can snapshot and restore them.
 #![no_std]
 #![cfg_attr(
     test,

@@ -14,13 +14,13 @@
 //! * [`Admission::Queued`] — many callers are ahead: ask again at `until`;
 //! * [`Admission::Backlogged`] — the line is longer than `max_queue_ms`.
 //!
-//! Pacing is GCRA with a burst ([`gcra`]). The daily quota is a rolling
-//! window with a safety buffer ([`daily`]), reconciled with the server's
+//! Pacing is GCRA with a burst (module `gcra`). The daily quota is a rolling
+//! window with a safety buffer (module `daily`), reconciled with the server's
 //! `x-remaining-today`: the local estimate is decremented for every request
 //! sent since the server last spoke, so concurrent callers cannot overshoot
 //! between responses (seed defect 11). A 429 teaches the limiter even when it
 //! carries no header at all: it pauses everyone and slows the pace
-//! ([`adaptive`]).
+//! (module `adaptive`).
 
 mod adaptive;
 mod daily;
