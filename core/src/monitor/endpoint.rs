@@ -156,14 +156,20 @@ fn push_segment<S: NameSink>(out: &mut S, segment: &str) -> bool {
         .all(|c| out.push_char(c))
 }
 
-/// All digits, or a long hex / UUID-like token with a digit in it.
+/// All digits; a long hex / UUID-like token with a digit in it; or a long
+/// token-like run of letters, digits, `-` and `_` with a digit in it (an
+/// opaque id, or a credential someone put in a path — never kept).
 fn looks_like_id(segment: &[u8]) -> bool {
     if segment.iter().all(u8::is_ascii_digit) {
         return true;
     }
-    segment.len() >= 16
-        && segment.iter().any(u8::is_ascii_digit)
-        && segment.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-')
+    let has_digit = || segment.iter().any(u8::is_ascii_digit);
+    let hexish = segment.len() >= 16 && segment.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    let tokenish = segment.len() >= 20
+        && segment
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
+    (hexish || tokenish) && has_digit()
 }
 
 /// `https://host/a/b` → `/a/b`; a bare path is returned as it is.
@@ -203,6 +209,15 @@ mod tests {
             "/orders/{id}"
         );
         assert_eq!(normalize_endpoint("/users/me#x"), "/users/me");
+        assert_eq!(
+            normalize_endpoint("/oauth/tokens/Ab9_kQz7Lm2Np4Rs6Tu8Vw0Xy"),
+            "/oauth/tokens/{id}",
+            "token-like segments never reach the monitor"
+        );
+        assert_eq!(
+            normalize_endpoint("/application/shop-receipts"),
+            "/application/shop-receipts"
+        );
         assert_eq!(normalize_endpoint(""), "/");
         assert_eq!(normalize_endpoint("https://host"), "/");
     }
