@@ -265,9 +265,6 @@ impl Secrets {
     /// `text` with every registered secret replaced by `[redacted]`.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut out = String::from(text);
-        if self.0.is_empty() {
-            return out;
-        }
         for secret in &self.0 {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), "[redacted]");
@@ -277,8 +274,8 @@ impl Secrets {
     }
 }
 
-/// The configuration a host can reject before building anything: engine
-/// settings that are not part of a machine's own.
+/// Checks the settings that belong to the engine itself (each machine checks
+/// its own).
 pub(crate) fn check_engine_config(config: &EngineConfig) -> Result<(), crate::ConfigError> {
     crate::error::check_u64("attemptTimeoutMs", config.attempt_timeout_ms, 1, 86_400_000)?;
     Ok(())

@@ -322,7 +322,8 @@ impl RateLimiter {
         feedback: Option<LimiterFeedback<'_>>,
         now: Millis,
     ) {
-        let _ = permit;
+        // Taking the permit by value is the point: a slot is completed once.
+        drop(permit);
         let now = self.clock.observe(now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(f) = feedback {

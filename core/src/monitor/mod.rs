@@ -105,8 +105,12 @@ struct LastError {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct OlderSums {
     slot: u64,
+    /// Calls and errors of the live buckets before `slot`.
     calls: u64,
     errors: u64,
+    /// Calls and errors recorded in `slot` itself.
+    current_calls: u64,
+    current_errors: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -391,13 +395,11 @@ impl ErrorMonitor {
     pub fn record_outcome(&mut self, id: EndpointId, outcome: Outcome<'_>, now: Millis) {
         let now = self.clock.observe(now);
         let (slot, index) = self.slot_cached(now);
-        self.roll_to(slot);
+        // Once per bucket width: sums of the older buckets, and the current
+        // bucket (global and per endpoint) made fresh for this slot.
+        self.roll_to(slot, index);
         let failed = outcome.category.is_some();
         if let Some(b) = self.ring.get_mut(index) {
-            if b.counts.slot != slot {
-                *b = Bucket::default();
-                b.counts.slot = slot;
-            }
             bump(&mut b.counts, failed);
             if let Some(c) = outcome
                 .category
@@ -405,6 +407,10 @@ impl ErrorMonitor {
             {
                 *c = c.saturating_add(1);
             }
+        }
+        if let Some(w) = &mut self.older {
+            w.current_calls += 1;
+            w.current_errors += u64::from(failed);
         }
         let live = self
             .endpoints
@@ -416,6 +422,7 @@ impl ErrorMonitor {
         };
         if let Some(c) = track.ring.get_mut(index) {
             if c.slot != slot {
+                // A track created since the roll.
                 *c = Counts {
                     slot,
                     ..Counts::default()
@@ -449,11 +456,28 @@ impl ErrorMonitor {
         self.evaluate(slot, now);
     }
 
-    /// Moves the cached sums of older buckets to `slot` (once per bucket
-    /// width, not per record).
-    fn roll_to(&mut self, slot: u64) {
+    /// Moves the cached window sums to `slot` (once per bucket width, not per
+    /// record): sums the older live buckets, and makes the current bucket —
+    /// the global one and each endpoint's — belong to `slot`.
+    fn roll_to(&mut self, slot: u64, index: usize) {
         if self.older.is_some_and(|o| o.slot == slot) {
             return;
+        }
+        if let Some(b) = self.ring.get_mut(index) {
+            if b.counts.slot != slot {
+                *b = Bucket::default();
+                b.counts.slot = slot;
+            }
+        }
+        for track in &mut self.endpoints {
+            if let Some(c) = track.ring.get_mut(index) {
+                if c.slot != slot {
+                    *c = Counts {
+                        slot,
+                        ..Counts::default()
+                    };
+                }
+            }
         }
         let oldest = self.oldest(slot);
         let (calls, errors) = self
@@ -466,10 +490,13 @@ impl ErrorMonitor {
                     e + u64::from(b.counts.errors),
                 )
             });
+        let here = self.ring.get(index).map(|b| b.counts).unwrap_or_default();
         self.older = Some(OlderSums {
             slot,
             calls,
             errors,
+            current_calls: u64::from(here.calls),
+            current_errors: u64::from(here.errors),
         });
     }
 
@@ -478,8 +505,8 @@ impl ErrorMonitor {
     /// and `summary` evaluate too.
     pub fn handle_timeout(&mut self, now: Millis) {
         let now = self.clock.observe(now);
-        let slot = self.slot(now);
-        self.roll_to(slot);
+        let (slot, index) = self.slot_cached(now);
+        self.roll_to(slot, index);
         self.evaluate(slot, now);
     }
 
@@ -497,22 +524,8 @@ impl ErrorMonitor {
     }
 
     fn totals_in(&self, current: u64) -> (u64, u64) {
-        if let Some(older) = self.older.filter(|o| o.slot == current) {
-            let index = if self.slot_cache.0 == current {
-                self.slot_cache.2
-            } else {
-                self.index_of(current)
-            };
-            let here = self
-                .ring
-                .get(index)
-                .map(|b| b.counts)
-                .filter(|c| c.slot == current)
-                .unwrap_or_default();
-            return (
-                older.calls + u64::from(here.calls),
-                older.errors + u64::from(here.errors),
-            );
+        if let Some(w) = self.older.filter(|o| o.slot == current) {
+            return (w.calls + w.current_calls, w.errors + w.current_errors);
         }
         let oldest = self.oldest(current);
         self.ring
