@@ -322,8 +322,9 @@ impl RateLimiter {
         feedback: Option<LimiterFeedback<'_>>,
         now: Millis,
     ) {
-        // Taking the permit by value is the point: a slot is completed once.
-        drop(permit);
+        // The slot stays counted (it was sent); completing only ends it as
+        // in flight.
+        let _ = permit;
         let now = self.clock.observe(now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(f) = feedback {
