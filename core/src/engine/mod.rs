@@ -86,6 +86,7 @@ enum Phase {
 struct LastOutcome {
     category: Option<crate::classify::Category>,
     status: Option<u16>,
+    /// The server's message, secrets already scrubbed.
     message: Option<String>,
 }
 
@@ -499,26 +500,25 @@ impl Engine {
             );
             return;
         };
-        let decision = match self.calls.get_mut(&id) {
-            Some(call) => self.policy.decide(
-                &mut call.retry,
-                &c,
-                facts,
-                self.budget.as_mut(),
-                &mut self.rng,
-                now,
-            ),
-            None => return,
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
         };
+        let decision = self.policy.decide(
+            &mut call.retry,
+            &c,
+            facts,
+            self.budget.as_mut(),
+            &mut self.rng,
+            now,
+        );
+        // Kept already scrubbed: a failure report moves it out as it is.
+        call.last = Some(LastOutcome {
+            category: c.category,
+            status: c.status,
+            message,
+        });
         let status = c.status;
         let retry_after = c.server_delay_ms;
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.last = Some(LastOutcome {
-                category: c.category,
-                status: c.status,
-                message: c.message,
-            });
-        }
         match decision {
             RetryDecision::RetryAt { at, delay_ms } => {
                 self.set_phase(id, Phase::Waiting, Some(at));
@@ -648,7 +648,7 @@ impl Engine {
             retryable,
             method: call.method,
             endpoint: String::from(&*call.endpoint_name),
-            message: message.map(|m| self.secrets.scrub(&m)),
+            message,
         };
         self.outputs.push_back(Output::Done {
             call: id,
