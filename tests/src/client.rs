@@ -66,6 +66,12 @@ pub trait Policy {
     fn quota_left(&self, now: Millis) -> Option<u64>;
     /// Probes allowed at once while half-open (for the invariant).
     fn max_probes(&self) -> u32;
+    /// The longest pause the policy lets one server answer impose on every
+    /// call (for the invariant: no request before `min(Retry-After, this)`).
+    /// By default a `Retry-After` is honoured in full.
+    fn max_pause_ms(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// Steadfast's engine, hosted as the npm package hosts it.
@@ -201,7 +207,9 @@ impl Policy for Steadfast {
                         });
                     }
                 }
-                Output::Event(Event::StateChange(change)) => out.push(Action::Circuit(change.to)),
+                Output::Event(Event::StateChange { change, .. }) => {
+                    out.push(Action::Circuit(change.to));
+                }
                 Output::Abort { .. } | Output::Event(_) => {}
                 _ => {}
             }
@@ -209,12 +217,16 @@ impl Policy for Steadfast {
     }
 
     fn quota_left(&self, now: Millis) -> Option<u64> {
-        let s = self.engine.limiter().status(now);
+        let s = self.engine.health(now).limiter;
         s.day_allowance.map(|a| a.saturating_sub(s.day_used))
     }
 
     fn max_probes(&self) -> u32 {
         self.engine.config().breaker.half_open_max_probes
+    }
+
+    fn max_pause_ms(&self) -> u64 {
+        self.engine.config().limiter.max_pause_ms
     }
 }
 

@@ -280,6 +280,39 @@ impl ErrorMonitor {
         })
     }
 
+    /// Takes new settings. Thresholds and limits apply at once to what is
+    /// counted; a window of another length or resolution cannot reuse the
+    /// old buckets, so it starts counting afresh.
+    ///
+    /// # Errors
+    /// As [`ErrorMonitor::new`]; on error nothing changes.
+    pub fn reconfigure(&mut self, config: MonitorConfig, now: Millis) -> Result<(), ConfigError> {
+        let fresh = Self::new(config)?;
+        let now = self.clock.observe(now);
+        if config.window_ms == self.config.window_ms && config.buckets == self.config.buckets {
+            self.config = config;
+        } else {
+            let clock = self.clock;
+            *self = fresh;
+            self.clock = clock;
+        }
+        self.handle_timeout(now);
+        Ok(())
+    }
+
+    /// When the alert should next be looked at again as the window slides:
+    /// while alerting, the next bucket boundary (old errors leave the window
+    /// there, and `Recovered` may be due even if nothing else happens).
+    /// `None` while not alerting: only a new error can raise an alert.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        if !self.alerting {
+            return None;
+        }
+        let (slot, _, _) = self.slot_cache;
+        Some(Millis(slot.saturating_add(1).saturating_mul(self.width_ms)))
+    }
+
     /// The settings in force.
     #[must_use]
     pub const fn config(&self) -> &MonitorConfig {
@@ -611,7 +644,9 @@ impl ErrorMonitor {
                     message: r.message.clone(),
                     at: r.at,
                 }),
-            alerting: self.alerting,
+            // Measured now: an alert whose window has drained reads as over
+            // even before the host's timer delivered `Recovered`.
+            alerting: self.alerting && self.over_threshold(total_calls, total_errors),
         }
     }
 

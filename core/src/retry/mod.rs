@@ -106,18 +106,32 @@ pub struct RetryState {
     pub retries: u32,
     /// The last delay granted (decorrelated jitter grows from it).
     pub previous_delay_ms: u64,
-    /// When the call started (the deadline counts from here).
+    /// When the call started (the configured deadline counts from here).
     pub started: Millis,
+    /// The call's own deadline, if it has one; it replaces the configured
+    /// `deadline_ms` for this call.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub deadline: Option<Millis>,
 }
 
 impl RetryState {
-    /// A call starting at `now`.
+    /// A call starting at `now`, under the configured deadline (if any).
     #[must_use]
     pub const fn new(now: Millis) -> Self {
         Self {
             retries: 0,
             previous_delay_ms: 0,
             started: now,
+            deadline: None,
+        }
+    }
+
+    /// A call starting at `now` that must end by `deadline`.
+    #[must_use]
+    pub const fn with_deadline(now: Millis, deadline: Millis) -> Self {
+        Self {
+            deadline: Some(deadline),
+            ..Self::new(now)
         }
     }
 }
@@ -172,10 +186,13 @@ impl RetryPolicy {
         &self.backoff
     }
 
-    /// The instant by which the call must end, if it has a deadline.
+    /// The instant by which the call must end, if it has a deadline: its
+    /// own, else the configured one from its start.
     #[must_use]
     pub fn deadline(&self, state: &RetryState) -> Option<Millis> {
-        self.config.deadline_ms.map(|d| state.started.plus(d))
+        state
+            .deadline
+            .or_else(|| self.config.deadline_ms.map(|d| state.started.plus(d)))
     }
 
     /// Whether the outcome allows another attempt in principle (retryable,
@@ -221,11 +238,18 @@ impl RetryPolicy {
                 retry_after_ms: wait,
             });
         }
+        if let (Some(wait), Some(d)) = (floor, self.deadline(state)) {
+            if now.plus(wait) >= d {
+                return RetryDecision::GiveUp(GiveUp::DeadlineExceeded {
+                    retry_after_ms: wait,
+                });
+            }
+        }
         let delay_ms = self
             .backoff
             .delay(state.retries, state.previous_delay_ms, floor, rng);
         let at = now.plus(delay_ms);
-        if self.deadline(state).is_some_and(|d| at > d) {
+        if self.deadline(state).is_some_and(|d| at >= d) {
             return RetryDecision::GiveUp(GiveUp::DeadlineExceeded {
                 retry_after_ms: delay_ms,
             });
