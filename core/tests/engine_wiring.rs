@@ -344,9 +344,15 @@ fn a_timer_that_fires_late_paces_the_due_slots_from_then() {
         2,
         "one slot at once, not the 19 that came due"
     );
-    h.advance_to(70_000);
+    // The other 18 now hold reservations from 60 100 on, and the timer is
+    // late again, by another minute: still one at a time, from then.
+    h.now = 120_000;
+    h.engine.handle_timeout(Millis(120_000));
+    h.pump();
+    assert_eq!(h.sends.len(), 3, "late reservations are paced again too");
+    h.advance_to(130_000);
     let times: Vec<u64> = h.sends.iter().map(|(t, _, _)| *t).collect();
-    assert_eq!(&times[1..4], &[60_000, 60_100, 60_200]);
+    assert_eq!(&times[1..5], &[60_000, 120_000, 120_100, 120_200]);
     let first_attempts = h.sends.iter().filter(|(_, _, a)| *a == 1).count();
     assert_eq!(first_attempts, 20, "every call still goes");
 }

@@ -275,6 +275,7 @@ pub fn run(
                     let Some(spec) = spec_of(op) else { continue };
                     let req = Request {
                         op,
+                        endpoint: &spec.endpoint,
                         method: spec.method,
                         idempotency_key: spec.idempotency_key,
                     };

@@ -83,6 +83,12 @@ impl Gcra {
         }
     }
 
+    /// Moves TAT up to `other`'s, if that is later (reservations made after
+    /// a send that `other` counted stand behind it).
+    pub(crate) fn raise_to(&mut self, other: &Gcra) {
+        self.tat_us = self.tat_us.max(other.tat_us);
+    }
+
     /// Gives back a booked slot when it was the last one booked (a later
     /// booking already stands on it, so then it is simply left unused).
     pub(crate) fn unbook(&mut self, slot: &Slot) {

@@ -250,9 +250,13 @@ pub struct RateLimiter {
     /// `held_until` when it was clamped).
     #[cfg_attr(feature = "serde", serde(default))]
     pause_asked_until: Millis,
-    /// Actual sends, paced at the current interval.
+    /// Reservations to send, paced at the current interval, in the order
+    /// booked slots came due.
     #[cfg_attr(feature = "serde", serde(default))]
     gate: Gcra,
+    /// What was really sent, at the current interval.
+    #[cfg_attr(feature = "serde", serde(default))]
+    sent: Gcra,
     in_flight: u64,
     /// Derived from the fields above; refreshed when they change.
     interval_us: u64,
@@ -280,6 +284,7 @@ impl RateLimiter {
             held_until: Millis::ZERO,
             pause_asked_until: Millis::ZERO,
             gate: Gcra::default(),
+            sent: Gcra::default(),
             in_flight: 0,
             interval_us: 0,
             allowance: None,
@@ -310,6 +315,7 @@ impl RateLimiter {
         self.held_until = self.held_until.min(now.plus(config.max_pause_ms));
         self.refresh_derived();
         self.gate.stretch(now, old_interval, self.interval_us);
+        self.sent.stretch(now, old_interval, self.interval_us);
         Ok(())
     }
 
@@ -330,6 +336,7 @@ impl RateLimiter {
         let ahead_ms = self.interval_us.saturating_mul(burst).div_ceil(1000);
         self.gcra.cap(taken_at.plus(ahead_ms));
         self.gate.cap(taken_at.plus(ahead_ms));
+        self.sent.cap(taken_at.plus(ahead_ms));
     }
 }
 
@@ -429,15 +436,40 @@ impl RateLimiter {
         if slot.at > now {
             return Admission::Scheduled(permit);
         }
-        let gate = self
-            .gate
-            .book_send(now, self.interval_us, self.config.burst);
-        permit.gate = Some(gate);
-        if gate.at <= now {
-            Admission::Ready(permit)
-        } else {
-            Admission::Scheduled(permit)
+        match self.pass_gate(&mut permit, now) {
+            Ok(()) => Admission::Ready(permit),
+            Err(_) => Admission::Scheduled(permit),
         }
+    }
+
+    /// Takes `permit` through the send gate at `now`: `Ok` if it may go now
+    /// (the send is recorded), else the instant to come back (the permit
+    /// then holds a reservation at that instant, in the order asked).
+    ///
+    /// A reservation whose moment came is checked against what was really
+    /// sent as well: when a timer fires late, many reservations come due at
+    /// once, and all but the first are booked again from `now`.
+    fn pass_gate(&mut self, permit: &mut LimiterPermit, now: Millis) -> Result<(), Millis> {
+        let (interval, burst) = (self.interval_us, self.config.burst);
+        let reservation = match permit.gate {
+            Some(g) => g,
+            None => {
+                let g = self.gate.book_send(now, interval, burst);
+                permit.gate = Some(g);
+                g
+            }
+        };
+        if reservation.at > now {
+            return Err(reservation.at);
+        }
+        if self.sent.earliest(now, interval, burst) > now {
+            self.gate.raise_to(&self.sent);
+            let again = self.gate.book_send(now, interval, burst);
+            permit.gate = Some(again);
+            return Err(again.at.max(now.plus(1)));
+        }
+        let _ = self.sent.book_send(now, interval, burst);
+        Ok(())
     }
 
     /// A booked slot came due at `now`: may its request go?
@@ -453,18 +485,8 @@ impl RateLimiter {
             self.cancel(*permit, now);
             return Confirmation::Held { until };
         }
-        let gate = match permit.gate {
-            Some(g) => g,
-            None => {
-                let g = self
-                    .gate
-                    .book_send(now, self.interval_us, self.config.burst);
-                permit.gate = Some(g);
-                g
-            }
-        };
-        if gate.at > now {
-            return Confirmation::NotBefore(gate.at);
+        if let Err(at) = self.pass_gate(permit, now) {
+            return Confirmation::NotBefore(at);
         }
         // Sent later than booked: count it where it really went, so that it
         // leaves the daily window no sooner than the server's count.
@@ -545,6 +567,7 @@ impl RateLimiter {
         // Bookings only order callers; the gate is what sends pass, so it is
         // the one whose spent burst must stay spent at the slower pace.
         self.gate.stretch(now, old_interval, self.interval_us);
+        self.sent.stretch(now, old_interval, self.interval_us);
         if let Some(remaining) = f.rate.per_day.remaining {
             // Requests still in flight may not be in the server's count yet.
             let mut view = ServerDay {
