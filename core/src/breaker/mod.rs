@@ -20,6 +20,34 @@
 //! Permits carry the epoch (one per state change) they were issued in; an
 //! outcome from an earlier epoch — a call that started before the circuit
 //! opened — changes nothing.
+//!
+//! ```
+//! use steadfast_core::breaker::{BreakerConfig, BreakerOutcome, CircuitBreaker, CircuitState};
+//! use steadfast_core::Millis;
+//!
+//! let config = BreakerConfig {
+//!     failure_threshold: 3,
+//!     success_threshold: 1,
+//!     open_ms: 10_000,
+//!     ..BreakerConfig::default()
+//! };
+//! let mut breaker = CircuitBreaker::new(config)?;
+//! // Three failures in a row open the circuit.
+//! for t in 0..3 {
+//!     let permit = breaker.try_acquire(Millis(t)).expect("closed: calls go");
+//!     breaker.record(permit, BreakerOutcome::Failure, Millis(t));
+//! }
+//! assert_eq!(breaker.state(Millis(2)), CircuitState::Open);
+//! // Open: calls are refused without being sent, and told when to come back.
+//! assert_eq!(breaker.try_acquire(Millis(5_000)).unwrap_err().retry_at, Some(Millis(10_002)));
+//! // Then half-open: one probe goes, the others wait for its answer...
+//! let probe = breaker.try_acquire(Millis(10_002)).expect("the probe");
+//! assert!(probe.is_probe() && breaker.try_acquire(Millis(10_003)).is_err());
+//! // ...and its success closes the circuit.
+//! breaker.record(probe, BreakerOutcome::Success, Millis(10_050));
+//! assert_eq!(breaker.state(Millis(10_050)), CircuitState::Closed);
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod window;
 

@@ -36,6 +36,31 @@
 //! lasts longer than `max_pause_ms`, whatever the server said: one hostile
 //! or mistaken answer (`Retry-After: 31536000`) cannot stop the client for a
 //! year; [`LimiterStatus::pause_asked_until`] shows that it was clamped.
+//!
+//! ```
+//! use steadfast_core::headers::RateLimitHeaders;
+//! use steadfast_core::limiter::{
+//!     Admission, Confirmation, LimiterConfig, LimiterFeedback, RateLimiter,
+//! };
+//! use steadfast_core::Millis;
+//!
+//! let config = LimiterConfig { per_second: 2.0, ..LimiterConfig::default() };
+//! let mut limiter = RateLimiter::new(config)?;
+//! // The first request may go at once; the second is booked half a second later.
+//! let Admission::Ready(first) = limiter.reserve(Millis(0)) else { panic!("not ready") };
+//! let Admission::Scheduled(mut second) = limiter.reserve(Millis(0)) else { panic!("not booked") };
+//! assert_eq!(second.at(), Millis(500)); // the host arms a timer for then
+//! // When the timer fires, the slot is confirmed (the pace may have slowed meanwhile).
+//! assert_eq!(limiter.confirm(&mut second, Millis(500)), Confirmation::Go);
+//! // After each response, the permit goes back with what the server said: a 429
+//! // asking for 2 s pauses every caller.
+//! limiter.complete(first, None, Millis(40));
+//! let rate = RateLimitHeaders::default(); // no rate headers
+//! let said = LimiterFeedback { status: 429, server_delay_ms: Some(2_000), rate: &rate };
+//! limiter.complete(second, Some(said), Millis(540));
+//! assert_eq!(limiter.reserve(Millis(600)), Admission::Held { until: Millis(2_540) });
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod adaptive;
 mod daily;

@@ -14,6 +14,37 @@
 //! threshold and deadlocked on its own lock at the first one (seed defect
 //! 13): here events are queued and the host runs callbacks afterwards, with
 //! no lock held.
+//!
+//! ```
+//! use steadfast_core::monitor::{ErrorMonitor, MonitorConfig, MonitorEvent, Observation};
+//! use steadfast_core::{Category, Millis};
+//!
+//! let config = MonitorConfig { alert_threshold: 3, ..MonitorConfig::default() };
+//! let mut monitor = ErrorMonitor::new(config)?;
+//! let ok = Observation { endpoint: "/shops/9", category: None, status: Some(200), message: None };
+//! let down = Observation {
+//!     endpoint: "/listings/123",
+//!     category: Some(Category::Server),
+//!     status: Some(503),
+//!     message: Some("down"),
+//! };
+//! monitor.record(ok, Millis(0));
+//! for t in 1..=5 {
+//!     monitor.record(down, Millis(t));
+//! }
+//! // One alert, at the third error (not one per error).
+//! let Some(MonitorEvent::Alert(alert)) = monitor.poll_event() else { panic!("no alert") };
+//! assert_eq!((alert.total_calls, alert.total_errors), (4, 3));
+//! assert!(monitor.poll_event().is_none());
+//! // The summary: errors by category and by normalised endpoint.
+//! let summary = monitor.summary(Millis(5));
+//! assert_eq!(summary.by_category, [(Category::Server, 5)]);
+//! assert_eq!(summary.by_endpoint[0].endpoint, "/listings/{id}");
+//! // Once the window (5 min) has slid past the errors, it says so, once.
+//! monitor.handle_timeout(Millis(400_000));
+//! assert!(matches!(monitor.poll_event(), Some(MonitorEvent::Recovered(_))));
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod endpoint;
 

@@ -13,6 +13,34 @@
 //!   call's overall deadline: a call never sleeps for hours, it gives up at
 //!   once and reports when to come back;
 //! * an optional shared [`RetryBudget`].
+//!
+//! ```
+//! use steadfast_core::retry::{
+//!     GiveUp, RequestFacts, RetryConfig, RetryDecision, RetryPolicy, RetryState,
+//! };
+//! use steadfast_core::{
+//!     classify_failure, classify_response, Method, Millis, SplitMix64, TransportFailure,
+//! };
+//!
+//! let policy = RetryPolicy::new(RetryConfig::default())?; // 3 retries, 1 s base, full jitter
+//! let mut rng = SplitMix64::new(42); // a real host seeds it from real entropy
+//! let get = RequestFacts { method: Method::Get, has_idempotency_key: false };
+//! let post = RequestFacts { method: Method::Post, has_idempotency_key: false };
+//!
+//! // A 503 with `Retry-After: 2`: retry, and never sooner than the server asked.
+//! let unavailable = classify_response(503, &[("Retry-After", "2")][..], None, None);
+//! let mut call = RetryState::new(Millis(0));
+//! let decision = policy.decide(&mut call, &unavailable, get, None, &mut rng, Millis(0));
+//! assert!(matches!(decision, RetryDecision::RetryAt { delay_ms, .. } if delay_ms >= 2_000));
+//!
+//! // A POST whose connection reset mid-request may have been applied: sending it
+//! // again could create a second listing. (With an `Idempotency-Key` it would go.)
+//! let reset = classify_failure(TransportFailure::Reset);
+//! let mut call = RetryState::new(Millis(0));
+//! let decision = policy.decide(&mut call, &reset, post, None, &mut rng, Millis(0));
+//! assert_eq!(decision, RetryDecision::GiveUp(GiveUp::WouldDuplicateWrite));
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod backoff;
 mod budget;
