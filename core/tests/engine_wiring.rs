@@ -722,6 +722,8 @@ fn a_secret_echoed_across_the_cut_leaves_no_prefix_behind() {
     }
     let recent = h.engine.health(Millis(0)).monitor.most_recent.unwrap();
     assert!(!recent.message.unwrap().contains("sk_live"));
+    // A host passing other server text on scrubs it the same way.
+    assert_eq!(h.engine.scrub(&format!("key={secret}")), "key=[redacted]");
 }
 
 // ----- breakers per endpoint -------------------------------------------------------

@@ -255,9 +255,18 @@ impl Engine {
     }
 
     /// Registers a secret (an API key, a token) that must never appear in a
-    /// message the engine passes on; servers sometimes echo them.
+    /// message the engine passes on; servers sometimes echo them. Values
+    /// shorter than 6 characters are ignored (they would scrub ordinary
+    /// words).
     pub fn add_secret(&mut self, value: &str) {
         self.secrets.add(value);
+    }
+
+    /// `text` with every registered secret replaced by `[redacted]`: for a
+    /// host that passes other server text on (an error body's data).
+    #[must_use]
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.scrub(text)
     }
 
     /// Starts a call at `now`; its first output follows at once or at a timer.

@@ -294,6 +294,7 @@ impl ErrorMonitor {
             u64::from(u32::MAX),
         )?;
         check_u64("monitor.maxEndpoints", config.max_endpoints.into(), 0, 1000)?;
+        check_u64("monitor.minCalls", config.min_calls, 0, u64::from(u32::MAX))?;
         if let Some(rate) = config.alert_rate {
             check_f64("monitor.alertRate", rate, f64::MIN_POSITIVE, 1.0)?;
         }
