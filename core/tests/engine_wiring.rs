@@ -287,6 +287,8 @@ fn a_slot_the_pace_pushes_past_the_deadline_is_freed_and_never_sent() {
         "never sent at or after its deadline"
     );
     assert_eq!(h.failure_of(third).kind, FailureKind::DeadlineExceeded);
+    let ended_at = h.done.iter().find(|(_, c, _)| *c == third).unwrap().0;
+    assert_eq!(ended_at, 1_000, "told when its slot came due, not at 1 900");
     // The freed slot goes to the next caller.
     let fourth = h.start(get("/a"));
     h.advance_to(10_000);
