@@ -311,6 +311,56 @@ mod tests {
     }
 
     #[test]
+    fn the_least_recently_used_goes_first_and_open_ones_too_when_all_are() {
+        let mut b = Breakers::new(endpoint_scope(2)).unwrap();
+        let (a, bb, c): (Arc<str>, Arc<str>, Arc<str>) = ("/a".into(), "/b".into(), "/c".into());
+        let _ = b.find(&a);
+        let _ = b.find(&bb);
+        let _ = b.find(&a); // /a used again: /b is now the least recent
+        let _ = b.find(&c);
+        let names: Vec<String> = b
+            .iter()
+            .filter_map(|(k, _)| k.map(|k| String::from(&**k)))
+            .collect();
+        assert_eq!(names, ["/a", "/c"]);
+        // Every breaker open: a new endpoint still gets one, in the place of
+        // the least recently used.
+        trip(&mut b, &a, Millis(0));
+        trip(&mut b, &c, Millis(0));
+        let d: Arc<str> = "/d".into();
+        let rd = b.find(&d);
+        assert!(b.get(rd).is_some_and(|x| x.is_available(Millis(0))));
+        let names: Vec<String> = b
+            .iter()
+            .filter_map(|(k, _)| k.map(|k| String::from(&**k)))
+            .collect();
+        assert_eq!(names, ["/d", "/c"], "/a was the least recently used");
+    }
+
+    #[test]
+    fn restore_keeps_no_more_breakers_than_the_new_maximum() {
+        let mut b = Breakers::new(endpoint_scope(8)).unwrap();
+        for name in ["/a", "/b", "/c"] {
+            let _ = b.find(&Arc::from(name));
+        }
+        let saved = b.save();
+        assert_eq!(
+            Breakers::restore(endpoint_scope(2), saved.clone(), Millis(0))
+                .unwrap()
+                .iter()
+                .count(),
+            2
+        );
+        assert_eq!(
+            Breakers::restore(endpoint_scope(3), saved, Millis(0))
+                .unwrap()
+                .iter()
+                .count(),
+            3
+        );
+    }
+
+    #[test]
     fn restore_forgets_probes_and_drops_another_scope() {
         let mut b = Breakers::new(BreakerConfig {
             failure_threshold: 1,

@@ -65,6 +65,7 @@ fn hash(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     #[test]
     fn answers_like_normalize_endpoint_hit_or_miss() {
@@ -82,5 +83,19 @@ mod tests {
         let long = "/x".repeat(200);
         assert_eq!(&*c.normalize(&long), normalize_endpoint(&long));
         assert!(c.slots.len() <= SLOTS);
+    }
+
+    #[test]
+    fn a_repeated_path_shares_one_name() {
+        let mut c = EndpointCache::default();
+        let short = "/v3/application/listings/123";
+        assert!(Arc::ptr_eq(&c.normalize(short), &c.normalize(short)));
+        let longest = format!("/{}", "a".repeat(MAX_CACHED_LEN - 1));
+        assert!(Arc::ptr_eq(&c.normalize(&longest), &c.normalize(&longest)));
+        let too_long = format!("/{}", "a".repeat(MAX_CACHED_LEN));
+        assert!(!Arc::ptr_eq(
+            &c.normalize(&too_long),
+            &c.normalize(&too_long)
+        ));
     }
 }

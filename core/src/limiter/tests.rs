@@ -403,3 +403,86 @@ fn the_day_window_may_be_up_to_a_leap_year() {
     };
     assert!(RateLimiter::new(too_long).is_err());
 }
+
+#[test]
+fn a_request_sent_late_is_counted_against_the_day_when_it_went() {
+    const BUCKET: u64 = 60_000;
+    let mut l = limiter(LimiterConfig::default());
+    let first = ready(l.reserve(Millis(0)));
+    l.complete(first, Some(ok()), Millis(0));
+    let mut second = match l.reserve(Millis(0)) {
+        Admission::Scheduled(p) => p,
+        other => panic!("{other:?}"),
+    };
+    // Booked for 100 ms; the host's timer fires two minutes late.
+    assert_eq!(l.confirm(&mut second, Millis(2 * BUCKET)), Confirmation::Go);
+    l.complete(second, Some(ok()), Millis(2 * BUCKET));
+    // The first leaves the window a day (and a bucket) after 0; the second a
+    // day after it really went, not after its booking.
+    let between = Millis(86_400_000 + 2 * BUCKET + BUCKET / 2);
+    assert_eq!(l.status(between).day_used, 1);
+}
+
+#[test]
+fn a_limit_of_zero_from_the_server_is_ignored() {
+    let mut l = limiter(LimiterConfig::default());
+    let before = l.status(Millis(0));
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.per_second.limit = Some(0);
+    rate.per_day.limit = Some(0);
+    respond(&mut l, p, &rate, false, None, Millis(10));
+    let after = l.status(Millis(10));
+    assert_eq!(after.effective_per_second, before.effective_per_second);
+    assert_eq!(after.day_allowance, before.day_allowance);
+    assert!(matches!(l.reserve(Millis(200)), Admission::Ready(_)));
+}
+
+#[test]
+fn a_pause_shows_as_clamped_only_while_it_runs_and_only_if_it_was() {
+    let max_pause = LimiterConfig::default().max_pause_ms;
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    respond(&mut l, p, &quiet(), true, Some(30_000), Millis(0));
+    let s = l.status(Millis(1));
+    assert_eq!(s.held_until, Some(Millis(30_000)));
+    assert_eq!(s.pause_asked_until, None, "30 s is within maxPauseMs");
+    let p = match l.reserve(Millis(30_000)) {
+        Admission::Ready(p) | Admission::Scheduled(p) => p,
+        other => panic!("{other:?}"),
+    };
+    respond(
+        &mut l,
+        p,
+        &quiet(),
+        true,
+        Some(10 * max_pause),
+        Millis(30_000),
+    );
+    let end = Millis(30_000 + max_pause);
+    assert_eq!(
+        l.status(Millis(30_001)).pause_asked_until,
+        Some(Millis(30_000 + 10 * max_pause))
+    );
+    assert_eq!(
+        l.status(end).pause_asked_until,
+        None,
+        "over at its clamped end"
+    );
+    assert_eq!(l.status(end).held_until, None);
+}
+
+#[test]
+fn the_quota_recheck_is_due_exactly_quota_recheck_ms_after_the_server_said_zero() {
+    let recheck = LimiterConfig::default().quota_recheck_ms;
+    let mut l = limiter(LimiterConfig::default());
+    let p = ready(l.reserve(Millis(0)));
+    let mut rate = quiet();
+    rate.per_day.remaining = Some(0);
+    respond(&mut l, p, &rate, false, None, Millis(10));
+    assert_eq!(
+        l.status(Millis(10 + recheck - 1)).exhausted_until,
+        Some(Millis(10 + recheck))
+    );
+    assert_eq!(l.status(Millis(10 + recheck)).exhausted_until, None);
+}
