@@ -1090,3 +1090,19 @@ fn a_snapshot_taken_with_a_stale_now_is_taken_at_the_latest_instant_seen() {
         Some(Millis(opened + 60_000))
     );
 }
+
+#[test]
+fn every_secret_is_scrubbed_and_short_values_are_not_secrets() {
+    let mut h = Host::new(config());
+    h.engine.add_secret("sk_live_first_one");
+    h.engine.add_secret("Bearer second-token");
+    h.engine.add_secret("sk_live_first_one"); // registered once
+    h.engine.add_secret("key"); // too short: it would scrub ordinary words
+    let body = r#"{"error": "the key sk_live_first_one and Bearer second-token were refused"}"#;
+    let call = h.start(get("/a"));
+    h.respond_with(call, 1, 401, &[], Some(body));
+    assert_eq!(
+        h.failure_of(call).message.as_deref(),
+        Some("the key [redacted] and [redacted] were refused")
+    );
+}
