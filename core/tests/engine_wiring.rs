@@ -352,6 +352,11 @@ fn a_timer_that_fires_late_paces_the_due_slots_from_then() {
     h.engine.handle_timeout(Millis(120_000));
     h.pump();
     assert_eq!(h.sends.len(), 3, "late reservations are paced again too");
+    assert_eq!(
+        h.engine.poll_timeout(),
+        Some(Millis(120_100)),
+        "the next one an interval on, in the order they were booked"
+    );
     h.advance_to(130_000);
     let times: Vec<u64> = h.sends.iter().map(|(t, _, _)| *t).collect();
     assert_eq!(&times[1..5], &[60_000, 120_000, 120_100, 120_200]);
@@ -575,6 +580,34 @@ fn a_restored_client_does_not_book_its_next_request_an_hour_ahead() {
         [0],
         "ten seconds later, a slot is free at once"
     );
+}
+
+#[test]
+fn slots_booked_by_a_dead_process_do_not_hold_up_the_new_one() {
+    let mut cfg = config();
+    cfg.limiter.per_second = 1.0;
+    let mut h = Host::new(cfg);
+    h.advance_to(3_600_000);
+    for _ in 0..5 {
+        let _ = h.start(get("/a")); // one sent, four booked for the next 4 s
+    }
+    let saved = h
+        .engine
+        .snapshot(Millis(3_600_000), UnixMillis(1_700_000_000_000));
+    // Restored at once: the one request really sent still paces the next.
+    let e = Engine::restore(cfg, saved, Millis(0), UnixMillis(1_700_000_000_000)).unwrap();
+    let mut h = Host::around(e, 0);
+    let call = h.start(get("/a"));
+    h.advance_to(10_000);
+    assert_eq!(h.sends_of(call), [1_000], "not behind the four that died");
+}
+
+#[test]
+fn the_engines_own_settings_are_checked_by_name() {
+    let mut cfg = config();
+    cfg.attempt_timeout_ms = 0;
+    let err = Engine::new(cfg, Millis(0)).unwrap_err();
+    assert_eq!(err.option(), Some("attemptTimeoutMs"));
 }
 
 #[test]

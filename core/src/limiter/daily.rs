@@ -239,6 +239,48 @@ mod tests {
     }
 
     #[test]
+    fn a_booking_in_the_next_bucket_is_counted_there() {
+        let mut c = RollingCount::new(DAY);
+        c.add(Millis(60_500), Millis(59_900));
+        // Bucket 0 leaves the window at (0 + 1441) min; bucket 1 a minute later.
+        assert_eq!(c.used(Millis(1441 * 60_000 + 1)), 1);
+        assert_eq!(c.used(Millis(1442 * 60_000 + 1)), 0);
+    }
+
+    #[test]
+    fn requests_outside_what_the_ring_can_hold_are_not_counted() {
+        let mut c = RollingCount::new(DAY);
+        c.add(Millis(3 * 60_000), Millis(0)); // three buckets ahead
+        assert_eq!(c.used(Millis(0)), 0);
+        let later = Millis(3 * DAY);
+        c.add(Millis(10), later); // long gone
+        assert_eq!(c.used(later), 0);
+    }
+
+    #[test]
+    fn removal_touches_only_the_booking_it_undoes() {
+        let mut c = RollingCount::new(DAY);
+        c.add(Millis(120_000), Millis(120_000));
+        c.remove(Millis(120_000), Millis(120_000));
+        c.remove(Millis(120_000), Millis(120_000)); // nothing left to remove
+        assert_eq!(c.used(Millis(120_000)), 0);
+        // A bucket reused a ring's length later is another bucket.
+        let ring = (BUCKETS + 2) * 60_000;
+        c.add(Millis(ring), Millis(ring));
+        c.remove(Millis(0), Millis(ring));
+        assert_eq!(c.used(Millis(ring)), 1);
+    }
+
+    #[test]
+    fn the_next_release_is_found_in_any_bucket() {
+        let mut c = RollingCount::new(DAY);
+        let two_hours = 7_200_000;
+        c.add(Millis(two_hours), Millis(two_hours));
+        let release = c.next_release(Millis(two_hours)).unwrap();
+        assert_eq!(release.as_u64(), (120 + BUCKETS + 1) * 60_000);
+    }
+
+    #[test]
     fn removal_undoes_a_booking() {
         let mut c = RollingCount::new(DAY);
         c.add(Millis(5), Millis(0));
