@@ -42,11 +42,20 @@ copy(path.join(template, "README.md"), path.join(pkgDir, "README.md"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.ts"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.cts"));
 
-for (const target of ["node", "web"]) {
-  const out = path.join(bindgenDir, target);
-  for (const file of ["steadfast_wasm.js", "steadfast_wasm_bg.wasm"]) {
-    copy(path.join(out, file), path.join(pkgDir, target, file));
-  }
+// One module for both builds (wasm-bindgen emits the same one for each
+// target; only the glue differs): the glue is pointed at ../ so the package
+// carries it once.
+const WASM = "steadfast_wasm_bg.wasm";
+copy(path.join(bindgenDir, "node", WASM), path.join(pkgDir, WASM));
+const glue = {
+  node: ["`${__dirname}/steadfast_wasm_bg.wasm`", "`${__dirname}/../steadfast_wasm_bg.wasm`"],
+  web: ["new URL('steadfast_wasm_bg.wasm', import.meta.url)", "new URL('../steadfast_wasm_bg.wasm', import.meta.url)"],
+};
+for (const [target, [from, to]] of Object.entries(glue)) {
+  const text = fs.readFileSync(path.join(bindgenDir, target, "steadfast_wasm.js"), "utf8");
+  if (text.split(from).length !== 2) throw new Error(`${target} glue: expected one ${from}`);
+  fs.mkdirSync(path.join(pkgDir, target), { recursive: true });
+  fs.writeFileSync(path.join(pkgDir, target, "steadfast_wasm.js"), text.replace(from, () => to));
 }
 copy(path.join(template, "node", "package.json"), path.join(pkgDir, "node", "package.json"));
 copy(path.join(template, "node", "index.mjs"), path.join(pkgDir, "node", "index.mjs"));
@@ -71,10 +80,12 @@ const row = (label, files) => {
 };
 const inPkg = (...p) => path.join(pkgDir, ...p);
 console.log(`steadfast ${version} assembled in ${pkgDir}`);
-row("node: wasm", [inPkg("node", "steadfast_wasm_bg.wasm")]);
-row("node: JS", ["steadfast_wasm.js", "index.cjs", "index.mjs"].map((f) => inPkg("node", f)));
-row("node: wasm + JS", ["steadfast_wasm_bg.wasm", "steadfast_wasm.js", "index.cjs", "index.mjs"].map((f) => inPkg("node", f)));
-row("web: wasm + JS", ["steadfast_wasm_bg.wasm", "steadfast_wasm.js", "index.js"].map((f) => inPkg("web", f)));
+const nodeJs = ["steadfast_wasm.js", "index.cjs", "index.mjs"].map((f) => inPkg("node", f));
+const webJs = ["steadfast_wasm.js", "index.js"].map((f) => inPkg("web", f));
+row("wasm", [inPkg(WASM)]);
+row("node: JS", nodeJs);
+row("node: wasm + JS", [inPkg(WASM), ...nodeJs]);
+row("web: wasm + JS", [inPkg(WASM), ...webJs]);
 const all = [];
 const walk = (d) => {
   for (const e of fs.readdirSync(d, { withFileTypes: true })) {

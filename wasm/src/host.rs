@@ -349,8 +349,9 @@ impl Client {
         if let Some(ctor) = &self.host.url_ctor {
             Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
                 js_sys::TypeError::new(&format!(
-                    "steadfast: `path` {path:?} does not make a valid URL with `baseUrl` {:?}",
-                    self.host.base_url
+                    "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
+                    options::quote(&path),
+                    options::quote(&self.host.base_url)
                 ))
             })?;
         }

@@ -33,7 +33,7 @@ pub(crate) enum OptionError {
     #[error("steadfast: unknown option `{option}`")]
     Unknown { option: String },
     /// The core refused a value (it names the option).
-    #[error("steadfast: {0}")]
+    #[error("steadfast: {}", describe(.0))]
     Config(#[from] ConfigError),
 }
 
@@ -66,6 +66,43 @@ impl OptionError {
 }
 
 type Result<T> = core::result::Result<T, OptionError>;
+
+/// The core's error in words, numbers written by JavaScript: Rust's float
+/// formatting would add some 18 KB to the module for error messages alone.
+fn describe(e: &ConfigError) -> String {
+    match e {
+        ConfigError::NotFinite { option } => format!("`{option}` must be a finite number"),
+        ConfigError::OutOfRange {
+            option,
+            min,
+            max,
+            got,
+        } => format!(
+            "`{option}` must be between {} and {}, got {}",
+            js_num(*min),
+            js_num(*max),
+            js_num(*got)
+        ),
+        ConfigError::Inconsistent { option, other } => {
+            format!("`{option}` must not exceed `{other}`")
+        }
+        ConfigError::UnknownMethod => "unknown HTTP method".into(),
+        _ => "an option has a value that cannot be used".into(),
+    }
+}
+
+/// A number as JavaScript writes it.
+pub(crate) fn js_num(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// `s` in double quotes (without pulling in `{:?}`'s escaping tables).
+pub(crate) fn quote(s: &str) -> String {
+    format!("\"{s}\"")
+}
 
 /// One level of an options object (`options`, `options.retry`, ...).
 struct Section {
@@ -221,7 +258,7 @@ fn number_value(v: &JsValue, name: &str) -> Result<f64> {
     if !n.is_finite() {
         return Err(OptionError::range(
             name,
-            format!("must be a finite number, got {n}"),
+            format!("must be a finite number, got {}", js_num(n)),
         ));
     }
     Ok(n)
@@ -232,20 +269,20 @@ fn int_value(v: &JsValue, name: &str, max: u64) -> Result<u64> {
     if n < 0.0 {
         return Err(OptionError::range(
             name,
-            format!("must not be negative, got {n}"),
+            format!("must not be negative, got {}", js_num(n)),
         ));
     }
     if n.fract() != 0.0 {
         return Err(OptionError::range(
             name,
-            format!("must be a whole number, got {n}"),
+            format!("must be a whole number, got {}", js_num(n)),
         ));
     }
     #[allow(clippy::cast_precision_loss)]
     if n > max as f64 {
         return Err(OptionError::range(
             name,
-            format!("must be at most {max}, got {n}"),
+            format!("must be at most {max}, got {}", js_num(n)),
         ));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -412,7 +449,8 @@ fn decode_retry(s: &Section, config: &mut EngineConfig) -> Result<()> {
                 return Err(OptionError::range(
                     "retry.jitter",
                     format!(
-                        "must be one of \"none\", \"full\", \"equal\", \"decorrelated\", got {j:?}"
+                        "must be one of \"none\", \"full\", \"equal\", \"decorrelated\", got {}",
+                        quote(&j)
                     ),
                 ))
             }
@@ -495,7 +533,7 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
             Some(other) => {
                 return Err(OptionError::range(
                     &w.name("kind"),
-                    format!("must be \"count\" or \"time\", got {other:?}"),
+                    format!("must be \"count\" or \"time\", got {}", quote(other)),
                 ))
             }
         };
@@ -545,7 +583,7 @@ fn decode_categories(v: &JsValue, name: &str) -> Result<CategorySet> {
             .ok_or_else(|| {
                 OptionError::range(
                     &item_name,
-                    format!("is not a category (auth, rate_limit, validation, not_found, conflict, server, network, timeout, unknown), got {s:?}"),
+                    format!("is not a category (auth, rate_limit, validation, not_found, conflict, server, network, timeout, unknown), got {}", quote(&s)),
                 )
             })?;
         set = set.with(c);
@@ -627,7 +665,7 @@ pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, Str
         let Some(key) = key.as_string() else {
             continue;
         };
-        let field = format!("{name}[{key:?}]");
+        let field = format!("{name}[{}]", quote(&key));
         if !is_token(&key) {
             return Err(OptionError::range(
                 &field,
@@ -695,7 +733,8 @@ pub(crate) fn decode_method(v: &JsValue) -> Result<Method> {
         OptionError::range(
             "method",
             format!(
-                "must be one of GET, HEAD, OPTIONS, TRACE, PUT, DELETE, POST, PATCH, got {s:?}"
+                "must be one of GET, HEAD, OPTIONS, TRACE, PUT, DELETE, POST, PATCH, got {}",
+                quote(&s)
             ),
         )
     })
@@ -830,7 +869,7 @@ fn decode_query(v: &JsValue) -> Result<Vec<(String, String)>> {
             } else if let Some(b) = item.as_bool() {
                 b.to_string()
             } else if let Some(n) = item.as_f64().filter(|n| n.is_finite()) {
-                n.to_string()
+                js_num(n)
             } else {
                 return Err(OptionError::type_of(
                     &name,
