@@ -94,7 +94,7 @@ fn describe(e: &ConfigError) -> String {
 /// A number as JavaScript writes it.
 pub(crate) fn js_num(n: f64) -> String {
     js_sys::Number::from(n)
-        .to_string(10)
+        .to_string_with_radix(10)
         .map(String::from)
         .unwrap_or_default()
 }
