@@ -24,9 +24,10 @@ fi
 wasm_opt="$PWD/tools/node_modules/.bin/wasm-opt"
 
 cargo build -p steadfast-wasm --target wasm32-unknown-unknown --profile wasm-release
-wasm="target/wasm32-unknown-unknown/wasm-release/steadfast_wasm.wasm"
+target_dir="${CARGO_TARGET_DIR:-target}"
+wasm="$target_dir/wasm32-unknown-unknown/wasm-release/steadfast_wasm.wasm"
 
-out="target/wasm-pkg"
+out="$target_dir/wasm-pkg"
 rm -rf "$out"
 "$wasm_bindgen" "$wasm" --target nodejs --out-dir "$out/node" \
   --remove-name-section --remove-producers-section

@@ -171,3 +171,28 @@ test("an unkeyed POST is not resent after a reset; a keyed one is", async () => 
   }
   client.close();
 });
+
+test("a 400's list of validation errors is usable as data", async () => {
+  server.handle = (req, res) =>
+    server.json(res, 400, {
+      error: "Invalid listing",
+      errors: [
+        { field: "price", message: "must be positive" },
+        { field: "title", message: "is required" },
+      ],
+    });
+  const client = createClient({ baseUrl: server.baseUrl, ...fast });
+  const err = await client.post("/listings", { price: -1 }).then(
+    () => assert.fail("resolved"),
+    (e) => e,
+  );
+  assert.equal(err.category, "validation");
+  assert.equal(err.status, 400);
+  assert.equal(err.isRetryable, false);
+  assert.equal(err.message, "Invalid listing");
+  assert.deepEqual(
+    err.data.errors.map((e) => e.field),
+    ["price", "title"],
+  );
+  client.close();
+});
