@@ -9,7 +9,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim package test-js
+.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -73,3 +73,10 @@ bench: setup
 ## Simulated requests per CPU-second.
 bench-sim: setup
 	$(CARGO) bench -p steadfast-sim --bench sim_speed
+
+## Mutation testing of the engine's wiring and the limiter (cargo-mutants;
+## about 50 minutes on two cores). Results in mutants.out/.
+mutants: setup
+	@command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --locked
+	$(CARGO) mutants -p steadfast-core --profile mutants --cargo-test-arg=--tests \
+		-f 'core/src/engine/*.rs' -f 'core/src/limiter/*.rs'

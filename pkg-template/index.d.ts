@@ -95,6 +95,10 @@ export interface BreakerOptions {
   slowCallMs?: number | null;
   /** Which categories count as failures. Default ["server", "network", "timeout"]. */
   failureCategories?: Category[];
+  /** One circuit for the whole client (default), or one per normalised endpoint (`/listings/{id}`). */
+  scope?: "client" | "endpoint";
+  /** With `scope: "endpoint"`: most circuits kept (least recently used dropped). Default 64, 1..=10000. */
+  maxBreakers?: number;
 }
 
 export interface LimiterOptions {
@@ -120,6 +124,8 @@ export interface LimiterOptions {
   quotaRecheckMs?: number;
   /** Longest a call may queue for a slot, in ms. Default 300000. */
   maxQueueMs?: number;
+  /** Longest pause one server answer (Retry-After on 429/503) imposes on every call, in ms. Default 120000, 0..=86400000. */
+  maxPauseMs?: number;
 }
 
 export interface MonitorOptions {
@@ -156,6 +162,14 @@ export interface ClientOptions {
   breaker?: BreakerOptions;
   limiter?: LimiterOptions;
   monitor?: MonitorOptions;
+}
+
+export interface CircuitHealth {
+  /** The endpoint it guards; `null`: the whole client. */
+  endpoint: string | null;
+  state: CircuitState;
+  openUntil: number | null;
+  probesInFlight: number;
 }
 
 export interface RequestInit {
@@ -207,6 +221,8 @@ export interface Health {
   circuit: CircuitState;
   /** When an open circuit starts probing (clock milliseconds). */
   circuitOpenUntil: number | null;
+  /** Every live circuit (one, or one per endpoint). */
+  circuits: CircuitHealth[];
   limiter: {
     effectivePerSecond: number;
     slowdown: number;
@@ -215,6 +231,8 @@ export interface Health {
     serverDayRemaining: number | null;
     inFlight: number;
     heldUntil: number | null;
+    /** When the server asked for a pause longer than `maxPauseMs`: the end it asked for. */
+    pauseAskedUntil: number | null;
     exhaustedUntil: number | null;
   };
   monitor: MonitorSummary;
@@ -241,6 +259,8 @@ export interface StateChangeEvent {
   from: CircuitState;
   to: CircuitState;
   at: number;
+  /** The endpoint whose circuit it is; `null`: the client's one circuit. */
+  endpoint: string | null;
 }
 
 export interface Events {

@@ -18,6 +18,28 @@ const MESSAGE_KEYS: [&str; 5] = ["error_description", "error", "message", "detai
 /// The server's message from an error body, if it has one.
 #[must_use]
 pub fn server_message(body: &str) -> Option<String> {
+    full_message(body).map(|m| truncate(&m))
+}
+
+/// [`server_message`], with `scrub` applied to the message *before* it is
+/// cut short: a secret the server echoed across the cut would otherwise
+/// leave its first characters behind. Only the part that can reach the cut
+/// is scrubbed (the first [`MAX_MESSAGE_CHARS`] + `longest_secret`
+/// characters), so a body of megabytes costs no more than a short one.
+#[must_use]
+pub fn server_message_scrubbed(
+    body: &str,
+    longest_secret: usize,
+    scrub: impl FnOnce(&str) -> String,
+) -> Option<String> {
+    let full = full_message(body)?;
+    let reach = MAX_MESSAGE_CHARS.saturating_add(longest_secret);
+    let head: String = full.chars().take(reach).collect();
+    Some(truncate(&scrub(&head)))
+}
+
+/// The message before it is cut: a JSON field's value, or the first line.
+fn full_message(body: &str) -> Option<alloc::borrow::Cow<'_, str>> {
     let body = body.trim();
     if body.is_empty() {
         return None;
@@ -26,13 +48,13 @@ pub fn server_message(body: &str) -> Option<String> {
         return MESSAGE_KEYS
             .iter()
             .find_map(|key| json_string_field(body, key))
-            .map(|m| truncate(&m));
+            .map(alloc::borrow::Cow::Owned);
     }
     if body.starts_with('<') {
         // An HTML error page from a proxy: its markup is noise.
         return None;
     }
-    body.lines().next().map(truncate)
+    body.lines().next().map(alloc::borrow::Cow::Borrowed)
 }
 
 fn truncate(s: &str) -> String {
@@ -94,6 +116,7 @@ fn read_string(s: &str) -> Option<(String, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     #[test]
     fn picks_the_message_from_json_bodies() {
@@ -110,6 +133,23 @@ mod tests {
                 .as_deref(),
             Some("bad token")
         );
+    }
+
+    #[test]
+    fn scrubbing_happens_before_the_cut() {
+        let secret = "sk_live_ABCDEFGHIJKLMNOP";
+        // The secret starts 10 characters before the cut.
+        let body = format!("{}{secret} and more", "x".repeat(MAX_MESSAGE_CHARS - 10));
+        let plain = server_message(&body).unwrap();
+        assert!(
+            plain.ends_with("sk_live_AB"),
+            "the unscrubbed cut keeps a prefix"
+        );
+        let scrubbed =
+            server_message_scrubbed(&body, secret.len(), |m| m.replace(secret, "[redacted]"))
+                .unwrap();
+        assert!(!scrubbed.contains("sk_live"), "{scrubbed}");
+        assert_eq!(scrubbed.chars().count(), MAX_MESSAGE_CHARS);
     }
 
     #[test]

@@ -9,6 +9,22 @@
 //! Transport failures are typed by the host ([`TransportFailure`]), never
 //! guessed from the words of an exception message as the seed did (seed
 //! defect 7).
+//!
+//! ```
+//! use steadfast_core::{classify_failure, classify_response, Category, Effect, TransportFailure};
+//!
+//! // A 429 that names its delay: retry after 7 s; the server did nothing.
+//! let headers: &[(&str, &str)] = &[("Retry-After", "7")];
+//! let c = classify_response(429, headers, Some(r#"{"error":"Slow down"}"#), None);
+//! assert_eq!((c.category, c.retryable), (Some(Category::RateLimit), true));
+//! assert_eq!((c.server_delay_ms, c.effect), (Some(7_000), Effect::NotApplied));
+//! assert_eq!(c.message.as_deref(), Some("Slow down"));
+//!
+//! // A connection reset mid-request: worth retrying, but the server may have acted.
+//! let reset = classify_failure(TransportFailure::Reset);
+//! assert_eq!((reset.category, reset.retryable), (Some(Category::Network), true));
+//! assert_eq!(reset.effect, Effect::Unknown);
+//! ```
 
 use alloc::string::String;
 

@@ -40,6 +40,20 @@ pub enum ConfigError {
     UnknownMethod,
 }
 
+impl ConfigError {
+    /// The option at fault, if the error names one (hosts use it to build
+    /// their own message, e.g. a JavaScript `RangeError`).
+    #[must_use]
+    pub const fn option(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::NotFinite { option }
+            | ConfigError::OutOfRange { option, .. }
+            | ConfigError::Inconsistent { option, .. } => Some(option),
+            ConfigError::UnknownMethod => None,
+        }
+    }
+}
+
 /// Checks that `value` is finite and within `min..=max`.
 pub(crate) fn check_f64(
     option: &'static str,
@@ -91,5 +105,7 @@ mod tests {
         let e = check_u64("breaker.failureThreshold", 0, 1, 1000).unwrap_err();
         assert!(e.to_string().contains("breaker.failureThreshold"));
         assert_eq!(check_f64("x", 2.0, 1.0, 3.0), Ok(2.0));
+        assert_eq!(e.option(), Some("breaker.failureThreshold"));
+        assert_eq!(ConfigError::UnknownMethod.option(), None);
     }
 }

@@ -13,7 +13,7 @@ use steadfast_core::breaker::{BreakerConfig, BreakerOutcome, CircuitBreaker};
 use steadfast_core::limiter::{Admission, LimiterConfig, RateLimiter};
 use steadfast_core::monitor::{ErrorMonitor, MonitorConfig, Observation};
 use steadfast_core::retry::{RetryBudget, RetryBudgetConfig, RetryConfig, RetryPolicy};
-use steadfast_core::{Category, Millis};
+use steadfast_core::{Category, Millis, UnixMillis};
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
     let json = serde_json::to_string(value).unwrap();
@@ -121,11 +121,14 @@ fn an_engine_snapshot_survives_json_and_keeps_the_circuit_open() {
             }
         }
     }
-    let json = serde_json::to_string(&engine.snapshot()).unwrap();
+    let json = serde_json::to_string(&engine.snapshot(Millis(500), UnixMillis(1_700_000_000_000)))
+        .unwrap();
     assert!(!json.contains("x-api-key"), "no request data in a snapshot");
     let saved: Snapshot = serde_json::from_str(&json).unwrap();
-    let mut restored = Engine::restore(cfg, saved, Millis(1_000)).unwrap();
-    restored.start(get, Millis(1_000));
+    // A new process: its clock starts again at 3; half a second has passed.
+    let mut restored =
+        Engine::restore(cfg, saved, Millis(3), UnixMillis(1_700_000_000_500)).unwrap();
+    restored.start(get, Millis(3));
     let outputs: Vec<Output> = std::iter::from_fn(|| restored.poll_output()).collect();
     assert!(
         outputs.iter().all(|o| !matches!(o, Output::Send { .. })),

@@ -32,6 +32,13 @@ const bad = [
   ["clock.sleep", TypeError, { clock: { now: () => 0 } }],
   ["attemptTimeoutMs", RangeError, { attemptTimeoutMs: 0 }],
   ["seed", RangeError, { seed: -1 }],
+  ["limiter.maxPauseMs", RangeError, { limiter: { maxPauseMs: 86_400_001 } }],
+  ["limiter.maxPauseMs", TypeError, { limiter: { maxPauseMs: "1s" } }],
+  ["limiter.maxQueueMs", RangeError, { limiter: { maxQueueMs: 86_400_001 } }],
+  ["breaker.scope", RangeError, { breaker: { scope: "global" } }],
+  ["breaker.maxBreakers", RangeError, { breaker: { maxBreakers: 0 } }],
+  ["monitor.minCalls", RangeError, { monitor: { minCalls: 2 ** 33 } }],
+  ["clock.wallNow", TypeError, { clock: { now: () => 0, sleep: async () => {}, wallNow: 5 } }],
   [
     "retry",
     TypeError,

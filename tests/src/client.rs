@@ -66,15 +66,43 @@ pub trait Policy {
     fn quota_left(&self, now: Millis) -> Option<u64>;
     /// Probes allowed at once while half-open (for the invariant).
     fn max_probes(&self) -> u32;
+    /// The longest pause the policy lets one server answer impose on every
+    /// call (for the invariant: no request before `min(Retry-After, this)`).
+    /// By default a `Retry-After` is honoured in full.
+    fn max_pause_ms(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// Steadfast's engine, hosted as the npm package hosts it.
+///
+/// Two host behaviours can be simulated on top of the plain host:
+///
+/// * **restarts** — at given instants the process dies (an extension's
+///   service worker killed after 30 s idle): its calls die with it, and a new
+///   process restores the engine from a snapshot, with a monotonic clock that
+///   starts again at zero and the wall clock to tell how long it was gone;
+/// * **throttled timers** — the host's timer fires only on whole multiples of
+///   a period (a background tab runs timers once a minute), while answers
+///   still arrive on time; like a real host, each input also catches up on
+///   timers that came due.
 pub struct Steadfast {
     engine: Engine,
+    config: EngineConfig,
     /// The op running in each engine call slot (a `CallId`'s low 32 bits).
     ops: Vec<Option<(CallId, u64)>>,
     calls: HashMap<u64, CallId>,
     wall_epoch_ms: u64,
+    /// When the current process started, on the world's clock: its own
+    /// monotonic clock reads zero then.
+    origin: Millis,
+    /// When the process will be killed and restarted, soonest first.
+    restarts: std::collections::VecDeque<Millis>,
+    /// Calls that died with a process, to report as ended.
+    killed: Vec<u64>,
+    /// Every call that died with a process: answers to them reach no one.
+    dead: crate::fast_hash::FastSet<u64>,
+    timer_period_ms: Option<u64>,
 }
 
 impl Steadfast {
@@ -88,16 +116,80 @@ impl Steadfast {
     ) -> Result<Self, steadfast_core::ConfigError> {
         Ok(Self {
             engine: Engine::new(config, Millis::ZERO)?,
+            config,
             ops: Vec::new(),
             calls: HashMap::default(),
             wall_epoch_ms,
+            origin: Millis::ZERO,
+            restarts: std::collections::VecDeque::new(),
+            killed: Vec::new(),
+            dead: crate::fast_hash::FastSet::default(),
+            timer_period_ms: None,
         })
+    }
+
+    /// Kills and restarts the process at each of `at` (world instants).
+    #[must_use]
+    pub fn with_restarts(mut self, at: &[Millis]) -> Self {
+        let mut at = at.to_vec();
+        at.sort();
+        self.restarts = at.into();
+        self
+    }
+
+    /// Fires the host's timer only on whole multiples of `period_ms`.
+    #[must_use]
+    pub fn with_timer_period(mut self, period_ms: Option<u64>) -> Self {
+        self.timer_period_ms = period_ms.filter(|p| *p > 0);
+        self
     }
 
     /// The engine (for health in the demo).
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The process's own monotonic clock at world instant `now`.
+    fn local(&self, now: Millis) -> Millis {
+        Millis(now.since(self.origin))
+    }
+
+    fn wall(&self, now: Millis) -> UnixMillis {
+        UnixMillis(self.wall_epoch_ms + now.as_u64())
+    }
+
+    /// Restarts the process if one is due by `now`.
+    fn restart_if_due(&mut self, now: Millis) {
+        while self.restarts.front().is_some_and(|at| *at <= now) {
+            let at = self.restarts.pop_front().unwrap_or(now);
+            let saved = self.engine.snapshot(self.local(at), self.wall(at));
+            // Everything the old process was doing dies with it.
+            let mut dead: Vec<u64> = self.calls.keys().copied().collect();
+            dead.sort_unstable();
+            self.dead.extend(dead.iter().copied());
+            self.killed.extend(dead);
+            self.calls.clear();
+            self.ops.clear();
+            self.origin = at;
+            match Engine::restore(self.config, saved, self.local(at), self.wall(at)) {
+                Ok(engine) => self.engine = engine,
+                // The configuration restored is the one that built the
+                // engine: it is valid. Were it not, start afresh.
+                Err(_) => {
+                    if let Ok(engine) = Engine::new(self.config, self.local(at)) {
+                        self.engine = engine;
+                    }
+                }
+            }
+        }
+    }
+
+    /// With throttled timers, an input also runs whatever came due.
+    fn catch_up(&mut self, now: Millis) {
+        if self.timer_period_ms.is_some() {
+            self.engine.handle_timeout(self.local(now));
+        }
     }
 }
 
@@ -121,6 +213,8 @@ impl Policy for Steadfast {
     }
 
     fn start(&mut self, spec: &CallSpec, now: Millis) {
+        self.restart_if_due(now);
+        self.catch_up(now);
         let id = self.engine.start(
             RequestMeta {
                 method: spec.method,
@@ -129,7 +223,7 @@ impl Policy for Steadfast {
                 timeout_ms: None,
                 deadline_ms: None,
             },
-            now,
+            self.local(now),
         );
         let slot = slot_of(id);
         if self.ops.len() <= slot {
@@ -140,9 +234,19 @@ impl Policy for Steadfast {
     }
 
     fn deliver(&mut self, op: u64, attempt: u32, answer: &Answer, now: Millis) {
-        let Some(&id) = self.calls.get(&op) else {
-            return; // The call already ended: a late answer.
+        self.restart_if_due(now);
+        self.catch_up(now);
+        // An answer for a call that ended still reaches the engine (as the
+        // npm package's fetch would): it may teach the limiter. One for a
+        // call of a dead process has nowhere to go.
+        if self.dead.contains(&op) {
+            return;
+        }
+        let id = match self.calls.get(&op) {
+            Some(&id) => id,
+            None => CallId(u64::MAX),
         };
+        let local = self.local(now);
         match answer {
             Answer::Response {
                 status,
@@ -162,23 +266,42 @@ impl Policy for Steadfast {
                     status: *status,
                     headers: &pairs[..n],
                     body: Some(body),
-                    wall: Some(UnixMillis(self.wall_epoch_ms + now.as_u64())),
+                    wall: Some(self.wall(now)),
                 };
-                self.engine.handle_response(id, attempt, response, now);
+                self.engine.handle_response(id, attempt, response, local);
             }
-            Answer::Failure(kind) => self.engine.handle_failure(id, attempt, *kind, now),
+            Answer::Failure(kind) => self.engine.handle_failure(id, attempt, *kind, local),
         }
     }
 
     fn on_timer(&mut self, now: Millis) {
-        self.engine.handle_timeout(now);
+        self.restart_if_due(now);
+        self.engine.handle_timeout(self.local(now));
     }
 
     fn next_timer(&self) -> Option<Millis> {
-        self.engine.poll_timeout()
+        let engine = self.engine.poll_timeout().map(|t| {
+            let world = t.plus(self.origin.as_u64());
+            match self.timer_period_ms {
+                Some(p) => Millis(world.as_u64().div_ceil(p).saturating_mul(p)),
+                None => world,
+            }
+        });
+        let restart = self.restarts.front().copied();
+        match (engine, restart) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn drain(&mut self, out: &mut Vec<Action>) {
+        for op in self.killed.drain(..) {
+            out.push(Action::Done {
+                op,
+                ok: false,
+                how: "killed",
+            });
+        }
         while let Some(o) = self.engine.poll_output() {
             match o {
                 Output::Send { call, attempt, .. } => {
@@ -201,7 +324,9 @@ impl Policy for Steadfast {
                         });
                     }
                 }
-                Output::Event(Event::StateChange(change)) => out.push(Action::Circuit(change.to)),
+                Output::Event(Event::StateChange { change, .. }) => {
+                    out.push(Action::Circuit(change.to));
+                }
                 Output::Abort { .. } | Output::Event(_) => {}
                 _ => {}
             }
@@ -209,12 +334,16 @@ impl Policy for Steadfast {
     }
 
     fn quota_left(&self, now: Millis) -> Option<u64> {
-        let s = self.engine.limiter().status(now);
+        let s = self.engine.health(self.local(now)).limiter;
         s.day_allowance.map(|a| a.saturating_sub(s.day_used))
     }
 
     fn max_probes(&self) -> u32 {
         self.engine.config().breaker.half_open_max_probes
+    }
+
+    fn max_pause_ms(&self) -> u64 {
+        self.engine.config().limiter.max_pause_ms
     }
 }
 

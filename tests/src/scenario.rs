@@ -29,7 +29,28 @@ pub struct Scenario {
     pub keyed_fraction: f64,
     /// The run stops here even if calls are still going (a livelock bound).
     pub horizon_ms: u64,
+    /// Fraction of GETs sent to an endpoint the server does not implement
+    /// (it answers 501 there).
+    pub unimplemented_fraction: f64,
+    /// How Steadfast's host behaves (restarts, throttled timers).
+    pub host: HostShape,
 }
+
+/// How the process hosting Steadfast behaves (the seed's policy runs as a
+/// plain process in every scenario).
+#[derive(Clone, Debug, Default)]
+pub struct HostShape {
+    /// The process is killed and restarted at these instants, with a clock
+    /// that starts again at zero (an extension's service worker).
+    pub restarts: Vec<Millis>,
+    /// The host's timer fires only on multiples of this (a background tab).
+    pub timer_period_ms: Option<u64>,
+    /// The client's `limiter.burst` (the user's choice; 1 by default).
+    pub burst: Option<u32>,
+}
+
+/// The path suffix the simulated server does not implement.
+pub const UNIMPLEMENTED_SUFFIX: &str = "/videos";
 
 const HOUR: u64 = 3_600_000;
 
@@ -52,6 +73,8 @@ impl Scenario {
             post_fraction: 0.0,
             keyed_fraction: 0.0,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
         }
     }
 
@@ -70,6 +93,8 @@ impl Scenario {
             post_fraction: 0.0,
             keyed_fraction: 0.0,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
         }
     }
 
@@ -94,6 +119,8 @@ impl Scenario {
             post_fraction: 0.2,
             keyed_fraction: 0.5,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
         }
     }
 
@@ -113,6 +140,8 @@ impl Scenario {
             post_fraction: 0.0,
             keyed_fraction: 0.0,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
         }
     }
 
@@ -137,6 +166,8 @@ impl Scenario {
             post_fraction: 0.1,
             keyed_fraction: 0.5,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
         }
     }
 
@@ -158,6 +189,80 @@ impl Scenario {
             post_fraction: 1.0,
             keyed_fraction: 0.5,
             horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
+        }
+    }
+
+    /// The outage, with the client's process killed twice while its circuit
+    /// is open and restarted with a clock that starts again at zero (an
+    /// extension's service worker): the restored circuit must stay open, so
+    /// no more requests reach the dead server than without restarts.
+    #[must_use]
+    pub fn restart_mid_outage() -> Self {
+        Self {
+            name: "restart_mid_outage",
+            about: "the outage; the client's process killed and restored at 95 s and 150 s, clock from zero",
+            host: HostShape {
+                restarts: vec![Millis(95_000), Millis(150_000)],
+                timer_period_ms: None,
+                burst: None,
+            },
+            ..Self::outage()
+        }
+    }
+
+    /// Rate pressure in a background tab: the host's timer fires only on
+    /// whole seconds (a hidden tab's timers are aligned so), so booked slots
+    /// come due several at a time and late; they must be paced again from
+    /// when they really go, never released in a burst beyond the one the
+    /// client allows (here 5, the server's own, as a user whose code runs in
+    /// a background tab would set it: with a burst of 1, one request per
+    /// wake-up is all a paced client may send).
+    #[must_use]
+    pub fn background_tab() -> Self {
+        Self {
+            name: "background_tab",
+            about: "4 calls/s against a 5/s limit; the host's timers fire only on whole seconds",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 5,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 4.0,
+            duration_ms: 180_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape {
+                restarts: Vec::new(),
+                timer_period_ms: Some(1_000),
+                burst: Some(5),
+            },
+        }
+    }
+
+    /// One endpoint the server does not implement (501, always) beside
+    /// healthy ones: its answers are permanent, not a sign the service is
+    /// down, so the circuit must never open for them.
+    #[must_use]
+    pub fn unimplemented_endpoint() -> Self {
+        Self {
+            name: "unimplemented_endpoint",
+            about: "4 calls/s, a quarter of them to an endpoint that answers 501 Not Implemented",
+            server: ServerConfig {
+                unimplemented_suffix: Some(UNIMPLEMENTED_SUFFIX),
+                ..ServerConfig::default()
+            },
+            rate_per_s: 4.0,
+            duration_ms: 120_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.25,
+            host: HostShape::default(),
         }
     }
 
@@ -171,6 +276,9 @@ impl Scenario {
             Self::quota_exhaustion(),
             Self::hostile_server(),
             Self::writes_under_resets(),
+            Self::restart_mid_outage(),
+            Self::background_tab(),
+            Self::unimplemented_endpoint(),
         ]
     }
 
@@ -188,6 +296,8 @@ impl Scenario {
         let expected = (self.rate_per_s * self.duration_ms as f64 / 1000.0 * 1.2) as usize + 16;
         let mut calls = Vec::with_capacity(expected);
         let writes: std::rc::Rc<str> = "/v3/application/shops/42/listings".into();
+        let videos: std::rc::Rc<str> =
+            format!("/v3/application/listings/1234567{UNIMPLEMENTED_SUFFIX}").into();
         let reads: Vec<std::rc::Rc<str>> = (0..64)
             .map(|_| {
                 format!(
@@ -209,12 +319,17 @@ impl Scenario {
             op += 1;
             let post = rng.unit() < self.post_fraction;
             let keyed = post && rng.unit() < self.keyed_fraction;
+            let unimplemented = !post
+                && self.unimplemented_fraction > 0.0
+                && rng.unit() < self.unimplemented_fraction;
             calls.push(CallSpec {
                 op,
                 arrival: Millis(t as u64),
                 method: if post { Method::Post } else { Method::Get },
                 endpoint: if post {
                     writes.clone()
+                } else if unimplemented {
+                    videos.clone()
                 } else {
                     reads[rng.below_inclusive(63) as usize].clone()
                 },
@@ -238,8 +353,17 @@ impl Scenario {
     pub fn run_steadfast(&self, seed: u64) -> RunResult {
         let calls = self.calls(seed);
         let mut server = Server::new(self.server.clone(), seed);
-        match Steadfast::new(Self::engine_config(seed), self.server.wall_epoch_ms) {
-            Ok(mut policy) => run(&mut policy, &mut server, &calls, Millis(self.horizon_ms)),
+        let mut config = Self::engine_config(seed);
+        if let Some(burst) = self.host.burst {
+            config.limiter.burst = burst;
+        }
+        match Steadfast::new(config, self.server.wall_epoch_ms) {
+            Ok(policy) => {
+                let mut policy = policy
+                    .with_restarts(&self.host.restarts)
+                    .with_timer_period(self.host.timer_period_ms);
+                run(&mut policy, &mut server, &calls, Millis(self.horizon_ms))
+            }
             // The defaults are valid; an error here is a bug the tests see
             // as a run with nothing done.
             Err(_) => run(&mut SeedPolicy::new(seed), &mut server, &[], Millis(0)),

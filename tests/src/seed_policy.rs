@@ -1,25 +1,73 @@
-//! The seed's policy (`../shared/seed/`), as written, defects included —
-//! the baseline every scenario compares Steadfast with.
+//! The seed's policy, defects included: the baseline every scenario compares
+//! Steadfast with.
 //!
-//! Each call behaves like one Python thread running
-//! `@retry() _make_request(...)`:
+//! # The seed
 //!
-//! * `@retry()` uses a fresh default `RetryConfig` (3 retries, 1 s base, 60 s
-//!   cap, jitter ×0.5–1.5 applied *after* the cap), and takes an error's
-//!   `retry_after` as the delay (429: `Retry-After` or 60; 5xx: 30; network:
-//!   5) — jittered down as well;
-//! * the circuit is checked with the mutating `state` getter; only
-//!   `requests.ConnectionError`/`Timeout` reach `record_failure` (server
-//!   errors never do: the enum-versus-string comparison); failures never
-//!   reset on success; half-open admits everyone; an open circuit raises an
-//!   exception that is not retried;
-//! * `wait_if_needed` sleeps while holding the limiter's lock, so callers are
-//!   served one after another, each `1/rps × multiplier` apart; the daily
-//!   count never resets and a spent quota waits `0 - now` seconds (not at
-//!   all); headers are read under names Etsy never sends;
-//! * `int(Retry-After)` raises on an HTTP-date (and on any garbage), which
-//!   escapes the retry loop and ends the call;
-//! * POST and PATCH are retried like GET.
+//! Steadfast grew from a Python client for Etsy's Open API v3 (the *seed*).
+//! Every request went through a retry decorator, a circuit breaker and an
+//! adaptive rate limiter before a `requests` call with a 30 s timeout;
+//! failures were classified (authentication, rate limit, validation, not
+//! found, server, network) and counted by an error monitor. This module
+//! reproduces the three parts that decide *which requests are sent and when*
+//! — retry, breaker, limiter — as the seed wrote them, so that the demo and
+//! the scenario tests run both policies on the same traffic against the same
+//! simulated server. The numbers below are the seed's defects as the README's
+//! "The seed" section lists them; classification and monitoring change
+//! nothing on the wire and are not reproduced here.
+//!
+//! ## Retry
+//!
+//! * At most 3 retries. The delay is the error's own `retry_after` when it
+//!   has one — a 429's `Retry-After` (60 s when absent), 30 s for any 5xx,
+//!   5 s for a connection error or timeout — else 1 s doubled per retry. It
+//!   is capped at 60 s and *then* multiplied by a random 0.5–1.5: a delay can
+//!   exceed the cap by half, and a server's `Retry-After` is shortened by up
+//!   to half, so the retry can arrive before the server allows it (defect 5).
+//! * The decorator is applied without arguments, so it always uses the
+//!   default settings above; the client's own retry settings are ignored
+//!   (defect 8).
+//! * POST and PATCH are retried after timeouts, resets and 5xx exactly like
+//!   GET, so a write can be applied twice (defect 6).
+//! * `int(Retry-After)` raises on the HTTP-date form and on any other
+//!   non-number; that error is not an API error, escapes the retry loop and
+//!   ends the call (defect 12).
+//! * An open circuit raises an error the retry loop does not retry: the call
+//!   fails at once.
+//!
+//! ## Circuit breaker (5 failures open it for 60 s, 2 successes close it)
+//!
+//! * The client records a failure for an API error only when
+//!   `category in ['server', 'network']` — an enum compared with strings,
+//!   never true — so 5xx never reach the breaker; only connection errors and
+//!   timeouts do (defect 1).
+//! * A success does not reset the failure count: five failures spread over
+//!   any length of time open the circuit (defect 3).
+//! * The circuit is checked through its `state` getter, which *changes* an
+//!   open circuit to half-open once 60 s have passed since the last
+//!   failure; half-open then lets every caller through rather than a few
+//!   probes (defect 4).
+//!
+//! ## Rate limiter (10 requests/s, 10 000/day with 10 % held back, adaptive)
+//!
+//! * `wait_if_needed` sleeps while holding the limiter's lock: callers are
+//!   served one after another, each `1/10 s × multiplier` after the previous
+//!   one (defect 9). Each 429 doubles the multiplier (up to ×10); each
+//!   success multiplies it by 0.9 (down to ×1).
+//! * The daily count never resets, and a spent daily quota waits until a
+//!   reset time that stays 0 until headers set it: it waits `0 − now`
+//!   seconds, that is not at all, so the quota is not enforced (defect 10).
+//! * Limits are read from headers named `X-Limit-Daily-*`, which Etsy never
+//!   sends (it sends `x-limit-per-second`, `x-remaining-this-second`,
+//!   `x-limit-per-day`, `x-remaining-today`): the client never learns the
+//!   server's real limits (defect 11).
+//!
+//! ## How it runs here
+//!
+//! Each call behaves like one Python thread running the client's request
+//! method: the circuit check, then the limiter's lock (a queue in send
+//! order), then the attempt with its 30 s timeout, then the retry decision
+//! and its sleep. Its `quota_left` is the seed's own idea of its daily
+//! requests left: 9 000 minus its never-reset count.
 
 use std::collections::BTreeSet;
 

@@ -65,6 +65,8 @@ pub struct ServerConfig {
     pub slow_latency_ms: u64,
     /// Send hostile headers: year-long Retry-After, garbage rate headers.
     pub hostile: bool,
+    /// Paths ending so are not implemented: they answer 501, always.
+    pub unimplemented_suffix: Option<&'static str>,
     /// Wall-clock time (Unix ms) at simulated instant 0.
     pub wall_epoch_ms: u64,
 }
@@ -87,6 +89,7 @@ impl Default for ServerConfig {
             latency_ms: (20, 120),
             slow_latency_ms: 45_000,
             hostile: false,
+            unimplemented_suffix: None,
             wall_epoch_ms: 1_795_000_000_000,
         }
     }
@@ -94,9 +97,11 @@ impl Default for ServerConfig {
 
 /// A request as the server sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Request {
+pub struct Request<'a> {
     /// The logical operation (one per call; the same on every attempt).
     pub op: u64,
+    /// The path.
+    pub endpoint: &'a str,
     /// The method.
     pub method: Method,
     /// Whether it carries an `Idempotency-Key` (= `op`).
@@ -321,7 +326,7 @@ impl Server {
     }
 
     /// Handles a request arriving at `now`.
-    pub fn handle(&mut self, req: Request, now: Millis) -> Handled {
+    pub fn handle(&mut self, req: Request<'_>, now: Millis) -> Handled {
         let mut handled = Handled {
             answer: Answer::Failure(TransportFailure::Reset),
             latency_ms: self.latency(),
@@ -356,6 +361,13 @@ impl Server {
         }
         self.tokens_milli -= 1000;
         self.accepted.push_back(now);
+        if let Some(suffix) = self.config.unimplemented_suffix {
+            if req.endpoint.ends_with(suffix) {
+                let headers = self.rate_headers(now);
+                handled.answer = response(501, headers, r#"{"error":"Not Implemented"}"#);
+                return handled;
+            }
+        }
         if self.chance(self.config.p_server_error) {
             // Half the 5xx come after the application acted.
             if self.chance(0.5) {

@@ -52,7 +52,8 @@ pub struct Metrics {
     pub duplicate_writes: u64,
     /// Requests that arrived with the server's daily quota spent.
     pub quota_overruns: u64,
-    /// Requests sent before a server-given Retry-After had passed.
+    /// Requests sent before a server-given Retry-After had passed (or, for
+    /// a policy that bounds shared pauses, before its bound had).
     pub early_sends: u64,
     /// Requests sent while the circuit was open.
     pub open_circuit_sends: u64,
@@ -192,6 +193,7 @@ pub fn run(
     let mut probes: HashSet<(u64, u32)> = HashSet::default();
     let mut half_open_sends = 0u64;
     let max_probes = policy.max_probes();
+    let max_pause_ms = policy.max_pause_ms();
     let mut actions = Vec::new();
 
     loop {
@@ -225,7 +227,7 @@ pub fn run(
                     payload.get_mut(slot).and_then(Option::take)
                 {
                     if let Some(d) = delay {
-                        not_before = not_before.max(now.plus(d));
+                        not_before = not_before.max(now.plus(d.min(max_pause_ms)));
                     }
                     probes.remove(&(op, attempt));
                     policy.deliver(op, attempt, &answer, now);
@@ -273,6 +275,7 @@ pub fn run(
                     let Some(spec) = spec_of(op) else { continue };
                     let req = Request {
                         op,
+                        endpoint: &spec.endpoint,
                         method: spec.method,
                         idempotency_key: spec.idempotency_key,
                     };

@@ -138,6 +138,83 @@ fn a_hostile_server_neither_crashes_nor_stalls_the_client() {
             .find(|(w, _)| *w == "crashed")
             .map_or(0, |(_, n)| *n);
         assert!(crashed > 0, "the seed's int(Retry-After) raises on garbage");
+        // A year-long Retry-After stops the client for maxPauseMs at most.
+        assert!(
+            ours.successes >= theirs.successes,
+            "seed {seed}: {} completed vs the seed's {}",
+            ours.successes,
+            theirs.successes
+        );
+    }
+}
+
+fn ended(m: &Metrics, how: &str) -> u64 {
+    m.endings
+        .iter()
+        .find(|(w, _)| *w == how)
+        .map_or(0, |(_, n)| *n)
+}
+
+#[test]
+fn a_restarted_process_keeps_its_circuit_open() {
+    let s = Scenario::restart_mid_outage();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert!(ended(&ours, "killed") > 0, "seed {seed}: the process died");
+        // The same bound as without restarts: a restored circuit that
+        // forgot it was open would send a request per waiting call.
+        assert!(
+            ours.sent_during_outage <= 5 + 2,
+            "seed {seed}: {} requests into the outage",
+            ours.sent_during_outage
+        );
+        assert!(
+            ours.last_success.is_some_and(|t| t.as_u64() >= 180_000),
+            "seed {seed}: it recovers after the outage"
+        );
+    }
+}
+
+#[test]
+fn late_timers_in_a_background_tab_release_no_burst() {
+    let s = Scenario::background_tab();
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert_eq!(
+            ours.rate_limited, 0,
+            "seed {seed}: no 429 at the minute marks"
+        );
+        assert_eq!(
+            ours.successes, ours.calls,
+            "seed {seed}: every call completes"
+        );
+    }
+}
+
+#[test]
+fn a_permanent_501_endpoint_never_opens_the_circuit() {
+    let s = Scenario::unimplemented_endpoint();
+    for seed in SEEDS {
+        let r = s.run_steadfast(seed);
+        let ours = &r.metrics;
+        assert_invariants(&s, seed, ours);
+        assert_eq!(ended(ours, "circuit_open"), 0, "seed {seed}");
+        assert!(
+            r.timeline
+                .iter()
+                .all(|sec| sec.circuit == Some(steadfast_core::breaker::CircuitState::Closed)),
+            "seed {seed}: the circuit stayed closed"
+        );
+        let unimplemented = ended(ours, "gave_up");
+        assert!(unimplemented > 50, "seed {seed}: {unimplemented} 501s");
+        assert_eq!(
+            ours.successes + unimplemented,
+            ours.calls,
+            "seed {seed}: every other call succeeds"
+        );
+        assert_eq!(ours.sends, ours.calls, "seed {seed}: a 501 is not retried");
     }
 }
 

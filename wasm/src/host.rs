@@ -56,9 +56,6 @@ struct Host {
     url_ctor: Option<Function>,
     error_class: Function,
     on_alert: Option<Function>,
-    /// Credential values, scrubbed from error bodies (the engine has its own
-    /// copy for messages).
-    secrets: Vec<String>,
 }
 
 impl Host {
@@ -70,6 +67,21 @@ impl Host {
             None => self.perf_now.as_ref().and_then(|(p, f)| f.call0(p).ok()),
         };
         millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
+    }
+
+    /// The wall clock, by the injected clock's `wallNow()` or `Date.now()`:
+    /// what snapshots are dated with and HTTP-date `Retry-After` is read
+    /// against.
+    fn wall(&self) -> UnixMillis {
+        let t = match self.clock.as_ref().and_then(|c| c.wall_now.as_ref()) {
+            Some(f) => f
+                .call0(self.clock.as_ref().map_or(&JsValue::UNDEFINED, |c| &c.this))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0),
+            None => js_sys::Date::now(),
+        };
+        UnixMillis(millis(t).0)
     }
 
     /// Parsed JSON, else the text itself; `null` for an empty body.
@@ -266,11 +278,10 @@ impl Client {
             url_ctor,
             error_class,
             on_alert: options.on_alert,
-            secrets,
         };
         let mut engine =
             Engine::new(config, host.now()).map_err(|e| OptionError::Config(e).into_js())?;
-        for s in &host.secrets {
+        for s in &secrets {
             engine.add_secret(s);
         }
         Ok(Client {
@@ -593,16 +604,19 @@ impl Client {
                 // server's message) and their data scrubbed of secrets.
                 let body = if is_error { text.as_string() } else { None };
                 let data = match &body {
-                    Some(b) => self
-                        .host
-                        .parse(&JsValue::from_str(&transport::scrub(b, &self.host.secrets))),
+                    Some(b) => {
+                        let Some(scrubbed) = self.with(|s| s.engine.scrub(b)) else {
+                            return;
+                        };
+                        self.host.parse(&JsValue::from_str(&scrubbed))
+                    }
                     None => self.host.parse(&text),
                 };
                 let refs: Vec<(&str, &str)> = fields
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
-                let wall = UnixMillis(millis(js_sys::Date::now()).0);
+                let wall = self.host.wall();
                 let _ = self.with(|s| {
                     if let Some(c) = s.calls.get_mut(&call.0) {
                         if c.attempt.as_ref().is_some_and(|a| a.number == attempt) {
@@ -805,11 +819,12 @@ impl Client {
                 }
                 (EventName::RateLimited, p.build())
             }
-            Event::StateChange(change) => {
+            Event::StateChange { change, endpoint } => {
                 let p = Obj::new();
                 p.set("from", change.from.as_str())
                     .set("to", change.to.as_str())
-                    .set("at", js::num_or_null(Some(change.at.0)));
+                    .set("at", js::num_or_null(Some(change.at.0)))
+                    .set("endpoint", js::str_or_null(endpoint.as_deref()));
                 (EventName::StateChange, p.build())
             }
             Event::Alert(summary) => (EventName::Alert, summary_value(&summary)),

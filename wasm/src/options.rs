@@ -7,7 +7,7 @@
 //! option as the user wrote it: `retry.maxRetries`, `init.timeoutMs`.
 
 use js_sys::{Array, Function, Reflect};
-use steadfast_core::breaker::{FailureRateConfig, WindowKind};
+use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::retry::Jitter;
@@ -70,24 +70,20 @@ type Result<T> = core::result::Result<T, OptionError>;
 /// The core's error in words, numbers written by JavaScript: Rust's float
 /// formatting would add some 18 KB to the module for error messages alone.
 fn describe(e: &ConfigError) -> String {
-    match e {
-        ConfigError::NotFinite { option } => format!("`{option}` must be a finite number"),
-        ConfigError::OutOfRange {
-            option,
-            min,
-            max,
-            got,
-        } => format!(
-            "`{option}` must be between {} and {}, got {}",
+    let problem = match e {
+        ConfigError::NotFinite { .. } => "must be a finite number".into(),
+        ConfigError::OutOfRange { min, max, got, .. } => format!(
+            "must be between {} and {}, got {}",
             js_num(*min),
             js_num(*max),
             js_num(*got)
         ),
-        ConfigError::Inconsistent { option, other } => {
-            format!("`{option}` must not exceed `{other}`")
-        }
-        ConfigError::UnknownMethod => "unknown HTTP method".into(),
-        _ => "an option has a value that cannot be used".into(),
+        ConfigError::Inconsistent { other, .. } => format!("must not exceed `{other}`"),
+        _ => "has a value that cannot be used".into(),
+    };
+    match e.option() {
+        Some(option) => format!("`{option}` {problem}"),
+        None => "unknown HTTP method".into(),
     }
 }
 
@@ -295,6 +291,8 @@ pub(crate) struct ClockOption {
     pub(crate) this: JsValue,
     pub(crate) now: Function,
     pub(crate) sleep: Function,
+    /// The wall clock (`Date.now()` when not given).
+    pub(crate) wall_now: Option<Function>,
 }
 
 /// Everything `createClient` was given, decoded.
@@ -343,6 +341,8 @@ const BREAKER: &[&str] = &[
     "failureRate",
     "slowCallMs",
     "failureCategories",
+    "scope",
+    "maxBreakers",
 ];
 const FAILURE_RATE: &[&str] = &["threshold", "minimumCalls", "window"];
 const WINDOW: &[&str] = &["kind", "size", "windowMs", "buckets"];
@@ -358,6 +358,7 @@ const LIMITER: &[&str] = &[
     "rateLimitPauseMs",
     "quotaRecheckMs",
     "maxQueueMs",
+    "maxPauseMs",
 ];
 const MONITOR: &[&str] = &[
     "windowMs",
@@ -368,7 +369,7 @@ const MONITOR: &[&str] = &[
     "maxEndpoints",
     "onAlert",
 ];
-const CLOCK: &[&str] = &["now", "sleep"];
+const CLOCK: &[&str] = &["now", "sleep", "wallNow"];
 
 /// Decodes `createClient`'s options. Ranges the core checks are checked when
 /// the engine is built ([`OptionError::Config`]).
@@ -392,10 +393,12 @@ pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
             let sleep = clock
                 .function("sleep")?
                 .ok_or_else(|| OptionError::type_of("clock.sleep", "a function"))?;
+            let wall_now = clock.function("wallNow")?;
             Some(ClockOption {
                 this: v,
                 now,
                 sleep,
+                wall_now,
             })
         }
     };
@@ -512,6 +515,21 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
     if let Some(v) = s.present("failureCategories")? {
         b.failure_categories = decode_categories(&v, &s.name("failureCategories"))?;
     }
+    if let Some(scope) = s.string("scope")? {
+        b.scope = match scope.as_str() {
+            "client" => BreakerScope::Client,
+            "endpoint" => BreakerScope::Endpoint,
+            _ => {
+                return Err(OptionError::range(
+                    &s.name("scope"),
+                    format!("must be \"client\" or \"endpoint\", got {}", quote(&scope)),
+                ))
+            }
+        };
+    }
+    if let Some(n) = s.int32("maxBreakers")? {
+        b.max_breakers = n;
+    }
     if let Some(rate) = s.optional_section("failureRate", FAILURE_RATE)? {
         let mut fr = FailureRateConfig {
             threshold: 0.5,
@@ -625,6 +643,9 @@ fn decode_limiter(s: &Section, config: &mut EngineConfig) -> Result<()> {
     }
     if let Some(n) = s.int("maxQueueMs", MAX_SAFE)? {
         l.max_queue_ms = n;
+    }
+    if let Some(n) = s.int("maxPauseMs", MAX_SAFE)? {
+        l.max_pause_ms = n;
     }
     Ok(())
 }

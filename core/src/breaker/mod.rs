@@ -20,6 +20,34 @@
 //! Permits carry the epoch (one per state change) they were issued in; an
 //! outcome from an earlier epoch — a call that started before the circuit
 //! opened — changes nothing.
+//!
+//! ```
+//! use steadfast_core::breaker::{BreakerConfig, BreakerOutcome, CircuitBreaker, CircuitState};
+//! use steadfast_core::Millis;
+//!
+//! let config = BreakerConfig {
+//!     failure_threshold: 3,
+//!     success_threshold: 1,
+//!     open_ms: 10_000,
+//!     ..BreakerConfig::default()
+//! };
+//! let mut breaker = CircuitBreaker::new(config)?;
+//! // Three failures in a row open the circuit.
+//! for t in 0..3 {
+//!     let permit = breaker.try_acquire(Millis(t)).expect("closed: calls go");
+//!     breaker.record(permit, BreakerOutcome::Failure, Millis(t));
+//! }
+//! assert_eq!(breaker.state(Millis(2)), CircuitState::Open);
+//! // Open: calls are refused without being sent, and told when to come back.
+//! assert_eq!(breaker.try_acquire(Millis(5_000)).unwrap_err().retry_at, Some(Millis(10_002)));
+//! // Then half-open: one probe goes, the others wait for its answer...
+//! let probe = breaker.try_acquire(Millis(10_002)).expect("the probe");
+//! assert!(probe.is_probe() && breaker.try_acquire(Millis(10_003)).is_err());
+//! // ...and its success closes the circuit.
+//! breaker.record(probe, BreakerOutcome::Success, Millis(10_050));
+//! assert_eq!(breaker.state(Millis(10_050)), CircuitState::Closed);
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod window;
 
@@ -72,6 +100,27 @@ pub struct BreakerConfig {
     pub slow_call_ms: Option<u64>,
     /// Which outcome categories count as failures.
     pub failure_categories: CategorySet,
+    /// One breaker for the whole client, or one per normalised endpoint
+    /// (read by the engine, which keeps the breakers).
+    pub scope: BreakerScope,
+    /// With [`BreakerScope::Endpoint`]: the most breakers kept; past it, the
+    /// least recently used closed one is dropped.
+    pub max_breakers: u32,
+}
+
+/// Which calls share a breaker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum BreakerScope {
+    /// One breaker for every call of the client (the default): an outage
+    /// anywhere stops every call.
+    #[default]
+    Client,
+    /// One breaker per normalised endpoint (`/listings/{id}`): a failing
+    /// `/listings` does not cut off a healthy `/shops` (the seed's registry
+    /// of named breakers).
+    Endpoint,
 }
 
 impl Default for BreakerConfig {
@@ -86,6 +135,8 @@ impl Default for BreakerConfig {
             failure_rate: None,
             slow_call_ms: None,
             failure_categories: CategorySet::SERVICE_FAILURES,
+            scope: BreakerScope::Client,
+            max_breakers: 64,
         }
     }
 }
@@ -194,67 +245,7 @@ impl CircuitBreaker {
     /// factor outside 1..=10, a failure rate outside (0, 1], a window of
     /// size 0, or more than 10 000 calls / buckets in it.
     pub fn new(config: BreakerConfig) -> Result<Self, ConfigError> {
-        check_u64(
-            "breaker.failureThreshold",
-            config.failure_threshold.into(),
-            1,
-            1_000_000,
-        )?;
-        check_u64(
-            "breaker.successThreshold",
-            config.success_threshold.into(),
-            1,
-            1_000_000,
-        )?;
-        check_u64(
-            "breaker.halfOpenMaxProbes",
-            config.half_open_max_probes.into(),
-            1,
-            1_000_000,
-        )?;
-        check_u64("breaker.maxOpenMs", config.max_open_ms, 1, 7 * 86_400_000)?;
-        check_u64("breaker.openMs", config.open_ms, 1, config.max_open_ms)?;
-        check_f64("breaker.openBackoff", config.open_backoff, 1.0, 10.0)?;
-        if let Some(ms) = config.slow_call_ms {
-            check_u64("breaker.slowCallMs", ms, 1, u64::MAX)?;
-        }
-        let window = match config.failure_rate {
-            None => None,
-            Some(rate) => {
-                check_f64(
-                    "breaker.failureRate.threshold",
-                    rate.threshold,
-                    f64::MIN_POSITIVE,
-                    1.0,
-                )?;
-                check_u64(
-                    "breaker.failureRate.minimumCalls",
-                    rate.minimum_calls.into(),
-                    1,
-                    1_000_000,
-                )?;
-                match rate.window {
-                    WindowKind::Count { size } => {
-                        check_u64("breaker.failureRate.window.size", size.into(), 1, 10_000)?;
-                    }
-                    WindowKind::Time { window_ms, buckets } => {
-                        check_u64(
-                            "breaker.failureRate.window.buckets",
-                            buckets.into(),
-                            1,
-                            10_000,
-                        )?;
-                        check_u64(
-                            "breaker.failureRate.window.windowMs",
-                            window_ms,
-                            u64::from(buckets),
-                            u64::MAX,
-                        )?;
-                    }
-                }
-                Some(OutcomeWindow::new(rate.window))
-            }
-        };
+        let window = check_config(&config)?;
         Ok(Self {
             config,
             phase: Phase::Closed {
@@ -266,6 +257,36 @@ impl CircuitBreaker {
             events: VecDeque::new(),
             clock: MonotonicClamp::default(),
         })
+    }
+
+    /// Takes new settings, keeping the state (an open circuit stays open
+    /// until its time is up, but never longer than the new `maxOpenMs` from
+    /// `now`). A failure-rate window of another shape starts empty.
+    ///
+    /// # Errors
+    /// As [`CircuitBreaker::new`]; on error nothing changes.
+    pub fn reconfigure(&mut self, config: BreakerConfig, now: Millis) -> Result<(), ConfigError> {
+        let window = check_config(&config)?;
+        let now = self.clock.observe(now);
+        let same_window =
+            self.config.failure_rate.map(|r| r.window) == config.failure_rate.map(|r| r.window);
+        if !same_window {
+            self.window = window;
+        }
+        if let Phase::Open { until } = &mut self.phase {
+            *until = (*until).min(now.plus(config.max_open_ms));
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// Forgets the half-open probes in flight: they belonged to a process
+    /// that is gone (a host restoring a snapshot) and will never report, so
+    /// they must not hold the probe slots.
+    pub fn forget_probes(&mut self) {
+        if let Phase::HalfOpen { in_flight, .. } = &mut self.phase {
+            *in_flight = 0;
+        }
     }
 
     /// The settings in force.
@@ -283,6 +304,13 @@ impl CircuitBreaker {
             Phase::Open { until } if now < until => CircuitState::Open,
             Phase::Open { .. } | Phase::HalfOpen { .. } => CircuitState::HalfOpen,
         }
+    }
+
+    /// Whether the circuit is closed (it then holds nothing a restart or an
+    /// eviction would lose but failure counts).
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed { .. })
     }
 
     /// Whether a call asking now would be admitted. Pure.
@@ -365,8 +393,15 @@ impl CircuitBreaker {
     }
 
     /// Whether a classified outcome counts as a failure for this breaker.
+    ///
+    /// A permanent answer (501 Not Implemented, 505) is a server error, but
+    /// it says that one endpoint cannot work, not that the service is down:
+    /// it is a sign of life, never a failure.
     #[must_use]
     pub fn judge(&self, outcome: &Classification) -> BreakerOutcome {
+        if outcome.status.is_some_and(is_permanent) {
+            return BreakerOutcome::Success;
+        }
         match outcome.category {
             Some(c) if self.config.failure_categories.contains(c) => BreakerOutcome::Failure,
             _ => BreakerOutcome::Success,
@@ -483,6 +518,80 @@ impl CircuitBreaker {
             at: now,
         });
     }
+}
+
+/// Checks every breaker setting, naming the first bad one; answers the
+/// failure-rate window the settings ask for.
+fn check_config(config: &BreakerConfig) -> Result<Option<OutcomeWindow>, ConfigError> {
+    check_u64(
+        "breaker.failureThreshold",
+        config.failure_threshold.into(),
+        1,
+        1_000_000,
+    )?;
+    check_u64(
+        "breaker.successThreshold",
+        config.success_threshold.into(),
+        1,
+        1_000_000,
+    )?;
+    check_u64(
+        "breaker.halfOpenMaxProbes",
+        config.half_open_max_probes.into(),
+        1,
+        1_000_000,
+    )?;
+    check_u64("breaker.maxOpenMs", config.max_open_ms, 1, 7 * 86_400_000)?;
+    check_u64("breaker.maxBreakers", config.max_breakers.into(), 1, 10_000)?;
+    check_u64("breaker.openMs", config.open_ms, 1, config.max_open_ms)?;
+    check_f64("breaker.openBackoff", config.open_backoff, 1.0, 10.0)?;
+    if let Some(ms) = config.slow_call_ms {
+        check_u64("breaker.slowCallMs", ms, 1, u64::MAX)?;
+    }
+    let window = match config.failure_rate {
+        None => None,
+        Some(rate) => {
+            check_f64(
+                "breaker.failureRate.threshold",
+                rate.threshold,
+                f64::MIN_POSITIVE,
+                1.0,
+            )?;
+            check_u64(
+                "breaker.failureRate.minimumCalls",
+                rate.minimum_calls.into(),
+                1,
+                1_000_000,
+            )?;
+            match rate.window {
+                WindowKind::Count { size } => {
+                    check_u64("breaker.failureRate.window.size", size.into(), 1, 10_000)?;
+                }
+                WindowKind::Time { window_ms, buckets } => {
+                    check_u64(
+                        "breaker.failureRate.window.buckets",
+                        buckets.into(),
+                        1,
+                        10_000,
+                    )?;
+                    check_u64(
+                        "breaker.failureRate.window.windowMs",
+                        window_ms,
+                        u64::from(buckets),
+                        u64::MAX,
+                    )?;
+                }
+            }
+            Some(OutcomeWindow::new(rate.window))
+        }
+    };
+    Ok(window)
+}
+
+/// A server answer that will never change: the endpoint does not exist or
+/// the server will not speak this protocol version.
+const fn is_permanent(status: u16) -> bool {
+    matches!(status, 501 | 505)
 }
 
 const fn phase_state(phase: Phase) -> CircuitState {

@@ -37,8 +37,10 @@
 //! # Ok::<(), steadfast_core::ConfigError>(())
 //! ```
 
+mod breakers;
 mod endpoint_cache;
 mod slab;
+mod time_base;
 mod types;
 
 use alloc::collections::{BinaryHeap, VecDeque};
@@ -46,23 +48,27 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::cmp::Reverse;
 
+pub use breakers::SavedBreaker;
+use breakers::{BreakerRef, Breakers};
 use endpoint_cache::EndpointCache;
 use slab::Slab;
+use time_base::TimeBase;
 use types::{check_engine_config, Secrets};
 pub use types::{
-    CallFailure, CallId, CallSuccess, EngineConfig, Event, FailureKind, Health, Output,
-    RequestMeta, ResponseMeta, Snapshot,
+    CallFailure, CallId, CallSuccess, CircuitHealth, EngineConfig, Event, FailureKind, Health,
+    Output, RequestMeta, ResponseMeta, Snapshot,
 };
 
-use crate::breaker::{CircuitBreaker, Permit};
+use crate::body::server_message_scrubbed;
+use crate::breaker::Permit;
 use crate::classify::{classify_failure, classify_response, Classification, TransportFailure};
 use crate::error::ConfigError;
-use crate::limiter::{Admission, LimiterFeedback, LimiterPermit, RateLimiter};
+use crate::limiter::{Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter};
 use crate::method::Method;
-use crate::monitor::{EndpointId, ErrorMonitor, MonitorEvent, Outcome};
+use crate::monitor::{EndpointId, ErrorMonitor, MonitorEvent, MonitorSummary, Outcome};
 use crate::retry::{GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy, RetryState};
 use crate::rng::SplitMix64;
-use crate::time::{Millis, MonotonicClamp};
+use crate::time::{Millis, MonotonicClamp, UnixMillis};
 
 /// Where one call stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +83,7 @@ enum Phase {
         attempt: u32,
         slot: LimiterPermit,
         permit: Permit,
+        breaker: BreakerRef,
     },
 }
 
@@ -109,11 +116,30 @@ struct Call {
 }
 
 /// The engine for one API: every call to it, and the machines they share.
+///
+/// # Time
+///
+/// Every `now` a host passes is its own monotonic clock in milliseconds (in
+/// JavaScript, `performance.now()`), and every instant the engine hands back
+/// (`poll_timeout`, events, `health`) is on that same clock. Time should not
+/// go backwards; if it does, the engine treats it as standing still.
+///
+/// # Restarts
+///
+/// A host that may be killed (an extension's service worker after 30 s idle)
+/// saves [`Engine::snapshot`] with the wall clock (`Date.now()`), and on wake
+/// calls [`Engine::restore`] with its new monotonic `now` and the wall clock
+/// again. The rule: the restored engine behaves as if exactly the wall-clock
+/// time between the two had passed — an open circuit that had 40 s left
+/// 30 s ago has 10 s left — however the new process's monotonic clock
+/// started. A wall clock that went backwards counts as no time passed.
+/// Nothing that was in flight in the old process (requests, half-open
+/// probes) is in flight after restore.
 #[derive(Debug)]
 pub struct Engine {
     config: EngineConfig,
     policy: RetryPolicy,
-    breaker: CircuitBreaker,
+    breakers: Breakers,
     limiter: RateLimiter,
     monitor: ErrorMonitor,
     budget: Option<RetryBudget>,
@@ -127,6 +153,7 @@ pub struct Engine {
     secrets: Secrets,
     endpoints: EndpointCache,
     clock: MonotonicClamp,
+    base: TimeBase,
 }
 
 impl Engine {
@@ -145,7 +172,7 @@ impl Engine {
         Ok(Self {
             config,
             policy: RetryPolicy::new(config.retry)?,
-            breaker: CircuitBreaker::new(config.breaker)?,
+            breakers: Breakers::new(config.breaker)?,
             limiter: RateLimiter::new(config.limiter)?,
             monitor: ErrorMonitor::new(config.monitor)?,
             budget,
@@ -156,11 +183,19 @@ impl Engine {
             secrets: Secrets::default(),
             endpoints: EndpointCache::default(),
             clock,
+            base: TimeBase::default(),
         })
     }
 
-    /// An engine resuming from a [`Snapshot`] (an open circuit stays open, a
-    /// spent quota stays spent). The configuration applies to new calls.
+    /// An engine resuming from a [`Snapshot`], at host instant `now` and
+    /// wall-clock time `wall` (see *Restarts* above): an open circuit stays
+    /// open for what is left of its open time, a spent quota stays spent,
+    /// a server's pause runs out when it would have.
+    ///
+    /// `config` applies to every machine at once (their state is kept, their
+    /// settings are the new ones, validated). Requests and half-open probes
+    /// in flight when the snapshot was taken are forgotten: they belonged
+    /// to the old process and will never report.
     ///
     /// # Errors
     /// As [`Engine::new`].
@@ -168,21 +203,44 @@ impl Engine {
         config: EngineConfig,
         snapshot: Snapshot,
         now: Millis,
+        wall: UnixMillis,
     ) -> Result<Self, ConfigError> {
         let mut engine = Self::new(config, now)?;
-        engine.breaker = snapshot.breaker;
+        let resumed = TimeBase::resumed_at(snapshot.taken_at, snapshot.wall, wall);
+        engine.base = TimeBase::aligning(now, resumed);
+        engine.clock = MonotonicClamp::default();
+        engine.clock.observe(resumed);
+        engine.breakers = Breakers::restore(config.breaker, snapshot.breakers, resumed)?;
         engine.limiter = snapshot.limiter;
+        engine.limiter.reconfigure(config.limiter, resumed)?;
+        engine.limiter.forget_in_flight(snapshot.taken_at);
         engine.monitor = snapshot.monitor;
-        engine.budget = snapshot.budget.or(engine.budget);
+        engine.monitor.reconfigure(config.monitor, resumed)?;
+        engine.budget = match (config.budget, snapshot.budget) {
+            (Some(c), Some(mut saved)) => {
+                saved.reconfigure(c, resumed)?;
+                Some(saved)
+            }
+            (Some(c), None) => Some(RetryBudget::new(c, resumed)?),
+            (None, _) => None,
+        };
         engine.rng = snapshot.rng;
+        // Events of the old process (an alert it already reported) are not
+        // told again.
+        engine.breakers.drain_events(|_, _| {});
+        while engine.monitor.poll_event().is_some() {}
         Ok(engine)
     }
 
-    /// The durable state, to save and later [`Engine::restore`].
+    /// The durable state at host instant `now` and wall-clock time `wall`,
+    /// to save and later [`Engine::restore`].
     #[must_use]
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self, now: Millis, wall: UnixMillis) -> Snapshot {
+        let taken_at = self.base.inward(now).max(self.clock_latest());
         Snapshot {
-            breaker: self.breaker.clone(),
+            taken_at,
+            wall,
+            breakers: self.breakers.save(),
             limiter: self.limiter.clone(),
             monitor: self.monitor.clone(),
             budget: self.budget.clone(),
@@ -197,17 +255,29 @@ impl Engine {
     }
 
     /// Registers a secret (an API key, a token) that must never appear in a
-    /// message the engine passes on; servers sometimes echo them.
+    /// message the engine passes on; servers sometimes echo them. Values
+    /// shorter than 6 characters are ignored (they would scrub ordinary
+    /// words).
     pub fn add_secret(&mut self, value: &str) {
         self.secrets.add(value);
     }
 
+    /// `text` with every registered secret replaced by `[redacted]`: for a
+    /// host that passes other server text on (an error body's data).
+    #[must_use]
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.scrub(text)
+    }
+
     /// Starts a call at `now`; its first output follows at once or at a timer.
     pub fn start(&mut self, request: RequestMeta<'_>, now: Millis) -> CallId {
-        let now = self.clock.observe(now);
+        let now = self.observe(now);
         let endpoint_name = self.endpoints.normalize(request.endpoint);
         let endpoint = self.monitor.intern(&endpoint_name, now);
-        let deadline_ms = request.deadline_ms.or(self.config.retry.deadline_ms);
+        let deadline = request
+            .deadline_ms
+            .or(self.config.retry.deadline_ms)
+            .map(|d| now.plus(d));
         let call = Call {
             method: request.method,
             has_key: request.idempotency_key,
@@ -217,8 +287,11 @@ impl Engine {
                 .timeout_ms
                 .unwrap_or(self.config.attempt_timeout_ms)
                 .max(1),
-            deadline: deadline_ms.map(|d| now.plus(d)),
-            retry: RetryState::new(now),
+            deadline,
+            retry: match deadline {
+                Some(d) => RetryState::with_deadline(now, d),
+                None => RetryState::new(now),
+            },
             attempts: 0,
             hold_waits: 0,
             phase: Phase::Waiting,
@@ -232,6 +305,11 @@ impl Engine {
     }
 
     /// Attempt `attempt` of `call` got a response at `now`.
+    ///
+    /// A response to an attempt that already timed out or was cancelled (or
+    /// of a call that ended) changes nothing for its call, but what it says
+    /// about rate — a 429, a `Retry-After`, rate-limit headers — still
+    /// teaches the limiter.
     pub fn handle_response(
         &mut self,
         call: CallId,
@@ -239,13 +317,17 @@ impl Engine {
         response: ResponseMeta<'_>,
         now: Millis,
     ) {
-        let now = self.clock.observe(now);
-        let c = classify_response(
-            response.status,
-            response.headers,
-            response.body,
-            response.wall,
-        );
+        let now = self.observe(now);
+        let mut c = classify_response(response.status, response.headers, None, response.wall);
+        if c.category.is_some() {
+            c.message = response.body.and_then(|body| {
+                if self.secrets.is_empty() {
+                    crate::body::server_message(body)
+                } else {
+                    server_message_scrubbed(body, self.secrets.longest(), |m| self.secrets.scrub(m))
+                }
+            });
+        }
         self.on_outcome(call, attempt, c, now);
         self.drain_machine_events();
     }
@@ -258,15 +340,16 @@ impl Engine {
         failure: TransportFailure,
         now: Millis,
     ) {
-        let now = self.clock.observe(now);
+        let now = self.observe(now);
         self.on_outcome(call, attempt, classify_failure(failure), now);
         self.drain_machine_events();
     }
 
     /// Time passed: fire every timer due at `now`. Early or extra calls are
-    /// no-ops.
+    /// no-ops; a late one (a throttled background tab) is safe: slots that
+    /// came due meanwhile are paced again from `now`, not sent together.
     pub fn handle_timeout(&mut self, now: Millis) {
-        let now = self.clock.observe(now);
+        let now = self.observe(now);
         while let Some(&Reverse((at, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -297,7 +380,7 @@ impl Engine {
     /// The caller gave up on `call`: it ends now with [`FailureKind::Cancelled`].
     /// Unknown or finished calls are ignored.
     pub fn cancel(&mut self, call: CallId, now: Millis) {
-        let now = self.clock.observe(now);
+        let now = self.observe(now);
         let Some(c) = self.calls.get(&call) else {
             return;
         };
@@ -308,10 +391,13 @@ impl Engine {
                 attempt,
                 slot,
                 permit,
+                breaker,
             } => {
                 // The request may have reached the server: it stays counted.
                 self.limiter.complete(slot, None, now);
-                self.breaker.release(permit);
+                if let Some(b) = self.breakers.get_mut(breaker) {
+                    b.release(permit);
+                }
                 self.outputs.push_back(Output::Abort { call, attempt });
             }
         }
@@ -325,20 +411,46 @@ impl Engine {
         self.outputs.pop_front()
     }
 
-    /// When the host should next call [`Engine::handle_timeout`].
+    /// When the host should next call [`Engine::handle_timeout`], on its
+    /// clock: the earliest wake-up of a call, or, while the monitor is
+    /// alerting, the moment its window slides (so `Recovered` comes even if
+    /// no call does).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.timers.peek().map(|Reverse((at, _))| *at)
+        let call = self.timers.peek().map(|Reverse((at, _))| *at);
+        let monitor = self.monitor.poll_timeout();
+        let at = match (call, monitor) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        at.map(|t| self.base.outward(t))
     }
 
-    /// Measured state at `now`. Pure.
+    /// Measured state at host instant `now`. Pure.
     #[must_use]
     pub fn health(&self, now: Millis) -> Health {
+        let now = self.base.inward(now).max(self.clock_latest());
+        let out = |t: Millis| self.base.outward(t);
+        let circuits: alloc::vec::Vec<CircuitHealth> = self
+            .breakers
+            .iter()
+            .map(|(endpoint, b)| CircuitHealth {
+                endpoint: endpoint.map(|e| String::from(&**e)),
+                state: b.state(now),
+                open_until: b.open_until().filter(|t| *t > now).map(out),
+                probes_in_flight: b.probes_in_flight(),
+            })
+            .collect();
+        let mut limiter = self.limiter.status(now);
+        limiter.held_until = limiter.held_until.map(out);
+        limiter.pause_asked_until = limiter.pause_asked_until.map(out);
+        limiter.exhausted_until = limiter.exhausted_until.map(out);
         Health {
-            circuit: self.breaker.state(now),
-            circuit_open_until: self.breaker.open_until(),
-            limiter: self.limiter.status(now),
-            monitor: self.monitor.summary(now),
+            circuit: self.breakers.worst_state(now),
+            circuit_open_until: circuits.iter().filter_map(|c| c.open_until).max(),
+            circuits,
+            limiter,
+            monitor: self.summary_outward(self.monitor.summary(now)),
             active_calls: self.calls.len(),
             in_flight: self
                 .calls
@@ -348,16 +460,23 @@ impl Engine {
         }
     }
 
-    /// The shared breaker (read-only).
-    #[must_use]
-    pub const fn breaker(&self) -> &CircuitBreaker {
-        &self.breaker
+    // ----- time ----------------------------------------------------------------
+
+    /// A host instant on the engine's time line, never before one seen.
+    fn observe(&mut self, host: Millis) -> Millis {
+        self.clock.observe(self.base.inward(host))
     }
 
-    /// The shared limiter (read-only).
-    #[must_use]
-    pub const fn limiter(&self) -> &RateLimiter {
-        &self.limiter
+    fn clock_latest(&self) -> Millis {
+        let mut c = self.clock;
+        c.observe(Millis::ZERO)
+    }
+
+    fn summary_outward(&self, mut s: MonitorSummary) -> MonitorSummary {
+        if let Some(r) = &mut s.most_recent {
+            r.at = self.base.outward(r.at);
+        }
+        s
     }
 
     // ----- the call's steps -------------------------------------------------
@@ -371,15 +490,32 @@ impl Engine {
             self.fail(id, FailureKind::DeadlineExceeded, None, true);
             return;
         }
-        if !self.breaker.is_available(now) {
-            let retry_at = self.breaker.open_until();
-            self.wait_for_circuit(id, retry_at, now);
-            return;
+        let deadline = call.deadline;
+        let name = call.endpoint_name.clone();
+        let r = self.breakers.find(&name);
+        if let Some(b) = self.breakers.get(r) {
+            if !b.is_available(now) {
+                let retry_at = b.open_until();
+                self.wait_for_circuit(id, retry_at, now);
+                return;
+            }
         }
         match self.limiter.reserve(now) {
             Admission::Ready(slot) => self.send(id, slot, now),
             Admission::Scheduled(slot) => {
-                self.set_phase(id, Phase::Slotted { slot }, Some(slot.at()));
+                // A slot the call cannot use before its deadline is given
+                // back at once, rather than sent too late.
+                if deadline.is_some_and(|d| slot.at() >= d) {
+                    self.limiter.cancel(slot, now);
+                    self.fail(
+                        id,
+                        FailureKind::DeadlineExceeded,
+                        Some(now.until(slot.at())),
+                        true,
+                    );
+                } else {
+                    self.set_phase(id, Phase::Slotted { slot }, Some(slot.at()));
+                }
             }
             Admission::Held { until } => self.wait_for_pause(id, until, now),
             Admission::Exhausted { until } => {
@@ -397,19 +533,45 @@ impl Engine {
         }
     }
 
-    /// A booked slot's time came: send, unless the server asked for a pause
-    /// meanwhile.
-    fn on_slot(&mut self, id: CallId, slot: LimiterPermit, now: Millis) {
-        if let Some(until) = self.limiter.held_until(now) {
-            self.limiter.cancel(slot, now);
-            self.wait_for_pause(id, until, now);
-            return;
+    /// A booked slot's time came: send if the pace still allows it and the
+    /// server asked for no pause meanwhile.
+    fn on_slot(&mut self, id: CallId, mut slot: LimiterPermit, now: Millis) {
+        let deadline = self.calls.get(&id).and_then(|c| c.deadline);
+        match self.limiter.confirm(&mut slot, now) {
+            Confirmation::Go => self.send(id, slot, now),
+            Confirmation::NotBefore(at) => {
+                if deadline.is_some_and(|d| at >= d) {
+                    self.limiter.cancel(slot, now);
+                    self.fail(id, FailureKind::DeadlineExceeded, None, true);
+                } else {
+                    self.set_phase(id, Phase::Slotted { slot }, Some(at));
+                }
+            }
+            Confirmation::Held { until } => self.wait_for_pause(id, until, now),
         }
-        self.send(id, slot, now);
     }
 
     fn send(&mut self, id: CallId, slot: LimiterPermit, now: Millis) {
-        let acquired = self.breaker.try_acquire(now);
+        let Some(call) = self.calls.get(&id) else {
+            self.limiter.cancel(slot, now);
+            return;
+        };
+        // Never send at or after the deadline.
+        if call.deadline.is_some_and(|d| now >= d) {
+            self.limiter.cancel(slot, now);
+            self.fail(id, FailureKind::DeadlineExceeded, None, true);
+            return;
+        }
+        let name = call.endpoint_name.clone();
+        let r = self.breakers.find(&name);
+        let acquired = match self.breakers.get_mut(r) {
+            Some(b) => b.try_acquire(now),
+            None => {
+                self.limiter.cancel(slot, now);
+                self.fail(id, FailureKind::CircuitOpen, None, true);
+                return;
+            }
+        };
         // A state change the permit caused (open → half-open) is told before
         // the send it allows.
         self.drain_machine_events();
@@ -423,13 +585,15 @@ impl Engine {
         };
         let Some(call) = self.calls.get_mut(&id) else {
             self.limiter.cancel(slot, now);
-            self.breaker.release(permit);
+            if let Some(b) = self.breakers.get_mut(r) {
+                b.release(permit);
+            }
             return;
         };
         call.attempts += 1;
         let attempt = call.attempts;
         let timeout_ms = match call.deadline {
-            Some(d) => call.timeout_ms.min(now.until(d).max(1)),
+            Some(d) => call.timeout_ms.min(now.until(d)),
             None => call.timeout_ms,
         };
         if attempt == 1 {
@@ -443,6 +607,7 @@ impl Engine {
                 attempt,
                 slot,
                 permit,
+                breaker: r,
             },
             Some(now.plus(timeout_ms)),
         );
@@ -454,39 +619,44 @@ impl Engine {
     }
 
     fn on_outcome(&mut self, id: CallId, attempt: u32, c: Classification, now: Millis) {
-        let Some(call) = self.calls.get(&id) else {
-            return; // Finished already (cancelled, timed out): ignore.
-        };
-        let Phase::InFlight {
-            attempt: current,
-            slot,
-            permit,
-        } = call.phase
-        else {
+        let feedback = c.status.map(|status| LimiterFeedback {
+            status,
+            server_delay_ms: c.server_delay_ms,
+            rate: &c.rate,
+        });
+        let current = self.calls.get(&id).and_then(|call| match call.phase {
+            Phase::InFlight {
+                attempt: current,
+                slot,
+                permit,
+                breaker,
+            } if current == attempt => Some((slot, permit, breaker, call)),
+            _ => None,
+        });
+        let Some((slot, permit, breaker, call)) = current else {
+            // A late answer (its attempt timed out or was cancelled, or its
+            // call ended): the call's outcome is settled, but what the server
+            // said about rate still holds for every other call.
+            if let Some(f) = feedback {
+                self.limiter.learn(f, now);
+            }
             return;
         };
-        if current != attempt {
-            return; // An earlier attempt's late answer.
-        }
         let endpoint = call.endpoint;
         let facts = RequestFacts {
             method: call.method,
             has_idempotency_key: call.has_key,
         };
-        let feedback = c.status.map(|status| LimiterFeedback {
-            rate_limited: status == 429,
-            server_delay_ms: c.server_delay_ms,
-            rate: &c.rate,
-        });
         self.limiter.complete(slot, feedback, now);
-        self.breaker.record_classified(permit, &c, now);
-        let message = c.message.as_deref().map(|m| self.secrets.scrub(m));
+        if let Some(b) = self.breakers.get_mut(breaker) {
+            b.record_classified(permit, &c, now);
+        }
         self.monitor.record_outcome(
             endpoint,
             Outcome {
                 category: c.category,
                 status: c.status,
-                message: message.as_deref(),
+                message: c.message.as_deref(),
             },
             now,
         );
@@ -511,14 +681,14 @@ impl Engine {
             &mut self.rng,
             now,
         );
+        let status = c.status;
+        let retry_after = c.server_delay_ms;
         // Kept already scrubbed: a failure report moves it out as it is.
         call.last = Some(LastOutcome {
             category: c.category,
             status: c.status,
-            message,
+            message: c.message,
         });
-        let status = c.status;
-        let retry_after = c.server_delay_ms;
         match decision {
             RetryDecision::RetryAt { at, delay_ms } => {
                 self.set_phase(id, Phase::Waiting, Some(at));
@@ -590,25 +760,24 @@ impl Engine {
         }
     }
 
-    /// The server asked everyone to pause until `until`: wait if that is
-    /// within `maxRetryAfterMs` and the deadline, a bounded number of times.
+    /// The server asked everyone to pause until `until` (never longer than
+    /// `maxPauseMs` from when it asked): wait, unless that passes the
+    /// deadline, a bounded number of times.
     fn wait_for_pause(&mut self, id: CallId, until: Millis, now: Millis) {
-        let max_wait = self.policy.config().max_retry_after_ms;
         let max_waits = self.policy.config().max_retries.saturating_add(1);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let wait = now.until(until);
-        let fits = call.hold_waits < max_waits
-            && wait <= max_wait
-            && call.deadline.is_none_or(|d| until < d);
+        let fits = call.hold_waits < max_waits && call.deadline.is_none_or(|d| until < d);
         if fits {
             call.hold_waits += 1;
             self.set_phase(id, Phase::Waiting, Some(until));
-            self.outputs
-                .push_back(Output::Event(Event::RateLimited { call: id, until }));
+            self.outputs.push_back(Output::Event(Event::RateLimited {
+                call: id,
+                until: self.base.outward(until),
+            }));
         } else {
-            self.fail(id, FailureKind::RateLimited, Some(wait), true);
+            self.fail(id, FailureKind::RateLimited, Some(now.until(until)), true);
         }
     }
 
@@ -673,19 +842,30 @@ impl Engine {
         }
     }
 
-    /// Moves the shared machines' own events into the output queue, and
-    /// tidies the timer heap (this ends every input handler).
+    /// Moves the shared machines' own events into the output queue (with
+    /// their instants on the host's clock), and tidies the timer heap (this
+    /// ends every input handler).
     fn drain_machine_events(&mut self) {
         self.prune_timers();
-        while let Some(change) = self.breaker.poll_event() {
-            self.outputs
-                .push_back(Output::Event(Event::StateChange(change)));
-        }
-        while let Some(e) = self.monitor.poll_event() {
-            self.outputs.push_back(Output::Event(match e {
-                MonitorEvent::Alert(s) => Event::Alert(alloc::boxed::Box::new(s)),
-                MonitorEvent::Recovered(s) => Event::Recovered(alloc::boxed::Box::new(s)),
+        let base = self.base;
+        let outputs = &mut self.outputs;
+        self.breakers.drain_events(|mut change, endpoint| {
+            change.at = base.outward(change.at);
+            outputs.push_back(Output::Event(Event::StateChange {
+                change,
+                endpoint: endpoint.map(|e| String::from(&**e)),
             }));
+        });
+        while let Some(e) = self.monitor.poll_event() {
+            let event = match e {
+                MonitorEvent::Alert(s) => {
+                    Event::Alert(alloc::boxed::Box::new(self.summary_outward(s)))
+                }
+                MonitorEvent::Recovered(s) => {
+                    Event::Recovered(alloc::boxed::Box::new(self.summary_outward(s)))
+                }
+            };
+            self.outputs.push_back(Output::Event(event));
         }
     }
 }

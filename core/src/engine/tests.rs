@@ -267,7 +267,7 @@ fn late_answers_and_cancellation_end_a_call_exactly_once() {
     e.cancel(call, Millis(30));
     assert!(drain(&mut e).is_empty(), "nothing after the end");
     assert_eq!(e.health(Millis(30)).in_flight, 0);
-    assert_eq!(e.limiter().status(Millis(30)).in_flight, 0);
+    assert_eq!(e.health(Millis(30)).limiter.in_flight, 0);
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn a_timed_out_attempt_is_aborted_and_its_late_answer_ignored() {
 }
 
 #[test]
-fn hostile_retry_after_ends_the_call_and_pauses_the_client() {
+fn hostile_retry_after_ends_the_call_and_pauses_the_client_for_at_most_max_pause() {
     let mut e = engine(config());
     let call = e.start(get("/x"), Millis(0));
     drain(&mut e);
@@ -318,11 +318,19 @@ fn hostile_retry_after_ends_the_call_and_pauses_the_client() {
             reason: GiveUp::RetryAfterTooLong { .. }
         }
     ));
-    // The next call is refused at once rather than sent against the server's word.
+    // The next call waits out the pause, clamped to `maxPauseMs`, then goes.
+    let pause_end = Millis(10 + LimiterConfig::default().max_pause_ms);
     e.start(get("/y"), Millis(20));
     let out = drain(&mut e);
     assert!(sends(&out).is_empty());
-    assert_eq!(failure(&out).kind, FailureKind::RateLimited);
+    assert!(out.iter().any(
+        |o| matches!(o, Output::Event(Event::RateLimited { until, .. }) if *until == pause_end)
+    ));
+    let h = e.health(Millis(20)).limiter;
+    assert_eq!(h.held_until, Some(pause_end));
+    assert_eq!(h.pause_asked_until, Some(Millis(10 + 31_536_000_000)));
+    e.handle_timeout(pause_end);
+    assert_eq!(sends(&drain(&mut e)), [1]);
 }
 
 #[test]
@@ -445,9 +453,10 @@ fn a_snapshot_carries_an_open_circuit_across_a_restart() {
     let mut cfg = config();
     cfg.retry.max_retries = 0;
     let mut e = engine(cfg);
-    e.breaker.force_open(Millis(0));
-    let saved = e.snapshot();
-    let mut restored = Engine::restore(cfg, saved, Millis(100)).unwrap();
+    let r = e.breakers.find(&Arc::from("/x"));
+    e.breakers.get_mut(r).unwrap().force_open(Millis(0));
+    let saved = e.snapshot(Millis(0), UnixMillis(1_000_000));
+    let mut restored = Engine::restore(cfg, saved, Millis(100), UnixMillis(1_000_100)).unwrap();
     restored.start(get("/x"), Millis(100));
     let out = drain(&mut restored);
     assert!(sends(&out).is_empty());

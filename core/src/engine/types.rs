@@ -165,8 +165,14 @@ pub enum Event {
         /// When it will ask again.
         until: Millis,
     },
-    /// The circuit changed state.
-    StateChange(StateChange),
+    /// A circuit changed state.
+    StateChange {
+        /// From what to what, and when.
+        change: StateChange,
+        /// The endpoint whose circuit it is (`None`: the client's one
+        /// circuit, the default scope).
+        endpoint: Option<String>,
+    },
     /// The error monitor crossed its threshold.
     Alert(alloc::boxed::Box<MonitorSummary>),
     /// The error monitor fell back below its threshold.
@@ -208,15 +214,34 @@ pub enum Output {
     Event(Event),
 }
 
-/// Measured state only: what the breaker, limiter and monitor hold now.
+/// One circuit as `health()` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct CircuitHealth {
+    /// The endpoint it guards (`None`: the whole client).
+    pub endpoint: Option<String>,
+    /// Its state.
+    pub state: CircuitState,
+    /// When it starts probing, if open.
+    pub open_until: Option<Millis>,
+    /// Half-open probes in flight.
+    pub probes_in_flight: u32,
+}
+
+/// Measured state only: what the breakers, limiter and monitor hold now.
+/// Instants are on the host's clock.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Health {
-    /// The circuit's state.
+    /// The circuit's state; with one breaker per endpoint, the most severe
+    /// of them (open, then half-open, then closed).
     pub circuit: CircuitState,
-    /// When an open circuit starts probing.
+    /// When the open circuit starts probing (with several open, the last).
     pub circuit_open_until: Option<Millis>,
+    /// Every live circuit.
+    pub circuits: Vec<CircuitHealth>,
     /// The limiter's status.
     pub limiter: LimiterStatus,
     /// The monitor's summary.
@@ -230,11 +255,20 @@ pub struct Health {
 /// The engine's durable state: what a host saves before it is killed (an
 /// extension service worker after 30 s idle) and restores on wake. Calls in
 /// flight are not part of it: they belong to the process that ran them.
+///
+/// Instants inside are on the engine's own time line; `taken_at` and `wall`
+/// let [`super::Engine::restore`] continue that line by the wall-clock time
+/// that passed, whatever the new process's monotonic clock says.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Snapshot {
-    /// The breaker.
-    pub breaker: crate::breaker::CircuitBreaker,
+    /// When it was taken, on the engine's time line.
+    pub taken_at: Millis,
+    /// When it was taken, by the wall clock.
+    pub wall: UnixMillis,
+    /// The breakers (one, or one per endpoint).
+    pub breakers: Vec<super::breakers::SavedBreaker>,
     /// The limiter.
     pub limiter: crate::limiter::RateLimiter,
     /// The monitor.
@@ -260,6 +294,16 @@ impl Secrets {
         if value.len() >= Self::MIN_LEN && !self.0.iter().any(|s| s == value) {
             self.0.push(String::from(value));
         }
+    }
+
+    /// The longest registered secret, in characters.
+    pub(crate) fn longest(&self) -> usize {
+        self.0.iter().map(|s| s.chars().count()).max().unwrap_or(0)
+    }
+
+    /// Whether no secret is registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// `text` with every registered secret replaced by `[redacted]`.

@@ -5,6 +5,27 @@
 //! are hostile input: every parser here answers a typed [`HeaderError`] for a
 //! malformed value and saturates instead of overflowing, so no header can make
 //! the core panic.
+//!
+//! ```
+//! use steadfast_core::headers::{parse_retry_after, HeaderError, RateLimitHeaders};
+//! use steadfast_core::UnixMillis;
+//!
+//! // `Retry-After` in both forms: delta-seconds, and an HTTP-date read
+//! // against the wall clock (here 30 s before it).
+//! assert_eq!(parse_retry_after("120", None), Ok(120_000));
+//! let now = UnixMillis(784_111_777_000 - 30_000);
+//! assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", Some(now)), Ok(30_000));
+//! assert_eq!(parse_retry_after("soon", None), Err(HeaderError::NotADate));
+//!
+//! // Etsy's four rate headers (names in any case).
+//! let etsy: &[(&str, &str)] = &[
+//!     ("X-Limit-Per-Second", "10"), ("X-Remaining-This-Second", "9"),
+//!     ("X-Limit-Per-Day", "10000"), ("X-Remaining-Today", "9500"),
+//! ];
+//! let rate = RateLimitHeaders::read(etsy, None);
+//! assert_eq!((rate.per_second.limit, rate.per_second.remaining), (Some(10), Some(9)));
+//! assert_eq!((rate.per_day.limit, rate.per_day.remaining), (Some(10_000), Some(9_500)));
+//! ```
 
 mod http_date;
 mod rate_limit;

@@ -112,6 +112,11 @@ impl RollingCount {
 
     /// Counts one request made at `at`, at time `now`.
     pub(crate) fn add(&mut self, at: Millis, now: Millis) {
+        self.add_n(at, now, 1);
+    }
+
+    /// Counts `n` requests made at `at`, at time `now`.
+    fn add_n(&mut self, at: Millis, now: Millis, n: u32) {
         self.expire(now);
         let slot = if at == now {
             self.expired_at_slot
@@ -127,8 +132,8 @@ impl RollingCount {
                 // The old content left the window and was subtracted.
                 *b = Bucket { slot, count: 0 };
             }
-            b.count = b.count.saturating_add(1);
-            self.total = self.total.saturating_add(1);
+            b.count = b.count.saturating_add(n);
+            self.total = self.total.saturating_add(u64::from(n));
         }
     }
 
@@ -145,6 +150,23 @@ impl RollingCount {
                 b.count -= 1;
                 self.total = self.total.saturating_sub(1);
             }
+        }
+    }
+
+    /// Counts every request `old` still counts at `now` again here, each at
+    /// the end of its old bucket (or `now`, if earlier): a request is never
+    /// moved earlier, so the new count leaves the window no sooner than the
+    /// server's.
+    pub(crate) fn carry_over(&mut self, old: &RollingCount, now: Millis) {
+        let oldest = old.oldest(now).max(old.expired_below);
+        for b in old.ring.iter().filter(|b| b.slot >= oldest && b.count > 0) {
+            let end = Millis(
+                b.slot
+                    .saturating_add(1)
+                    .saturating_mul(old.width_ms)
+                    .saturating_sub(1),
+            );
+            self.add_n(end.min(now), now, b.count);
         }
     }
 
@@ -200,6 +222,20 @@ mod tests {
         );
         assert_eq!(c.used(Millis(DAY - 1)), 10);
         assert_eq!(c.used(release), 0, "the window rolled over");
+    }
+
+    #[test]
+    fn carrying_over_to_another_width_keeps_every_count_no_earlier() {
+        let mut old = RollingCount::new(DAY);
+        for i in 0..100 {
+            old.add(Millis(i * 30_000), Millis(i * 30_000));
+        }
+        let now = Millis(100 * 30_000);
+        let mut new = RollingCount::new(DAY / 2);
+        new.carry_over(&old, now);
+        assert_eq!(new.used(now), 100);
+        // The first request (t=0) is still counted half a day later.
+        assert_eq!(new.used(Millis(DAY / 2 - 1)), 100);
     }
 
     #[test]

@@ -59,6 +59,36 @@ impl Gcra {
         }
     }
 
+    /// Books the next *send* for a request that may go at `now` at the
+    /// earliest: the gate that actual sends pass, whatever was booked.
+    ///
+    /// Unlike [`Gcra::book`], TAT moves on from the grant instant less one
+    /// millisecond's rounding (`at - 999 µs`), not from `now`: a send made at
+    /// the rounded-up millisecond of its exact theoretical instant then costs
+    /// nothing extra, so on-time sends never drift behind the schedule, while
+    /// a late one (a timer that fired a minute late) paces the next ones from
+    /// when it really went.
+    pub(crate) fn book_send(&mut self, now: Millis, interval_us: u64, burst: u32) -> Slot {
+        let at = self.earliest(now, interval_us, burst);
+        let before = self.tat_us;
+        let at_us = at.as_u64().saturating_mul(MICROS_PER_MS);
+        self.tat_us = self
+            .tat_us
+            .max(at_us.saturating_sub(MICROS_PER_MS - 1))
+            .saturating_add(interval_us);
+        Slot {
+            at,
+            tat_before_us: before,
+            tat_after_us: self.tat_us,
+        }
+    }
+
+    /// Moves TAT up to `other`'s, if that is later (reservations made after
+    /// a send that `other` counted stand behind it).
+    pub(crate) fn raise_to(&mut self, other: &Gcra) {
+        self.tat_us = self.tat_us.max(other.tat_us);
+    }
+
     /// Gives back a booked slot when it was the last one booked (a later
     /// booking already stands on it, so then it is simply left unused).
     pub(crate) fn unbook(&mut self, slot: &Slot) {
@@ -66,11 +96,35 @@ impl Gcra {
             self.tat_us = slot.tat_before_us;
         }
     }
+
+    /// The pace slowed from `old_us` to `new_us` between requests at `now`:
+    /// what is booked ahead of `now` is stretched to the new interval, so the
+    /// burst already spent stays spent. (Keeping TAT as it was would let the
+    /// larger tolerance of the slower interval release a fresh burst right
+    /// after the server pushed back.)
+    pub(crate) fn stretch(&mut self, now: Millis, old_us: u64, new_us: u64) {
+        if new_us <= old_us || old_us == 0 {
+            return;
+        }
+        let now_us = now.as_u64().saturating_mul(MICROS_PER_MS);
+        let ahead = u128::from(self.tat_us.saturating_sub(now_us));
+        let stretched = ahead * u128::from(new_us) / u128::from(old_us);
+        let stretched = u64::try_from(stretched).unwrap_or(u64::MAX);
+        self.tat_us = now_us.saturating_add(stretched);
+    }
+
+    /// Caps what is booked ahead at `limit`: bookings of requests that were
+    /// never sent (they belonged to a process that is gone) are forgotten.
+    pub(crate) fn cap(&mut self, limit: Millis) {
+        let limit_us = limit.as_u64().saturating_mul(MICROS_PER_MS);
+        self.tat_us = self.tat_us.min(limit_us);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn burst_then_paced() {
@@ -90,6 +144,59 @@ mod tests {
             .last()
             .unwrap();
         assert!((10_000..=10_001).contains(&last.as_u64()), "{last}");
+    }
+
+    #[test]
+    fn on_time_sends_keep_the_exact_schedule() {
+        // 3 per second, each send at the rounded-up millisecond of its slot.
+        let mut g = Gcra::default();
+        let mut at = Vec::new();
+        let mut now = Millis(0);
+        for _ in 0..31 {
+            let s = g.book_send(now, 333_334, 1);
+            at.push(s.at.as_u64());
+            now = s.at;
+        }
+        assert_eq!(&at[..4], &[0, 334, 667, 1001]);
+        assert!((10_000..=10_001).contains(&at[30]), "{at:?}");
+    }
+
+    #[test]
+    fn late_sends_pace_again_from_now() {
+        let mut g = Gcra::default();
+        for _ in 0..3 {
+            let _ = g.book_send(Millis(0), 100_000, 1);
+        }
+        // A minute late: the next ones go one interval apart from then.
+        let at: Vec<u64> = (0..3)
+            .map(|_| g.book_send(Millis(60_000), 100_000, 1).at.as_u64())
+            .collect();
+        assert_eq!(at, [60_000, 60_100, 60_200]);
+    }
+
+    #[test]
+    fn stretching_keeps_the_spent_burst_spent() {
+        let mut g = Gcra::default();
+        for _ in 0..3 {
+            let _ = g.book(Millis(0), 100_000, 3);
+        }
+        // Burst of 3 spent at 10/s; the pace halves to 5/s.
+        g.stretch(Millis(0), 100_000, 200_000);
+        assert_eq!(g.book(Millis(0), 200_000, 3).at, Millis(200));
+        // Without the stretch, the wider tolerance would let it go at once.
+        let mut h = Gcra::default();
+        for _ in 0..3 {
+            let _ = h.book(Millis(0), 100_000, 3);
+        }
+        assert_eq!(h.book(Millis(0), 200_000, 3).at, Millis(0));
+    }
+
+    #[test]
+    fn speeding_up_does_not_stretch() {
+        let mut g = Gcra::default();
+        let _ = g.book(Millis(0), 200_000, 1);
+        g.stretch(Millis(0), 200_000, 100_000);
+        assert_eq!(g.tat_us, 200_000);
     }
 
     #[test]

@@ -6,21 +6,61 @@
 //!
 //! * [`Admission::Ready`] — send now;
 //! * [`Admission::Scheduled`] — a slot is booked for you at `at`; wait, then
-//!   send (check [`RateLimiter::held_until`] first, in case a 429 arrived
-//!   meanwhile);
+//!   confirm it with [`RateLimiter::confirm`] (the pace may have slowed, a
+//!   timer may have fired late, a 429 may have arrived meanwhile);
 //! * [`Admission::Held`] — the server asked everyone to pause until `until`
 //!   (a 429, a `Retry-After`, an exhausted rate-limit window);
 //! * [`Admission::Exhausted`] — the daily quota is spent until `until`;
 //! * [`Admission::Queued`] — many callers are ahead: ask again at `until`;
 //! * [`Admission::Backlogged`] — the line is longer than `max_queue_ms`.
 //!
-//! Pacing is GCRA with a burst (module `gcra`). The daily quota is a rolling
+//! Pacing is GCRA with a burst (module `gcra`), twice: *bookings* keep
+//! callers in the order they asked, and a *send gate* that every request
+//! passes just before it goes keeps actual sends within `burst + rate × t`
+//! in every interval — also when the pace slows after slots were booked at
+//! the old one, and when a host's timer fires late (a background tab's
+//! timers run once a minute; a laptop wakes from sleep) and many booked
+//! slots come due at once: those are paced again from the instant they
+//! really go. The daily quota is a rolling
 //! window with a safety buffer (module `daily`), reconciled with the server's
 //! `x-remaining-today`: the local estimate is decremented for every request
 //! sent since the server last spoke, so concurrent callers cannot overshoot
 //! between responses (seed defect 11). A 429 teaches the limiter even when it
 //! carries no header at all: it pauses everyone and slows the pace
 //! (module `adaptive`).
+//!
+//! A server's pause is shared only where it means "the service asks every
+//! client to slow down": a `Retry-After` on a 429 or a 503 (see
+//! [`shares_pause`]), or an exhausted rate-limit window. On a 404 or a 400
+//! it concerns that one request and pauses nobody. A shared pause never
+//! lasts longer than `max_pause_ms`, whatever the server said: one hostile
+//! or mistaken answer (`Retry-After: 31536000`) cannot stop the client for a
+//! year; [`LimiterStatus::pause_asked_until`] shows that it was clamped.
+//!
+//! ```
+//! use steadfast_core::headers::RateLimitHeaders;
+//! use steadfast_core::limiter::{
+//!     Admission, Confirmation, LimiterConfig, LimiterFeedback, RateLimiter,
+//! };
+//! use steadfast_core::Millis;
+//!
+//! let config = LimiterConfig { per_second: 2.0, ..LimiterConfig::default() };
+//! let mut limiter = RateLimiter::new(config)?;
+//! // The first request may go at once; the second is booked half a second later.
+//! let Admission::Ready(first) = limiter.reserve(Millis(0)) else { panic!("not ready") };
+//! let Admission::Scheduled(mut second) = limiter.reserve(Millis(0)) else { panic!("not booked") };
+//! assert_eq!(second.at(), Millis(500)); // the host arms a timer for then
+//! // When the timer fires, the slot is confirmed (the pace may have slowed meanwhile).
+//! assert_eq!(limiter.confirm(&mut second, Millis(500)), Confirmation::Go);
+//! // After each response, the permit goes back with what the server said: a 429
+//! // asking for 2 s pauses every caller.
+//! limiter.complete(first, None, Millis(40));
+//! let rate = RateLimitHeaders::default(); // no rate headers
+//! let said = LimiterFeedback { status: 429, server_delay_ms: Some(2_000), rate: &rate };
+//! limiter.complete(second, Some(said), Millis(540));
+//! assert_eq!(limiter.reserve(Millis(600)), Admission::Held { until: Millis(2_540) });
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod adaptive;
 mod daily;
@@ -65,6 +105,14 @@ pub struct LimiterConfig {
     /// The longest a caller may be queued for a slot; a longer line is
     /// answered [`Admission::Backlogged`].
     pub max_queue_ms: u64,
+    /// The longest pause one server answer can impose on every call. Two
+    /// minutes: long enough for every rate-limit window seen in practice
+    /// (per-second and per-minute windows; Etsy asks for seconds) and a
+    /// short maintenance, short enough that a hostile or mistaken
+    /// `Retry-After` (a year, a date in the wrong year) costs two minutes,
+    /// not the day. The call that got the answer still reports the server's
+    /// full delay.
+    pub max_pause_ms: u64,
 }
 
 impl Default for LimiterConfig {
@@ -81,24 +129,53 @@ impl Default for LimiterConfig {
             rate_limit_pause_ms: 1000,
             quota_recheck_ms: 60_000,
             max_queue_ms: 300_000,
+            max_pause_ms: 120_000,
         }
     }
 }
 
-/// A booked slot; hand it back with [`RateLimiter::complete`] after the
-/// request, or [`RateLimiter::cancel`] if it was never sent.
+/// A booked slot; confirm it with [`RateLimiter::confirm`] when it comes due,
+/// hand it back with [`RateLimiter::complete`] after the request, or
+/// [`RateLimiter::cancel`] if it was never sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct LimiterPermit {
     slot: Slot,
+    /// The send gate's booking, once the slot came due.
+    gate: Option<Slot>,
 }
 
 impl LimiterPermit {
-    /// When the request may be sent.
+    /// When the request may be sent (to be confirmed then).
     #[must_use]
-    pub const fn at(&self) -> Millis {
-        self.slot.at
+    pub fn at(&self) -> Millis {
+        self.gate.map_or(self.slot.at, |g| g.at)
     }
+}
+
+/// The answer to [`RateLimiter::confirm`]: may a booked request go now?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Confirmation {
+    /// Send it now.
+    Go,
+    /// Not yet: the pace allows it at this instant (confirm again then).
+    NotBefore(Millis),
+    /// The server asked for a pause until then: the slot is given back; ask
+    /// again with [`RateLimiter::reserve`].
+    Held {
+        /// End of the pause.
+        until: Millis,
+    },
+}
+
+/// Whether a status's `Retry-After` asks *every* caller to pause: 429 (too
+/// many requests) and 503 (unavailable) say "the service asks you to slow
+/// down". On any other status a `Retry-After` concerns that request only (a
+/// 404 or a 400 is the caller's own problem).
+#[must_use]
+pub const fn shares_pause(status: u16) -> bool {
+    matches!(status, 429 | 503)
 }
 
 /// The limiter's answer to "may I send?".
@@ -136,8 +213,8 @@ pub enum Admission {
 /// What a response told the limiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimiterFeedback<'a> {
-    /// The server refused for rate (429).
-    pub rate_limited: bool,
+    /// The response's status (429: refused for rate).
+    pub status: u16,
     /// The server's `Retry-After` (or equivalent), if any.
     pub server_delay_ms: Option<u64>,
     /// The response's rate-limit headers.
@@ -161,8 +238,12 @@ pub struct LimiterStatus {
     pub server_day_remaining: Option<u64>,
     /// Requests sent and not yet answered.
     pub in_flight: u64,
-    /// The pause the server asked for, if still running.
+    /// The pause the server asked for, if still running (at most
+    /// `max_pause_ms` long).
     pub held_until: Option<Millis>,
+    /// When the server asked for a longer pause than `max_pause_ms` allows:
+    /// the end it asked for (the pause was clamped to `held_until`).
+    pub pause_asked_until: Option<Millis>,
     /// The daily quota is spent until then.
     pub exhausted_until: Option<Millis>,
 }
@@ -190,6 +271,17 @@ pub struct RateLimiter {
     server_per_day: Option<u64>,
     server_day: Option<ServerDay>,
     held_until: Millis,
+    /// The end of the longest pause a server asked for (beyond
+    /// `held_until` when it was clamped).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pause_asked_until: Millis,
+    /// Reservations to send, paced at the current interval, in the order
+    /// booked slots came due.
+    #[cfg_attr(feature = "serde", serde(default))]
+    gate: Gcra,
+    /// What was really sent, at the current interval.
+    #[cfg_attr(feature = "serde", serde(default))]
+    sent: Gcra,
     in_flight: u64,
     /// Derived from the fields above; refreshed when they change.
     interval_us: u64,
@@ -205,6 +297,77 @@ impl RateLimiter {
     /// `perDay` of 0, `bufferRatio` outside [0, 1), a window under 1.44 s,
     /// `maxSlowdown` outside [1, 1000], `recoveryFactor` outside (0, 1].
     pub fn new(config: LimiterConfig) -> Result<Self, ConfigError> {
+        check_config(&config)?;
+        let mut limiter = Self {
+            config,
+            gcra: Gcra::default(),
+            day: RollingCount::new(config.day_window_ms),
+            slowdown: Slowdown::default(),
+            server_per_second: None,
+            server_per_day: None,
+            server_day: None,
+            held_until: Millis::ZERO,
+            pause_asked_until: Millis::ZERO,
+            gate: Gcra::default(),
+            sent: Gcra::default(),
+            in_flight: 0,
+            interval_us: 0,
+            allowance: None,
+            clock: MonotonicClamp::default(),
+        };
+        limiter.refresh_derived();
+        Ok(limiter)
+    }
+
+    /// Takes new settings, keeping what was counted and learned (a host
+    /// restoring a snapshot under a new configuration). A pace that slows
+    /// keeps the burst already spent; a new daily window width re-counts
+    /// every request at the end of the bucket it was in (never early), and
+    /// a running pause is cut to the new `max_pause_ms`.
+    ///
+    /// # Errors
+    /// As [`RateLimiter::new`]; on error nothing changes.
+    pub fn reconfigure(&mut self, config: LimiterConfig, now: Millis) -> Result<(), ConfigError> {
+        check_config(&config)?;
+        let now = self.clock.observe(now);
+        let old_interval = self.interval_us;
+        if config.day_window_ms != self.config.day_window_ms {
+            let mut day = RollingCount::new(config.day_window_ms);
+            day.carry_over(&self.day, now);
+            self.day = day;
+        }
+        self.config = config;
+        self.held_until = self.held_until.min(now.plus(config.max_pause_ms));
+        self.refresh_derived();
+        self.gate.stretch(now, old_interval, self.interval_us);
+        self.sent.stretch(now, old_interval, self.interval_us);
+        Ok(())
+    }
+
+    /// Forgets the requests that were in flight or booked in a process that
+    /// is gone (after a restore): they stay counted in the daily quota (they
+    /// may have reached the server), but they are no longer in flight — so a
+    /// later `x-remaining-today` is not read as that many lower — and slots
+    /// booked ahead of `taken_at` for requests never sent no longer hold up
+    /// new callers.
+    pub fn forget_in_flight(&mut self, taken_at: Millis) {
+        self.in_flight = 0;
+        if let Some(s) = &mut self.server_day {
+            s.sent_since = 0;
+        }
+        // The last request that can have gone went at `taken_at` at the
+        // latest; at most a burst stands on it.
+        let burst = u64::from(self.config.burst);
+        let ahead_ms = self.interval_us.saturating_mul(burst).div_ceil(1000);
+        self.gcra.cap(taken_at.plus(ahead_ms));
+        self.gate.cap(taken_at.plus(ahead_ms));
+        self.sent.cap(taken_at.plus(ahead_ms));
+    }
+}
+
+/// Checks every limiter setting, naming the first bad one.
+fn check_config(config: &LimiterConfig) -> Result<(), ConfigError> {
+    {
         check_f64("limiter.perSecond", config.per_second, 1e-6, 10_000.0)?;
         check_u64("limiter.burst", config.burst.into(), 1, 10_000)?;
         if let Some(d) = config.per_day {
@@ -231,24 +394,13 @@ impl RateLimiter {
             1,
             86_400_000,
         )?;
-        let mut limiter = Self {
-            config,
-            gcra: Gcra::default(),
-            day: RollingCount::new(config.day_window_ms),
-            slowdown: Slowdown::default(),
-            server_per_second: None,
-            server_per_day: None,
-            server_day: None,
-            held_until: Millis::ZERO,
-            in_flight: 0,
-            interval_us: 0,
-            allowance: None,
-            clock: MonotonicClamp::default(),
-        };
-        limiter.refresh_derived();
-        Ok(limiter)
+        check_u64("limiter.maxQueueMs", config.max_queue_ms, 0, 86_400_000)?;
+        check_u64("limiter.maxPauseMs", config.max_pause_ms, 0, 86_400_000)?;
+        Ok(())
     }
+}
 
+impl RateLimiter {
     /// Recomputes the pacing interval and the quota allowance after the
     /// slow-down or a server limit changed (kept off the decision path).
     fn refresh_derived(&mut self) {
@@ -263,11 +415,14 @@ impl RateLimiter {
     }
 
     /// Asks to send one request at `now`; books a slot unless held or spent.
+    ///
+    /// A [`Admission::Ready`] permit has passed the send gate: send at once.
     pub fn reserve(&mut self, now: Millis) -> Admission {
         let now = self.clock.observe(now);
-        self.refresh_server_view(now);
+        let quota_probe = self.refresh_server_view(now);
         self.day.expire(now);
-        if let Some(until) = self.exhausted_given(self.day.used_as_expired(), now) {
+        let used = self.day.used_as_expired();
+        if let Some(until) = self.exhausted_given(used, now, quota_probe) {
             return Admission::Exhausted { until };
         }
         if let Some(until) = self.held_until(now) {
@@ -290,23 +445,91 @@ impl RateLimiter {
                 until: now.plus(wait - lookahead / 2),
             };
         }
+        if quota_probe {
+            // This caller asks the server again; the next one waits for
+            // another `quota_recheck_ms` unless the answer says otherwise.
+            if let Some(s) = &mut self.server_day {
+                s.exhausted_at = Some(now);
+            }
+        }
         self.day.add(slot.at, now);
         self.in_flight += 1;
         if let Some(s) = &mut self.server_day {
             s.sent_since += 1;
         }
-        let permit = LimiterPermit { slot };
-        if slot.at <= now {
-            Admission::Ready(permit)
-        } else {
-            Admission::Scheduled(permit)
+        let mut permit = LimiterPermit { slot, gate: None };
+        if slot.at > now {
+            return Admission::Scheduled(permit);
         }
+        match self.pass_gate(&mut permit, now) {
+            Ok(()) => Admission::Ready(permit),
+            Err(_) => Admission::Scheduled(permit),
+        }
+    }
+
+    /// Takes `permit` through the send gate at `now`: `Ok` if it may go now
+    /// (the send is recorded), else the instant to come back (the permit
+    /// then holds a reservation at that instant, in the order asked).
+    ///
+    /// A reservation whose moment came is checked against what was really
+    /// sent as well: when a timer fires late, many reservations come due at
+    /// once, and all but the first are booked again from `now`.
+    fn pass_gate(&mut self, permit: &mut LimiterPermit, now: Millis) -> Result<(), Millis> {
+        let (interval, burst) = (self.interval_us, self.config.burst);
+        let reservation = match permit.gate {
+            Some(g) => g,
+            None => {
+                let g = self.gate.book_send(now, interval, burst);
+                permit.gate = Some(g);
+                g
+            }
+        };
+        if reservation.at > now {
+            return Err(reservation.at);
+        }
+        if self.sent.earliest(now, interval, burst) > now {
+            self.gate.raise_to(&self.sent);
+            let again = self.gate.book_send(now, interval, burst);
+            permit.gate = Some(again);
+            return Err(again.at.max(now.plus(1)));
+        }
+        let _ = self.sent.book_send(now, interval, burst);
+        Ok(())
+    }
+
+    /// A booked slot came due at `now`: may its request go?
+    ///
+    /// Every request passes the send gate here, paced at the *current*
+    /// interval from what was really sent: slots booked at a faster pace
+    /// that has since slowed, or many slots released at once by a timer
+    /// that fired late, are spread out again rather than sent together.
+    /// A pause the server asked for meanwhile gives the slot back.
+    pub fn confirm(&mut self, permit: &mut LimiterPermit, now: Millis) -> Confirmation {
+        let now = self.clock.observe(now);
+        if let Some(until) = self.held_until(now) {
+            self.cancel(*permit, now);
+            return Confirmation::Held { until };
+        }
+        if let Err(at) = self.pass_gate(permit, now) {
+            return Confirmation::NotBefore(at);
+        }
+        // Sent later than booked: count it where it really went, so that it
+        // leaves the daily window no sooner than the server's count.
+        if now > permit.slot.at {
+            self.day.remove(permit.slot.at, now);
+            self.day.add(now, now);
+            permit.slot.at = now;
+        }
+        Confirmation::Go
     }
 
     /// Gives back a permit whose request was never sent.
     pub fn cancel(&mut self, permit: LimiterPermit, now: Millis) {
         let now = self.clock.observe(now);
         self.gcra.unbook(&permit.slot);
+        if let Some(g) = &permit.gate {
+            self.gate.unbook(g);
+        }
         self.day.remove(permit.slot.at, now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(s) = &mut self.server_day {
@@ -336,22 +559,27 @@ impl RateLimiter {
     /// hosts that report responses of requests sent around the limiter).
     pub fn learn(&mut self, f: LimiterFeedback<'_>, now: Millis) {
         let now = self.clock.observe(now);
+        let rate_limited = f.status == 429;
         if self.config.adaptive {
-            if f.rate_limited {
+            if rate_limited {
                 self.slowdown.on_rate_limited(self.config.max_slowdown);
             } else {
                 self.slowdown.on_success(self.config.recovery_factor);
             }
         }
-        let mut pause = f.server_delay_ms;
-        if f.rate_limited && pause.is_none() {
+        let mut pause = f.server_delay_ms.filter(|_| shares_pause(f.status));
+        if rate_limited && pause.is_none() {
             pause = Some(self.config.rate_limit_pause_ms);
         }
         if f.rate.general.remaining == Some(0) {
             pause = pause.max(f.rate.general.reset_ms);
         }
         if let Some(p) = pause {
-            self.held_until = self.held_until.max(now.plus(p));
+            let asked = now.plus(p);
+            self.held_until = self
+                .held_until
+                .max(now.plus(p.min(self.config.max_pause_ms)));
+            self.pause_asked_until = self.pause_asked_until.max(asked);
         }
         if let Some(l) = f.rate.per_second.limit.filter(|l| *l > 0) {
             self.server_per_second = Some(l);
@@ -359,7 +587,12 @@ impl RateLimiter {
         if let Some(l) = f.rate.per_day.limit.filter(|l| *l > 0) {
             self.server_per_day = Some(l);
         }
+        let old_interval = self.interval_us;
         self.refresh_derived();
+        // Bookings only order callers; the gate is what sends pass, so it is
+        // the one whose spent burst must stay spent at the slower pace.
+        self.gate.stretch(now, old_interval, self.interval_us);
+        self.sent.stretch(now, old_interval, self.interval_us);
         if let Some(remaining) = f.rate.per_day.remaining {
             // Requests still in flight may not be in the server's count yet.
             let mut view = ServerDay {
@@ -383,11 +616,12 @@ impl RateLimiter {
     /// Until when the daily quota is spent, if it is at `now`.
     #[must_use]
     pub fn exhausted_until(&self, now: Millis) -> Option<Millis> {
-        self.exhausted_given(self.day.used(now), now)
+        self.exhausted_given(self.day.used(now), now, false)
     }
 
-    /// [`RateLimiter::exhausted_until`] with the rolling count already known.
-    fn exhausted_given(&self, used: u64, now: Millis) -> Option<Millis> {
+    /// [`RateLimiter::exhausted_until`] with the rolling count already known;
+    /// `quota_probe`: this caller is the one that may ask the server again.
+    fn exhausted_given(&self, used: u64, now: Millis, quota_probe: bool) -> Option<Millis> {
         let allowance = self.day_allowance()?;
         let local = (used >= allowance).then(|| {
             self.day
@@ -395,7 +629,7 @@ impl RateLimiter {
                 .unwrap_or(now.plus(self.config.quota_recheck_ms))
         });
         let server = self.server_day.and_then(|s| {
-            if self.server_left(&s) > 0 {
+            if quota_probe || self.server_left(&s) > 0 {
                 return None;
             }
             let since = s.exhausted_at.unwrap_or(now);
@@ -404,21 +638,21 @@ impl RateLimiter {
         local.max(server)
     }
 
-    /// Notes when the server's view ran out, and forgets it once it is older
-    /// than `quota_recheck_ms` (the server's window has rolled since; the
-    /// next response will say where it stands).
-    fn refresh_server_view(&mut self, now: Millis) {
+    /// Notes when the server's view ran out; answers whether `quota_recheck_ms`
+    /// has passed since, so that one request may ask the server again (its
+    /// window rolls; we cannot see when). Only one: the caller that gets it
+    /// restarts the wait for every other.
+    fn refresh_server_view(&mut self, now: Millis) -> bool {
         let Some(mut s) = self.server_day else {
-            return;
+            return false;
         };
+        let mut probe = false;
         if self.server_left(&s) == 0 {
             let since = *s.exhausted_at.get_or_insert(now);
-            if now >= since.plus(self.config.quota_recheck_ms) {
-                self.server_day = None;
-                return;
-            }
+            probe = now >= since.plus(self.config.quota_recheck_ms);
         }
         self.server_day = Some(s);
+        probe
     }
 
     /// Measured state at `now`.
@@ -434,6 +668,8 @@ impl RateLimiter {
                 .map(|s| s.remaining.saturating_sub(s.sent_since)),
             in_flight: self.in_flight,
             held_until: self.held_until(now),
+            pause_asked_until: (self.held_until > now && self.pause_asked_until > self.held_until)
+                .then_some(self.pause_asked_until),
             exhausted_until: self.exhausted_until(now),
         }
     }

@@ -24,7 +24,7 @@ fn respond(
     now: Millis,
 ) {
     let feedback = LimiterFeedback {
-        rate_limited,
+        status: if rate_limited { 429 } else { 200 },
         server_delay_ms: delay,
         rate,
     };
@@ -58,7 +58,7 @@ fn ok() -> LimiterFeedback<'static> {
         malformed: 0,
     };
     LimiterFeedback {
-        rate_limited: false,
+        status: 200,
         server_delay_ms: None,
         rate: &NONE,
     }

@@ -14,6 +14,37 @@
 //! threshold and deadlocked on its own lock at the first one (seed defect
 //! 13): here events are queued and the host runs callbacks afterwards, with
 //! no lock held.
+//!
+//! ```
+//! use steadfast_core::monitor::{ErrorMonitor, MonitorConfig, MonitorEvent, Observation};
+//! use steadfast_core::{Category, Millis};
+//!
+//! let config = MonitorConfig { alert_threshold: 3, ..MonitorConfig::default() };
+//! let mut monitor = ErrorMonitor::new(config)?;
+//! let ok = Observation { endpoint: "/shops/9", category: None, status: Some(200), message: None };
+//! let down = Observation {
+//!     endpoint: "/listings/123",
+//!     category: Some(Category::Server),
+//!     status: Some(503),
+//!     message: Some("down"),
+//! };
+//! monitor.record(ok, Millis(0));
+//! for t in 1..=5 {
+//!     monitor.record(down, Millis(t));
+//! }
+//! // One alert, at the third error (not one per error).
+//! let Some(MonitorEvent::Alert(alert)) = monitor.poll_event() else { panic!("no alert") };
+//! assert_eq!((alert.total_calls, alert.total_errors), (4, 3));
+//! assert!(monitor.poll_event().is_none());
+//! // The summary: errors by category and by normalised endpoint.
+//! let summary = monitor.summary(Millis(5));
+//! assert_eq!(summary.by_category, [(Category::Server, 5)]);
+//! assert_eq!(summary.by_endpoint[0].endpoint, "/listings/{id}");
+//! // Once the window (5 min) has slid past the errors, it says so, once.
+//! monitor.handle_timeout(Millis(400_000));
+//! assert!(matches!(monitor.poll_event(), Some(MonitorEvent::Recovered(_))));
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod endpoint;
 
@@ -263,6 +294,7 @@ impl ErrorMonitor {
             u64::from(u32::MAX),
         )?;
         check_u64("monitor.maxEndpoints", config.max_endpoints.into(), 0, 1000)?;
+        check_u64("monitor.minCalls", config.min_calls, 0, u64::from(u32::MAX))?;
         if let Some(rate) = config.alert_rate {
             check_f64("monitor.alertRate", rate, f64::MIN_POSITIVE, 1.0)?;
         }
@@ -278,6 +310,39 @@ impl ErrorMonitor {
             events: VecDeque::new(),
             clock: MonotonicClamp::default(),
         })
+    }
+
+    /// Takes new settings. Thresholds and limits apply at once to what is
+    /// counted; a window of another length or resolution cannot reuse the
+    /// old buckets, so it starts counting afresh.
+    ///
+    /// # Errors
+    /// As [`ErrorMonitor::new`]; on error nothing changes.
+    pub fn reconfigure(&mut self, config: MonitorConfig, now: Millis) -> Result<(), ConfigError> {
+        let fresh = Self::new(config)?;
+        let now = self.clock.observe(now);
+        if config.window_ms == self.config.window_ms && config.buckets == self.config.buckets {
+            self.config = config;
+        } else {
+            let clock = self.clock;
+            *self = fresh;
+            self.clock = clock;
+        }
+        self.handle_timeout(now);
+        Ok(())
+    }
+
+    /// When the alert should next be looked at again as the window slides:
+    /// while alerting, the next bucket boundary (old errors leave the window
+    /// there, and `Recovered` may be due even if nothing else happens).
+    /// `None` while not alerting: only a new error can raise an alert.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        if !self.alerting {
+            return None;
+        }
+        let (slot, _, _) = self.slot_cache;
+        Some(Millis(slot.saturating_add(1).saturating_mul(self.width_ms)))
     }
 
     /// The settings in force.
@@ -611,7 +676,9 @@ impl ErrorMonitor {
                     message: r.message.clone(),
                     at: r.at,
                 }),
-            alerting: self.alerting,
+            // Measured now: an alert whose window has drained reads as over
+            // even before the host's timer delivered `Recovered`.
+            alerting: self.alerting && self.over_threshold(total_calls, total_errors),
         }
     }
 

@@ -91,6 +91,25 @@ impl RetryBudget {
         })
     }
 
+    /// Takes new settings, keeping the tokens saved so far (never more than
+    /// the new `maxTokens`).
+    ///
+    /// # Errors
+    /// As [`RetryBudget::new`]; on error nothing changes.
+    pub fn reconfigure(
+        &mut self,
+        config: RetryBudgetConfig,
+        now: Millis,
+    ) -> Result<(), ConfigError> {
+        let mut fresh = Self::new(config, now)?;
+        fresh.balance_milli = self.balance_milli.min(fresh.max_milli);
+        fresh.reserve_milli = self.reserve_milli.min(fresh.reserve_per_sec_milli);
+        fresh.clock = self.clock;
+        fresh.clock.observe(now);
+        *self = fresh;
+        Ok(())
+    }
+
     /// The settings in force.
     #[must_use]
     pub const fn config(&self) -> &RetryBudgetConfig {

@@ -13,6 +13,34 @@
 //!   call's overall deadline: a call never sleeps for hours, it gives up at
 //!   once and reports when to come back;
 //! * an optional shared [`RetryBudget`].
+//!
+//! ```
+//! use steadfast_core::retry::{
+//!     GiveUp, RequestFacts, RetryConfig, RetryDecision, RetryPolicy, RetryState,
+//! };
+//! use steadfast_core::{
+//!     classify_failure, classify_response, Method, Millis, SplitMix64, TransportFailure,
+//! };
+//!
+//! let policy = RetryPolicy::new(RetryConfig::default())?; // 3 retries, 1 s base, full jitter
+//! let mut rng = SplitMix64::new(42); // a real host seeds it from real entropy
+//! let get = RequestFacts { method: Method::Get, has_idempotency_key: false };
+//! let post = RequestFacts { method: Method::Post, has_idempotency_key: false };
+//!
+//! // A 503 with `Retry-After: 2`: retry, and never sooner than the server asked.
+//! let unavailable = classify_response(503, &[("Retry-After", "2")][..], None, None);
+//! let mut call = RetryState::new(Millis(0));
+//! let decision = policy.decide(&mut call, &unavailable, get, None, &mut rng, Millis(0));
+//! assert!(matches!(decision, RetryDecision::RetryAt { delay_ms, .. } if delay_ms >= 2_000));
+//!
+//! // A POST whose connection reset mid-request may have been applied: sending it
+//! // again could create a second listing. (With an `Idempotency-Key` it would go.)
+//! let reset = classify_failure(TransportFailure::Reset);
+//! let mut call = RetryState::new(Millis(0));
+//! let decision = policy.decide(&mut call, &reset, post, None, &mut rng, Millis(0));
+//! assert_eq!(decision, RetryDecision::GiveUp(GiveUp::WouldDuplicateWrite));
+//! # Ok::<(), steadfast_core::ConfigError>(())
+//! ```
 
 mod backoff;
 mod budget;
@@ -106,18 +134,32 @@ pub struct RetryState {
     pub retries: u32,
     /// The last delay granted (decorrelated jitter grows from it).
     pub previous_delay_ms: u64,
-    /// When the call started (the deadline counts from here).
+    /// When the call started (the configured deadline counts from here).
     pub started: Millis,
+    /// The call's own deadline, if it has one; it replaces the configured
+    /// `deadline_ms` for this call.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub deadline: Option<Millis>,
 }
 
 impl RetryState {
-    /// A call starting at `now`.
+    /// A call starting at `now`, under the configured deadline (if any).
     #[must_use]
     pub const fn new(now: Millis) -> Self {
         Self {
             retries: 0,
             previous_delay_ms: 0,
             started: now,
+            deadline: None,
+        }
+    }
+
+    /// A call starting at `now` that must end by `deadline`.
+    #[must_use]
+    pub const fn with_deadline(now: Millis, deadline: Millis) -> Self {
+        Self {
+            deadline: Some(deadline),
+            ..Self::new(now)
         }
     }
 }
@@ -172,10 +214,13 @@ impl RetryPolicy {
         &self.backoff
     }
 
-    /// The instant by which the call must end, if it has a deadline.
+    /// The instant by which the call must end, if it has a deadline: its
+    /// own, else the configured one from its start.
     #[must_use]
     pub fn deadline(&self, state: &RetryState) -> Option<Millis> {
-        self.config.deadline_ms.map(|d| state.started.plus(d))
+        state
+            .deadline
+            .or_else(|| self.config.deadline_ms.map(|d| state.started.plus(d)))
     }
 
     /// Whether the outcome allows another attempt in principle (retryable,
@@ -221,11 +266,18 @@ impl RetryPolicy {
                 retry_after_ms: wait,
             });
         }
+        if let (Some(wait), Some(d)) = (floor, self.deadline(state)) {
+            if now.plus(wait) >= d {
+                return RetryDecision::GiveUp(GiveUp::DeadlineExceeded {
+                    retry_after_ms: wait,
+                });
+            }
+        }
         let delay_ms = self
             .backoff
             .delay(state.retries, state.previous_delay_ms, floor, rng);
         let at = now.plus(delay_ms);
-        if self.deadline(state).is_some_and(|d| at > d) {
+        if self.deadline(state).is_some_and(|d| at >= d) {
             return RetryDecision::GiveUp(GiveUp::DeadlineExceeded {
                 retry_after_ms: delay_ms,
             });
