@@ -41,6 +41,8 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` (by this clock); should reject or stay pending once `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<unknown>;
+  /** Wall-clock milliseconds since 1970 (default `Date.now()`): dates snapshots and reads HTTP-date `Retry-After`. */
+  wallNow?(): number;
 }
 
 export interface RetryOptions {
@@ -162,6 +164,14 @@ export interface ClientOptions {
   breaker?: BreakerOptions;
   limiter?: LimiterOptions;
   monitor?: MonitorOptions;
+  /** A snapshot from `client.snapshot()` (maybe of an earlier process) to resume from. */
+  restore?: Snapshot | null;
+}
+
+/** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */
+export interface Snapshot {
+  readonly format: 1;
+  readonly [key: string]: unknown;
 }
 
 export interface CircuitHealth {
@@ -280,6 +290,8 @@ export interface Client {
   delete<T = unknown>(path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
   /** Circuit state, limiter status, monitor summary. */
   health(): Health;
+  /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it. */
+  snapshot(): Snapshot;
   /** Subscribes; answers the function that unsubscribes. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** Rejects every pending call once, aborts requests in flight, clears every timer. */

@@ -83,6 +83,10 @@ function createApi(wasm, ensureReady) {
       return this.#inner.health();
     }
 
+    snapshot() {
+      return this.#inner.snapshot();
+    }
+
     on(event, listener) {
       return this.#inner.on(event, listener);
     }

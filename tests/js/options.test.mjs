@@ -39,6 +39,9 @@ const bad = [
   ["breaker.maxBreakers", RangeError, { breaker: { maxBreakers: 0 } }],
   ["monitor.minCalls", RangeError, { monitor: { minCalls: 2 ** 33 } }],
   ["clock.wallNow", TypeError, { clock: { now: () => 0, sleep: async () => {}, wallNow: 5 } }],
+  ["restore", TypeError, { restore: "yesterday" }],
+  ["restore", TypeError, { restore: { format: 1, rng: "0000000000000000", limiter: 3 } }],
+  ["restore", TypeError, { restore: { format: 2 } }],
   [
     "retry",
     TypeError,

@@ -279,8 +279,11 @@ impl Client {
             error_class,
             on_alert: options.on_alert,
         };
-        let mut engine =
-            Engine::new(config, host.now()).map_err(|e| OptionError::Config(e).into_js())?;
+        let mut engine = match options.restore {
+            None => Engine::new(config, host.now()),
+            Some(saved) => Engine::restore(config, saved, host.now(), host.wall()),
+        }
+        .map_err(|e| OptionError::Config(e).into_js())?;
         for s in &secrets {
             engine.add_secret(s);
         }
@@ -879,6 +882,16 @@ impl Client {
             }
         });
         Ok(off.into_js_value().unchecked_into())
+    }
+
+    /// The engine's durable state as plain JSON-able data (see
+    /// [`crate::snapshot`]).
+    pub(crate) fn snapshot(&self) -> Result<JsValue, JsValue> {
+        let (now, wall) = (self.host.now(), self.host.wall());
+        let snapshot = self
+            .with(|s| s.engine.snapshot(now, wall))
+            .ok_or_else(busy)?;
+        crate::snapshot::to_js(snapshot)
     }
 
     /// Measured state now.

@@ -27,6 +27,7 @@
 mod host;
 mod js;
 mod options;
+mod snapshot;
 mod transport;
 
 use js_sys::{Function, Promise};
@@ -71,6 +72,16 @@ impl WasmClient {
     /// Only if the state could not be converted (never expected).
     pub fn health(&self) -> Result<JsValue, JsValue> {
         self.client.health()
+    }
+
+    /// The engine's durable state — open circuits, the quota spent, the
+    /// limiter's and monitor's counts — as plain JSON-able data with no
+    /// secret in it, for `createClient({ restore })` in a later process.
+    ///
+    /// # Errors
+    /// Only if the state could not be converted (never expected).
+    pub fn snapshot(&self) -> Result<JsValue, JsValue> {
+        self.client.snapshot()
     }
 
     /// Subscribes `listener` to `event` (`retry`, `stateChange`,

@@ -35,6 +35,9 @@ pub(crate) enum OptionError {
     /// The core refused a value (it names the option).
     #[error("steadfast: {}", describe(.0))]
     Config(#[from] ConfigError),
+    /// `restore` is not a snapshot (the message says why).
+    #[error("{0}")]
+    Restore(String),
 }
 
 impl OptionError {
@@ -43,9 +46,10 @@ impl OptionError {
     pub(crate) fn into_js(self) -> JsValue {
         let message = self.to_string();
         match self {
-            Self::Type { .. } | Self::Unknown { .. } | Self::Config(ConfigError::UnknownMethod) => {
-                js_sys::TypeError::new(&message).into()
-            }
+            Self::Type { .. }
+            | Self::Unknown { .. }
+            | Self::Restore(_)
+            | Self::Config(ConfigError::UnknownMethod) => js_sys::TypeError::new(&message).into(),
             Self::Range { .. } | Self::Config(_) => js_sys::RangeError::new(&message).into(),
         }
     }
@@ -306,6 +310,8 @@ pub(crate) struct ClientOptions {
     pub(crate) on_alert: Option<Function>,
     /// Whether `seed` was given (else the host draws one).
     pub(crate) seeded: bool,
+    /// A snapshot to resume from.
+    pub(crate) restore: Option<steadfast_core::engine::Snapshot>,
 }
 
 const TOP: &[&str] = &[
@@ -319,6 +325,7 @@ const TOP: &[&str] = &[
     "breaker",
     "limiter",
     "monitor",
+    "restore",
 ];
 const RETRY: &[&str] = &[
     "maxRetries",
@@ -417,7 +424,14 @@ pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
     let on_alert = monitor.function("onAlert")?;
     decode_monitor(&monitor, &mut config)?;
 
+    let restore = match top.present("restore")? {
+        None => None,
+        Some(v) if v.is_null() => None,
+        Some(v) => Some(crate::snapshot::from_js(&v).map_err(OptionError::Restore)?),
+    };
+
     Ok(ClientOptions {
+        restore,
         config,
         base_url,
         headers,
