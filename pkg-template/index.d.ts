@@ -321,5 +321,55 @@ export class ResilienceError extends Error {
   readonly data: unknown;
 }
 
+/** What `classifyError` reads from rate-limit headers (one window). */
+export interface WindowReading {
+  limit: number | null;
+  remaining: number | null;
+  resetMs: number | null;
+}
+
+/** The core's verdict on one HTTP answer. */
+export interface Classification {
+  /** `null` for a success. */
+  category: Category | null;
+  status: number | null;
+  isRetryable: boolean;
+  /** The server's delay: `Retry-After` (both forms), or an exhausted window's reset. */
+  retryAfterMs: number | null;
+  /** Whether the request can have taken effect on the server. */
+  effect: "not_applied" | "unknown" | "applied";
+  /** The server's message, cut short. */
+  message: string | null;
+  /** Etsy's per-second and per-day windows, and the generic `RateLimit` / `X-RateLimit-*` one. */
+  rate: { perSecond: WindowReading; perDay: WindowReading; general: WindowReading };
+}
+
+/** Classifies an HTTP answer as the client does. `headers`: a `Headers`, a `Map`, pairs or a plain object. */
+export function classifyError(
+  status: number,
+  body?: string | unknown,
+  headers?: Headers | Map<string, string> | Array<[string, string]> | Record<string, string>,
+): Classification;
+
+export interface CircuitBreakerOptions
+  extends Omit<BreakerOptions, "scope" | "maxBreakers"> {
+  /** Default `performance.now()`. */
+  clock?: { now(): number };
+}
+
+/** The circuit breaker alone, over any async function. */
+export class CircuitBreaker {
+  constructor(options?: CircuitBreakerOptions);
+  readonly state: CircuitState;
+  /** Whether a call now would be let through. */
+  isAvailable(): boolean;
+  /**
+   * Runs `fn` if the circuit lets it; rejects at once with a `ResilienceError`
+   * (`kind: "circuit_open"`, `retryAfterMs`) if not. What `fn` throws is judged
+   * by its `status` (or `response.status`), else as a network failure.
+   */
+  execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+}
+
 /** Browsers and workers: load the WebAssembly module first (a no-op in Node). */
 export function init(input?: unknown): Promise<void>;

@@ -100,5 +100,72 @@ function createApi(wasm, ensureReady) {
     return new Client(options);
   }
 
-  return { createClient, ResilienceError };
+  // Settles with `promise`, or rejects with the signal's reason as soon as
+  // it aborts.
+  function raceAbort(promise, signal) {
+    if (!signal) return promise;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  class CircuitBreaker {
+    #inner;
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmBreaker(options);
+    }
+
+    get state() {
+      return this.#inner.state();
+    }
+
+    isAvailable() {
+      return this.#inner.isAvailable();
+    }
+
+    async execute(fn, signal) {
+      if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
+      if (signal && signal.aborted) throw signal.reason;
+      const permit = this.#inner.acquire();
+      if (permit < 0) {
+        const retryAfterMs = permit === -1 ? null : -1 - permit;
+        throw new ResilienceError("circuit open, not called", {
+          category: "server",
+          kind: "circuit_open",
+          retryAfterMs,
+          isRetryable: true,
+        });
+      }
+      let value;
+      try {
+        value = await raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+      } catch (e) {
+        if (signal && signal.aborted && e === signal.reason) this.#inner.release(permit);
+        else this.#inner.record(permit, false, e);
+        throw e;
+      }
+      this.#inner.record(permit, true, undefined);
+      return value;
+    }
+  }
+
+  function classifyError(status, body, headers) {
+    ensureReady();
+    return wasm.classifyError(status, body, headers);
+  }
+
+  return { createClient, ResilienceError, CircuitBreaker, classifyError };
 }

@@ -4,5 +4,7 @@ import api from "./index.cjs";
 
 export const createClient = api.createClient;
 export const ResilienceError = api.ResilienceError;
+export const CircuitBreaker = api.CircuitBreaker;
+export const classifyError = api.classifyError;
 export const init = api.init;
 export default api;

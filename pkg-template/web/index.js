@@ -22,4 +22,6 @@ const api = createApi(wasm, () => {
 
 export const createClient = api.createClient;
 export const ResilienceError = api.ResilienceError;
+export const CircuitBreaker = api.CircuitBreaker;
+export const classifyError = api.classifyError;
 export default init;

@@ -97,7 +97,7 @@ impl Host {
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn millis(t: f64) -> Millis {
+pub(crate) fn millis(t: f64) -> Millis {
     if t.is_finite() && t > 0.0 {
         Millis(t as u64)
     } else {
@@ -1089,7 +1089,7 @@ async fn read_response(promise: Promise) -> Fetched {
 /// Types a failed fetch from the codes and names on the error and its
 /// causes (Node's undici puts the socket's code on `cause`, or on each of
 /// `cause.errors` when several addresses were tried).
-fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure {
+pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure {
     let mut codes = Vec::new();
     let mut names = Vec::new();
     let cause = js::get(error, "cause");

@@ -24,12 +24,14 @@
 //! through `Function.prototype.call` (exceptions come back as values), and no
 //! `RefCell` borrow is held across a call into JavaScript.
 
+mod blocks;
 mod host;
 mod js;
 mod options;
 mod snapshot;
 mod transport;
 
+pub use blocks::{classify_error, WasmBreaker};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 

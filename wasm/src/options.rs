@@ -916,3 +916,29 @@ fn decode_query(v: &JsValue) -> Result<Vec<(String, String)>> {
     }
     Ok(out)
 }
+
+/// `new CircuitBreaker(options)`: the breaker's options at the top level,
+/// and `clock` (`{ now() }`), answered as `(this, now)`.
+pub(crate) fn decode_breaker_alone(
+    value: &JsValue,
+    known: &[&str],
+    config: &mut EngineConfig,
+) -> Result<Option<(JsValue, Function)>> {
+    let top = Section::open(value, "", known)?;
+    decode_breaker(&top, config)?;
+    decode_now_clock(&top)
+}
+
+/// A `clock` with only `now()` (the building blocks never sleep).
+fn decode_now_clock(top: &Section) -> Result<Option<(JsValue, Function)>> {
+    match top.present("clock")? {
+        None => Ok(None),
+        Some(v) => {
+            let clock = Section::open(&v, "clock", &["now"])?;
+            let now = clock
+                .function("now")?
+                .ok_or_else(|| OptionError::type_of("clock.now", "a function"))?;
+            Ok(Some((v, now)))
+        }
+    }
+}
