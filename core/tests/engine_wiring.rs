@@ -287,6 +287,8 @@ fn a_slot_the_pace_pushes_past_the_deadline_is_freed_and_never_sent() {
         "never sent at or after its deadline"
     );
     assert_eq!(h.failure_of(third).kind, FailureKind::DeadlineExceeded);
+    let ended_at = h.done.iter().find(|(_, c, _)| *c == third).unwrap().0;
+    assert_eq!(ended_at, 1_000, "told when its slot came due, not at 1 900");
     // The freed slot goes to the next caller.
     let fourth = h.start(get("/a"));
     h.advance_to(10_000);
@@ -782,4 +784,309 @@ fn breakers_per_endpoint_are_bounded_in_number() {
         let _ = h.call_answered(get(&path), 200);
     }
     assert_eq!(h.engine.health(Millis(0)).circuits.len(), 3);
+}
+
+// ----- the waits, one rule at a time -------------------------------------------------
+//
+// Each test below pins one rule of how a call waits (for the circuit, in
+// line, through a pause) or of what an input means; mutation testing
+// (`make mutants`) found them unpinned.
+
+/// A client whose circuit is open until 30 004 (five 503s by then; openMs
+/// 30 s), standing at the instant it opened.
+fn open_circuit(mut cfg: EngineConfig) -> Host {
+    cfg.breaker.open_ms = 30_000;
+    cfg.limiter.per_second = 1000.0;
+    let mut h = Host::new(cfg);
+    for i in 0..5 {
+        // Each trip call's own deadline leaves no room for a retry.
+        let _ = h.call_answered(get_by("/trip", 500), 503);
+        assert_eq!(h.now, i);
+    }
+    let open_until = h.engine.health(Millis(4)).circuit_open_until;
+    assert_eq!(open_until, Some(Millis(30_004)));
+    h
+}
+
+#[test]
+fn a_transport_failure_is_classified_and_retried_at_once() {
+    let mut h = Host::new(config());
+    let call = h.start(get("/a"));
+    h.advance_to(50);
+    h.engine.handle_failure(
+        call,
+        1,
+        steadfast_core::TransportFailure::ConnectRefused,
+        Millis(50),
+    );
+    h.pump();
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Retry {
+            attempt: 1,
+            delay_ms: 1_000,
+            category: steadfast_core::Category::Network,
+            status: None,
+            ..
+        }
+    )));
+    h.advance_to(1_050);
+    assert_eq!(
+        h.sends_of(call),
+        [0, 1_050],
+        "retried after the backoff, not the timeout"
+    );
+}
+
+#[test]
+fn an_earlier_attempts_late_answer_does_not_settle_the_current_one() {
+    let mut h = Host::new(config());
+    let call = h.start(RequestMeta {
+        timeout_ms: Some(100),
+        ..get("/a")
+    });
+    h.advance_to(1_100); // attempt 1 timed out at 100; attempt 2 went at 1 100
+    assert_eq!(h.sends_of(call), [0, 1_100]);
+    h.respond(call, 1, 200, &[]);
+    assert!(
+        h.result_of(call).is_none(),
+        "attempt 1's answer is not attempt 2's"
+    );
+    h.respond(call, 2, 200, &[]);
+    assert!(matches!(h.result_of(call), Some(Ok(200))));
+}
+
+#[test]
+fn the_open_time_ends_exactly_at_circuit_open_until() {
+    let h = open_circuit(config());
+    let until = h.engine.health(Millis(4)).circuit_open_until.unwrap();
+    assert_eq!(until, Millis(30_004));
+    let at_end = h.engine.health(until);
+    assert_eq!(at_end.circuit, CircuitState::HalfOpen);
+    assert_eq!(
+        at_end.circuit_open_until, None,
+        "no open time left at its end"
+    );
+    assert_eq!(
+        h.engine.health(Millis(30_003)).circuit_open_until,
+        Some(Millis(30_004))
+    );
+}
+
+#[test]
+fn a_call_with_retries_left_waits_for_the_half_open_moment_and_spends_a_retry() {
+    let mut cfg = config();
+    cfg.retry.max_retries = 1;
+    let mut h = open_circuit(cfg);
+    let call = h.start(get("/a"));
+    assert!(
+        h.result_of(call).is_none(),
+        "it waits, within the 60 s backoff cap"
+    );
+    h.advance_to(30_004);
+    assert_eq!(h.sends_of(call), [30_004], "sent as the probe");
+    h.respond(call, 1, 503, &[]);
+    // The wait for the circuit spent its one retry: the probe's failure ends it.
+    assert!(matches!(
+        h.failure_of(call).kind,
+        FailureKind::GaveUp {
+            reason: GiveUp::AttemptsExhausted
+        }
+    ));
+}
+
+#[test]
+fn a_call_without_retries_fails_fast_on_an_open_circuit() {
+    let mut cfg = config();
+    cfg.retry.max_retries = 0;
+    let mut h = open_circuit(cfg);
+    let call = h.start(get("/a"));
+    let f = h.failure_of(call);
+    assert_eq!(f.kind, FailureKind::CircuitOpen);
+    assert_eq!(f.retry_after_ms, Some(30_000));
+}
+
+#[test]
+fn the_half_open_moment_must_fall_before_the_deadline_and_within_the_backoff_cap() {
+    let mut h = open_circuit(config());
+    let due_then = h.start(get_by("/a", 30_000)); // the moment is its deadline
+    assert_eq!(h.failure_of(due_then).kind, FailureKind::CircuitOpen);
+    let before = h.start(get_by("/a", 30_001));
+    assert!(h.result_of(before).is_none());
+    let mut cfg = config();
+    cfg.retry.backoff.max_delay_ms = 30_000;
+    let mut h = open_circuit(cfg);
+    let at_cap = h.start(get("/a"));
+    assert!(
+        h.result_of(at_cap).is_none(),
+        "a wait of exactly the cap is within it"
+    );
+    let mut cfg = config();
+    cfg.retry.backoff.max_delay_ms = 29_999;
+    let mut h = open_circuit(cfg);
+    let beyond_cap = h.start(get("/a"));
+    assert_eq!(h.failure_of(beyond_cap).kind, FailureKind::CircuitOpen);
+}
+
+#[test]
+fn while_the_probe_is_out_others_look_again_a_bounded_number_of_times() {
+    let mut cfg = config();
+    cfg.retry.max_retries = 2;
+    let mut h = open_circuit(cfg);
+    h.advance_to(30_004);
+    let probe = h.start(get("/a"));
+    assert_eq!(h.sends_of(probe), [30_004]);
+    let other = h.start(get("/b"));
+    // It looks again every base delay (1 s), spending no retry, at most
+    // max_retries + 1 = 3 times; the fourth refusal ends it.
+    h.advance_to(32_500);
+    assert!(h.result_of(other).is_none());
+    h.advance_to(33_004);
+    let f = h.failure_of(other);
+    assert_eq!(f.kind, FailureKind::CircuitOpen);
+    assert_eq!(h.done.last().unwrap().0, 33_004);
+    assert!(h.sends_of(other).is_empty());
+}
+
+#[test]
+fn a_long_line_comes_back_later_and_everyone_goes_in_order() {
+    let mut cfg = config();
+    cfg.limiter.per_second = 1.0;
+    let mut h = Host::new(cfg);
+    // More than a minute of line: the daily quota's ring can book a minute
+    // ahead; the rest are asked back.
+    let patient = RequestMeta {
+        timeout_ms: Some(3_600_000),
+        ..get("/a")
+    };
+    let calls: Vec<CallId> = (0..90).map(|_| h.start(patient)).collect();
+    h.advance_to(200_000);
+    let firsts: Vec<u64> = calls.iter().map(|c| h.sends_of(*c)[0]).collect();
+    assert!(
+        firsts.windows(2).all(|w| w[0] < w[1]),
+        "in order: {firsts:?}"
+    );
+    assert_eq!(firsts[89], 89_000);
+    // One whose deadline comes before its turn is told at once.
+    let mut h = Host::new(cfg);
+    for _ in 0..90 {
+        let _ = h.start(patient);
+    }
+    // Slots are booked a minute ahead (the quota ring's reach); past that, a
+    // caller is asked back when its turn is half a minute nearer: at 31 s.
+    let late = h.start(RequestMeta {
+        deadline_ms: Some(31_000),
+        ..patient
+    });
+    assert_eq!(h.failure_of(late).kind, FailureKind::DeadlineExceeded);
+    assert_eq!(h.done.last().unwrap().0, 0);
+    let in_time = h.start(RequestMeta {
+        deadline_ms: Some(31_001),
+        ..patient
+    });
+    assert!(
+        h.result_of(in_time).is_none(),
+        "it may come back before its deadline"
+    );
+}
+
+#[test]
+fn a_pause_that_ends_at_or_after_the_deadline_fails_the_call_at_once() {
+    for (deadline, waits) in [(30_010u64, false), (30_011, true)] {
+        let mut cfg = config();
+        cfg.limiter.per_second = 1000.0;
+        cfg.retry.max_retries = 0;
+        let mut h = Host::new(cfg);
+        let first = h.start(get("/a"));
+        h.advance_to(10);
+        h.respond(first, 1, 429, &[("Retry-After", "30")]); // pause until 30 010
+        let call = h.start(get_by("/b", deadline - 10));
+        if waits {
+            assert!(h.result_of(call).is_none());
+            h.advance_to(30_010);
+            assert_eq!(h.sends_of(call), [30_010]);
+        } else {
+            let f = h.failure_of(call);
+            assert_eq!(f.kind, FailureKind::RateLimited);
+            assert_eq!(f.retry_after_ms, Some(30_000));
+        }
+    }
+}
+
+#[test]
+fn a_call_waits_through_at_most_max_retries_plus_one_pauses() {
+    let mut cfg = config();
+    cfg.retry.max_retries = 1; // so at most 2 pauses
+    cfg.limiter.per_second = 1000.0;
+    let mut h = Host::new(cfg);
+    // Three requests in flight, whose 429s will pause everyone in turn.
+    let others: Vec<CallId> = (0..3).map(|_| h.start(get("/o"))).collect();
+    h.advance_to(10);
+    assert!(others.iter().all(|c| h.sends_of(*c).len() == 1));
+    h.respond(others[0], 1, 429, &[("Retry-After", "5")]); // pause until 5 010
+    h.advance_to(100);
+    let waiter = h.start(get("/w"));
+    h.advance_to(5_000);
+    h.respond(others[1], 1, 429, &[("Retry-After", "5")]); // until 10 000
+    h.advance_to(9_990);
+    h.respond(others[2], 1, 429, &[("Retry-After", "5")]); // until 14 990
+    h.advance_to(10_000);
+    let waits = h
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::RateLimited { call, .. } if *call == waiter))
+        .count();
+    assert_eq!(waits, 2);
+    let f = h.failure_of(waiter);
+    assert_eq!(f.kind, FailureKind::RateLimited);
+    assert_eq!(f.retry_after_ms, Some(4_990));
+    assert_eq!(
+        h.done.iter().find(|(_, c, _)| *c == waiter).unwrap().0,
+        10_000
+    );
+}
+
+#[test]
+fn a_budget_refills_from_first_attempts_only() {
+    let mut cfg = config();
+    cfg.budget = Some(steadfast_core::retry::RetryBudgetConfig {
+        ratio: 1.0,
+        min_retries_per_second: 0.0,
+        max_tokens: 1.0,
+    });
+    let mut h = Host::new(cfg);
+    let call = h.start(get("/a"));
+    h.respond(call, 1, 503, &[]); // the one token pays for a retry
+    h.advance_to(1_000);
+    assert_eq!(h.sends_of(call), [0, 1_000]);
+    h.respond(call, 2, 503, &[]); // a retry deposits nothing
+    assert!(matches!(
+        h.failure_of(call).kind,
+        FailureKind::GaveUp {
+            reason: GiveUp::BudgetExhausted
+        }
+    ));
+}
+
+#[test]
+fn a_snapshot_taken_with_a_stale_now_is_taken_at_the_latest_instant_seen() {
+    let (cfg, _) = an_hour_in_with_an_open_circuit();
+    let mut h = Host::new(cfg);
+    h.advance_to(3_600_000);
+    for _ in 0..5 {
+        let _ = h.call_answered(get("/a"), 503);
+    }
+    let opened = h.now;
+    // The host passes an old `now` (it read its clock before the last event).
+    let saved = h.engine.snapshot(Millis(0), UnixMillis(1_700_000_000_000));
+    let e = Engine::restore(cfg, saved, Millis(0), UnixMillis(1_700_000_000_000)).unwrap();
+    assert_eq!(
+        e.health(Millis(0)).circuit_open_until,
+        Some(Millis(60_000)),
+        "the full open time left, not an hour more"
+    );
+    assert_eq!(
+        h.engine.health(Millis(opened)).circuit_open_until,
+        Some(Millis(opened + 60_000))
+    );
 }

@@ -363,3 +363,43 @@ fn a_line_longer_than_max_queue_fails_fast() {
         "the refused caller booked nothing"
     );
 }
+
+#[test]
+fn a_new_day_window_recounts_what_was_counted_at_its_own_width() {
+    const DAY: u64 = 86_400_000;
+    let mut l = limiter(LimiterConfig::default());
+    for i in 0..5 {
+        let p = ready(l.reserve(Millis(i * 1_000)));
+        l.complete(p, Some(ok()), Millis(i * 1_000));
+    }
+    let half = LimiterConfig {
+        day_window_ms: DAY / 2,
+        ..LimiterConfig::default()
+    };
+    l.reconfigure(half, Millis(10_000)).unwrap();
+    assert_eq!(l.status(Millis(10_000)).day_used, 5, "nothing forgotten");
+    // Half a day (and a bucket) later the requests have left the new window;
+    // the old window would still count them for another half day.
+    let later = Millis(DAY / 2 + 2 * 60_000);
+    assert_eq!(l.status(later).day_used, 0);
+    // The same window changes nothing.
+    let mut m = limiter(LimiterConfig::default());
+    let p = ready(m.reserve(Millis(0)));
+    m.complete(p, Some(ok()), Millis(0));
+    m.reconfigure(LimiterConfig::default(), Millis(1)).unwrap();
+    assert_eq!(m.status(Millis(DAY / 2 + 2 * 60_000)).day_used, 1);
+}
+
+#[test]
+fn the_day_window_may_be_up_to_a_leap_year() {
+    let ok_window = LimiterConfig {
+        day_window_ms: 366 * 86_400_000,
+        ..LimiterConfig::default()
+    };
+    assert!(RateLimiter::new(ok_window).is_ok());
+    let too_long = LimiterConfig {
+        day_window_ms: 366 * 86_400_000 + 1,
+        ..LimiterConfig::default()
+    };
+    assert!(RateLimiter::new(too_long).is_err());
+}
