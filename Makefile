@@ -2,12 +2,14 @@
 #   make demo   set up, then run the demo
 #   make test   set up, then run every check CI runs
 #   make bench  benchmarks side by side with peer crates, then a ratio table
+#   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
+#   make test-js  build the package, then test it as a user installs it
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants
+.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -50,7 +52,18 @@ sans-io-check:
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p steadfast-core -p steadfast-sim --all-features
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit
+## The npm package in pkg/: wasm-bindgen-cli at Cargo.lock's version (cached
+## in ~/.cache/steadfast), wasm-opt from the npm binaryen (tools/), both
+## installed when missing; prints the package's size.
+package: setup
+	./scripts/build-package.sh
+
+## node:test tests of the packed package, installed into a scratch project,
+## against a fault-injecting server on loopback.
+test-js: package
+	node tests/js/run.mjs
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

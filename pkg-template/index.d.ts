@@ -1,0 +1,375 @@
+// Types of the npm package `steadfast`.
+
+/** What kind of failure, as a user branches on it. */
+export type Category =
+  | "auth"
+  | "rate_limit"
+  | "validation"
+  | "not_found"
+  | "conflict"
+  | "server"
+  | "network"
+  | "timeout"
+  | "unknown";
+
+/** Why a call ended without success. */
+export type FailureKind =
+  | "gave_up"
+  | "circuit_open"
+  | "rate_limited"
+  | "quota_exhausted"
+  | "deadline_exceeded"
+  | "cancelled"
+  | "closed";
+
+/** Why the retry policy stopped (`kind: "gave_up"`). */
+export type GiveUpReason =
+  | "not_retryable"
+  | "attempts_exhausted"
+  | "would_duplicate_write"
+  | "retry_after_too_long"
+  | "deadline_exceeded"
+  | "budget_exhausted";
+
+export type CircuitState = "closed" | "open" | "half_open";
+
+export type HttpMethod = "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE" | "POST" | "PATCH";
+
+/** An injectable clock: time in milliseconds, and a cancellable sleep. */
+export interface Clock {
+  /** Monotonic milliseconds (default `performance.now()`). */
+  now(): number;
+  /** Resolves after `ms` (by this clock); should reject or stay pending once `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<unknown>;
+  /** Wall-clock milliseconds since 1970 (default `Date.now()`): dates snapshots and reads HTTP-date `Retry-After`. */
+  wallNow?(): number;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3, 0..=100. */
+  maxRetries?: number;
+  /** First backoff ceiling in ms. Default 1000. */
+  baseDelayMs?: number;
+  /** No backoff exceeds this, in ms. Default 60000, 1..=86400000. */
+  maxDelayMs?: number;
+  /** Growth per retry. Default 2, 1..=100. */
+  multiplier?: number;
+  /** Default "full". */
+  jitter?: "none" | "full" | "equal" | "decorrelated";
+  /** Longest server-requested wait a call sits through, in ms. Default 60000. */
+  maxRetryAfterMs?: number;
+  /** Overall deadline of a call from its start, in ms; `null`: none (default). */
+  deadlineMs?: number | null;
+  /** Retry budget shared by all calls; `false`/`null` turns it off. */
+  budget?: false | null | {
+    /** Retries per first attempt. Default 0.2. */
+    ratio?: number;
+    /** Retries always allowed per second. Default 1. */
+    minRetriesPerSecond?: number;
+    /** Most tokens banked. Default 20. */
+    maxTokens?: number;
+  };
+}
+
+export interface BreakerOptions {
+  /** Consecutive failures that open the circuit. Default 5. */
+  failureThreshold?: number;
+  /** Half-open successes that close it. Default 2. */
+  successThreshold?: number;
+  /** How long it stays open before probing, in ms. Default 60000. */
+  openMs?: number;
+  /** Each consecutive trip multiplies the open time by this. Default 1, 1..=10. */
+  openBackoff?: number;
+  /** Cap of the open time, in ms. Default 600000 (or `openMs` if larger). */
+  maxOpenMs?: number;
+  /** Probes at once while half-open. Default 1. */
+  halfOpenMaxProbes?: number;
+  /** Failure-rate rule in addition to consecutive failures; `null`: off (default). */
+  failureRate?: null | {
+    /** 0 < threshold <= 1. Default 0.5. */
+    threshold?: number;
+    /** Default 10. */
+    minimumCalls?: number;
+    /** Default `{ kind: "count", size: 100 }`. */
+    window?: { kind?: "count"; size?: number } | { kind?: "time"; windowMs?: number; buckets?: number };
+  };
+  /** Calls slower than this (ms) count as failures; `null`: off (default). */
+  slowCallMs?: number | null;
+  /** Which categories count as failures. Default ["server", "network", "timeout"]. */
+  failureCategories?: Category[];
+  /** One circuit for the whole client (default), or one per normalised endpoint (`/listings/{id}`). */
+  scope?: "client" | "endpoint";
+  /** With `scope: "endpoint"`: most circuits kept (least recently used dropped). Default 64, 1..=10000. */
+  maxBreakers?: number;
+}
+
+export interface LimiterOptions {
+  /** Requests per second. Default 10. */
+  perSecond?: number;
+  /** Back-to-back requests before pacing. Default 1. */
+  burst?: number;
+  /** Requests per rolling day; `null`: no quota. Default 10000. */
+  perDay?: number | null;
+  /** Fraction of the daily quota never used. Default 0.1, 0..=0.99. */
+  bufferRatio?: number;
+  /** The quota's rolling window in ms. Default 86400000. */
+  dayWindowMs?: number;
+  /** Slow down on 429, recover on success. Default true. */
+  adaptive?: boolean;
+  /** Largest slow-down factor. Default 10. */
+  maxSlowdown?: number;
+  /** Each success multiplies the slow-down by this. Default 0.9. */
+  recoveryFactor?: number;
+  /** Pause after a 429 naming no delay, in ms. Default 1000. */
+  rateLimitPauseMs?: number;
+  /** After the server says no quota is left, how long before one request asks again. Default 60000. */
+  quotaRecheckMs?: number;
+  /** Longest a call may queue for a slot, in ms. Default 300000. */
+  maxQueueMs?: number;
+  /** Longest pause one server answer (Retry-After on 429/503) imposes on every call, in ms. Default 120000, 0..=86400000. */
+  maxPauseMs?: number;
+}
+
+export interface MonitorOptions {
+  /** Sliding window in ms. Default 300000. */
+  windowMs?: number;
+  /** Buckets of the window. Default 60. */
+  buckets?: number;
+  /** Alert at this many errors in the window. Default 10. */
+  alertThreshold?: number;
+  /** Or at this error rate (with `minCalls`); `null`: off (default). */
+  alertRate?: number | null;
+  /** Calls needed before `alertRate` applies. Default 20. */
+  minCalls?: number;
+  /** Distinct endpoints tracked; more count as "{other}". Default 32. */
+  maxEndpoints?: number;
+  /** Called with the summary when the alert fires. */
+  onAlert?: (summary: MonitorSummary) => void;
+}
+
+export interface ClientOptions {
+  /** Prefix of every path (`https://openapi.etsy.com/v3`). */
+  baseUrl?: string;
+  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...) never appear in errors, events or health(). */
+  headers?: Record<string, string>;
+  /** Default `globalThis.fetch`. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Default `performance.now()` and `setTimeout`. */
+  clock?: Clock;
+  /** Each attempt's timeout in ms. Default 30000. */
+  attemptTimeoutMs?: number;
+  /** Seed of the jitter generator (default: random). */
+  seed?: number;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  limiter?: LimiterOptions;
+  monitor?: MonitorOptions;
+  /** A snapshot from `client.snapshot()` (maybe of an earlier process) to resume from. */
+  restore?: Snapshot | null;
+}
+
+/** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */
+export interface Snapshot {
+  readonly format: 1;
+  readonly [key: string]: unknown;
+}
+
+export interface CircuitHealth {
+  /** The endpoint it guards; `null`: the whole client. */
+  endpoint: string | null;
+  state: CircuitState;
+  openUntil: number | null;
+  probesInFlight: number;
+}
+
+export interface RequestInit {
+  /** Query parameters, appended percent-encoded; arrays repeat the name. */
+  query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>>;
+  /** A body sent as JSON (sets content-type). */
+  json?: unknown;
+  /** A body sent as is. */
+  body?: string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | null;
+  headers?: Record<string, string>;
+  /** Cancels the call at any point; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** This call's per-attempt timeout in ms. */
+  timeoutMs?: number;
+  /** This call's overall deadline in ms. */
+  deadlineMs?: number;
+  /** Sent as `Idempotency-Key`; makes a POST or PATCH safe to retry. */
+  idempotencyKey?: string;
+}
+
+export interface SteadfastResponse<T = unknown> {
+  status: number;
+  /** Header fields, names lower-cased. */
+  headers: Record<string, string>;
+  /** Parsed JSON, else text; `null` for an empty body. */
+  data: T;
+  /** Attempts sent (1 = no retry). */
+  attempts: number;
+}
+
+export interface MonitorSummary {
+  windowMs: number;
+  totalCalls: number;
+  totalErrors: number;
+  errorRate: number;
+  byCategory: Array<[Category, number]>;
+  byEndpoint: Array<{ endpoint: string; calls: number; errors: number }>;
+  mostRecent: null | {
+    category: Category;
+    status: number | null;
+    endpoint: string;
+    message: string | null;
+    at: number;
+  };
+  alerting: boolean;
+}
+
+export interface Health {
+  circuit: CircuitState;
+  /** When an open circuit starts probing (clock milliseconds). */
+  circuitOpenUntil: number | null;
+  /** Every live circuit (one, or one per endpoint). */
+  circuits: CircuitHealth[];
+  limiter: {
+    effectivePerSecond: number;
+    slowdown: number;
+    dayUsed: number;
+    dayAllowance: number | null;
+    serverDayRemaining: number | null;
+    inFlight: number;
+    heldUntil: number | null;
+    /** When the server asked for a pause longer than `maxPauseMs`: the end it asked for. */
+    pauseAskedUntil: number | null;
+    exhaustedUntil: number | null;
+  };
+  monitor: MonitorSummary;
+  activeCalls: number;
+  inFlight: number;
+}
+
+export interface RetryEvent {
+  attempt: number;
+  delayMs: number;
+  category: Category;
+  status: number | null;
+  method: HttpMethod;
+  endpoint: string;
+}
+
+export interface RateLimitedEvent {
+  delayMs: number;
+  method: HttpMethod;
+  endpoint: string;
+}
+
+export interface StateChangeEvent {
+  from: CircuitState;
+  to: CircuitState;
+  at: number;
+  /** The endpoint whose circuit it is; `null`: the client's one circuit. */
+  endpoint: string | null;
+}
+
+export interface Events {
+  retry: RetryEvent;
+  rateLimited: RateLimitedEvent;
+  stateChange: StateChangeEvent;
+  alert: MonitorSummary;
+  recovered: MonitorSummary;
+}
+
+export interface Client {
+  request<T = unknown>(method: HttpMethod, path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  get<T = unknown>(path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  post<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  put<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  patch<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  delete<T = unknown>(path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  /** Circuit state, limiter status, monitor summary. */
+  health(): Health;
+  /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it. */
+  snapshot(): Snapshot;
+  /** Subscribes; answers the function that unsubscribes. */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** Rejects every pending call once, aborts requests in flight, clears every timer. */
+  close(): void;
+}
+
+/** Builds a client. Throws a TypeError / RangeError naming a bad option. */
+export function createClient(options?: ClientOptions): Client;
+
+/** Every failed call rejects with this (a user's abort rejects with the signal's reason). */
+export class ResilienceError extends Error {
+  constructor(message: string, fields?: Partial<ResilienceError> & { cause?: unknown });
+  readonly category: Category;
+  readonly kind: FailureKind;
+  readonly reason: GiveUpReason | null;
+  readonly status: number | null;
+  /** When trying again makes sense, if known. */
+  readonly retryAfterMs: number | null;
+  readonly attempts: number;
+  readonly isRetryable: boolean;
+  readonly method: HttpMethod | null;
+  /** The normalised endpoint (`/listings/{id}`). */
+  readonly endpoint: string | null;
+  /** The server's message, cut short, secrets removed. */
+  readonly serverMessage: string | null;
+  /** The parsed error body (JSON, else text), secrets removed. */
+  readonly data: unknown;
+}
+
+/** What `classifyError` reads from rate-limit headers (one window). */
+export interface WindowReading {
+  limit: number | null;
+  remaining: number | null;
+  resetMs: number | null;
+}
+
+/** The core's verdict on one HTTP answer. */
+export interface Classification {
+  /** `null` for a success. */
+  category: Category | null;
+  status: number | null;
+  isRetryable: boolean;
+  /** The server's delay: `Retry-After` (both forms), or an exhausted window's reset. */
+  retryAfterMs: number | null;
+  /** Whether the request can have taken effect on the server. */
+  effect: "not_applied" | "unknown" | "applied";
+  /** The server's message, cut short. */
+  message: string | null;
+  /** Etsy's per-second and per-day windows, and the generic `RateLimit` / `X-RateLimit-*` one. */
+  rate: { perSecond: WindowReading; perDay: WindowReading; general: WindowReading };
+}
+
+/** Classifies an HTTP answer as the client does. `headers`: a `Headers`, a `Map`, pairs or a plain object. */
+export function classifyError(
+  status: number,
+  body?: string | unknown,
+  headers?: Headers | Map<string, string> | Array<[string, string]> | Record<string, string>,
+): Classification;
+
+export interface CircuitBreakerOptions
+  extends Omit<BreakerOptions, "scope" | "maxBreakers"> {
+  /** Default `performance.now()`. */
+  clock?: { now(): number };
+}
+
+/** The circuit breaker alone, over any async function. */
+export class CircuitBreaker {
+  constructor(options?: CircuitBreakerOptions);
+  readonly state: CircuitState;
+  /** Whether a call now would be let through. */
+  isAvailable(): boolean;
+  /**
+   * Runs `fn` if the circuit lets it; rejects at once with a `ResilienceError`
+   * (`kind: "circuit_open"`, `retryAfterMs`) if not. What `fn` throws is judged
+   * by its `status` (or `response.status`), else as a network failure.
+   */
+  execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+}
+
+/** Browsers and workers: load the WebAssembly module first (a no-op in Node). */
+export function init(input?: unknown): Promise<void>;

@@ -1,0 +1,171 @@
+// The public API over the wasm client. Written in no module syntax: the
+// build inlines it into the CommonJS entry (node/index.cjs) and the ES module
+// entry (web/index.js), so both formats share one source. Every decision —
+// retry, breaker, limiter, classification, option checks — is in the
+// WebAssembly core; this file only shapes calls and defines the error class.
+function createApi(wasm, ensureReady) {
+  "use strict";
+
+  // One brand for every copy of the package: `instanceof ResilienceError`
+  // holds for an error thrown by another copy (two versions installed side
+  // by side, or the CommonJS and ES module builds both loaded).
+  const BRAND = Symbol.for("steadfast.ResilienceError");
+  const FIELDS = {
+    category: "unknown",
+    kind: "unknown",
+    reason: null,
+    status: null,
+    retryAfterMs: null,
+    attempts: 0,
+    isRetryable: false,
+    method: null,
+    endpoint: null,
+    serverMessage: null,
+    data: null,
+  };
+
+  class ResilienceError extends Error {
+    constructor(message, fields) {
+      const f = fields == null ? {} : fields;
+      super(message, f.cause !== undefined ? { cause: f.cause } : undefined);
+      for (const key of Object.keys(FIELDS)) {
+        this[key] = f[key] !== undefined ? f[key] : FIELDS[key];
+      }
+    }
+
+    static [Symbol.hasInstance](value) {
+      if (this !== ResilienceError) {
+        return Function.prototype[Symbol.hasInstance].call(this, value);
+      }
+      return typeof value === "object" && value !== null && value[BRAND] === true;
+    }
+  }
+  Object.defineProperty(ResilienceError.prototype, "name", {
+    value: "ResilienceError",
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(ResilienceError.prototype, BRAND, { value: true });
+
+  class Client {
+    #inner;
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmClient(options, ResilienceError);
+    }
+
+    request(method, path, init) {
+      return this.#inner.request(method, path, init, undefined);
+    }
+
+    get(path, init) {
+      return this.#inner.request("GET", path, init, undefined);
+    }
+
+    post(path, json, init) {
+      return this.#inner.request("POST", path, init, json);
+    }
+
+    put(path, json, init) {
+      return this.#inner.request("PUT", path, init, json);
+    }
+
+    patch(path, json, init) {
+      return this.#inner.request("PATCH", path, init, json);
+    }
+
+    delete(path, init) {
+      return this.#inner.request("DELETE", path, init, undefined);
+    }
+
+    health() {
+      return this.#inner.health();
+    }
+
+    snapshot() {
+      return this.#inner.snapshot();
+    }
+
+    on(event, listener) {
+      return this.#inner.on(event, listener);
+    }
+
+    close() {
+      this.#inner.close();
+    }
+  }
+
+  function createClient(options) {
+    return new Client(options);
+  }
+
+  // Settles with `promise`, or rejects with the signal's reason as soon as
+  // it aborts.
+  function raceAbort(promise, signal) {
+    if (!signal) return promise;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  class CircuitBreaker {
+    #inner;
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmBreaker(options);
+    }
+
+    get state() {
+      return this.#inner.state();
+    }
+
+    isAvailable() {
+      return this.#inner.isAvailable();
+    }
+
+    async execute(fn, signal) {
+      if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
+      if (signal && signal.aborted) throw signal.reason;
+      const permit = this.#inner.acquire();
+      if (permit < 0) {
+        const retryAfterMs = permit === -1 ? null : -1 - permit;
+        throw new ResilienceError("circuit open, not called", {
+          category: "server",
+          kind: "circuit_open",
+          retryAfterMs,
+          isRetryable: true,
+        });
+      }
+      let value;
+      try {
+        value = await raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+      } catch (e) {
+        if (signal && signal.aborted && e === signal.reason) this.#inner.release(permit);
+        else this.#inner.record(permit, false, e);
+        throw e;
+      }
+      this.#inner.record(permit, true, undefined);
+      return value;
+    }
+  }
+
+  function classifyError(status, body, headers) {
+    ensureReady();
+    return wasm.classifyError(status, body, headers);
+  }
+
+  return { createClient, ResilienceError, CircuitBreaker, classifyError };
+}

@@ -1,0 +1,11 @@
+"use strict";
+// Node, CommonJS: `require("steadfast")`. The wasm module is compiled
+// synchronously on load, so there is no init step.
+/*@@API@@*/
+const api = createApi(require("./steadfast_wasm.js"), () => {});
+exports.createClient = api.createClient;
+exports.ResilienceError = api.ResilienceError;
+exports.CircuitBreaker = api.CircuitBreaker;
+exports.classifyError = api.classifyError;
+/** Nothing to load in Node; kept so that code shared with browsers runs. */
+exports.init = async function init() {};

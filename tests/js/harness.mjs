@@ -1,0 +1,135 @@
+// Shared by the JS tests: the packed package installed into a scratch
+// project and loaded by name, and a fault-injecting HTTP server on loopback.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Packs pkg/ with `npm pack` and installs the tarball into a new scratch
+ * project in a temp dir, as a user would; answers the project's folder.
+ * Also installs a second copy (as `steadfast-copy`) to check that errors
+ * are recognised across copies.
+ */
+export function installPackage(dir) {
+  const pkg = path.join(root, "pkg");
+  if (!fs.existsSync(path.join(pkg, "package.json"))) {
+    throw new Error("pkg/ is missing: run `make package` first");
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const npm = (args, cwd) =>
+    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd,
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+    });
+  const out = npm(["pack", pkg, "--pack-destination", dir, "--json"], dir);
+  const tarball = path.join(dir, JSON.parse(out)[0].filename);
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "scratch", private: true, type: "module" }),
+  );
+  npm(["install", tarball, "--offline"], dir);
+  fs.cpSync(path.join(dir, "node_modules", "steadfast"), path.join(dir, "node_modules", "steadfast-copy"), {
+    recursive: true,
+  });
+  // A user's ES module and CommonJS module, importing by name.
+  fs.writeFileSync(path.join(dir, "user.mjs"), 'export * from "steadfast";\n');
+  fs.writeFileSync(
+    path.join(dir, "user.cjs"),
+    'module.exports = { main: require("steadfast"), copy: require("steadfast-copy") };\n',
+  );
+  return dir;
+}
+
+let scratch = process.env.STEADFAST_SCRATCH;
+if (!scratch) {
+  // Run directly (`node --test tests/js`): a scratch project of our own.
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steadfast-js-"));
+  installPackage(scratch);
+  process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
+}
+
+/** The scratch project the package is installed in. */
+export const scratchDir = () => scratch;
+
+/** The package, loaded by name: `esm` by `import`, `cjs` by `require`, `copy` a second copy. */
+export async function loadSteadfast() {
+  const esm = await import(pathToFileURL(path.join(scratch, "user.mjs")).href);
+  const { main: cjs, copy } = createRequire(path.join(scratch, "user.cjs"))(path.join(scratch, "user.cjs"));
+  return { esm, cjs, copy };
+}
+
+/**
+ * A loopback HTTP server whose answers a test scripts with `handle(req, res)`.
+ * Records every request; `close()` ends every connection and pending timer.
+ */
+export async function startServer() {
+  const requests = [];
+  const timers = new Set();
+  const sockets = new Set();
+  const state = {
+    handle: (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    },
+  };
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const entry = { method: req.method, url: req.url, headers: req.headers, body, at: performance.now() };
+      requests.push(entry);
+      state.handle(req, res, entry);
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    set handle(fn) {
+      state.handle = fn;
+    },
+    /** setTimeout that close() clears. */
+    later(ms, fn) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+    json(res, status, value, headers = {}) {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(value));
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `cond()` holds, checking every 5 ms, at most `ms`. */
+export async function until(cond, ms = 2000) {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error("condition not reached in time");
+    await sleep(5);
+  }
+}

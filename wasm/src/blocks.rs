@@ -1,0 +1,231 @@
+//! The seed's building blocks on their own, over any async function:
+//! `classifyError` and `CircuitBreaker`. The decisions are the core's
+//! machines; the package's JavaScript only awaits the user's function.
+
+use std::collections::BTreeMap;
+
+use js_sys::{Array, Function, Reflect};
+use steadfast_core::breaker::CircuitBreaker;
+use steadfast_core::classify::{classify_failure, classify_response, Classification};
+use steadfast_core::engine::EngineConfig;
+use steadfast_core::headers::WindowReading;
+use steadfast_core::{Millis, UnixMillis};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::js::{self, Obj};
+use crate::options::{self, OptionError};
+
+/// Header fields from a `Headers`, a `Map`, an array of pairs or a plain
+/// object (at most 256; names lower-cased). Anything else reads as none.
+fn header_fields(v: &JsValue) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if v.is_undefined() || v.is_null() {
+        return out;
+    }
+    let entries = match js::get_function(v, "entries") {
+        Some(f) if !Array::is_array(v) => f.call0(v).ok(),
+        _ if Array::is_array(v) => Some(v.clone()),
+        _ => Some(js_sys::Object::entries(v.unchecked_ref()).into()),
+    };
+    if let Some(Ok(Some(iter))) = entries.map(|e| js_sys::try_iter(&e)) {
+        for entry in iter.take(256).flatten() {
+            let k = Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string());
+            let v = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+            if let (Some(k), Some(v)) = (k, v) {
+                out.push((k.to_ascii_lowercase(), v));
+            }
+        }
+    }
+    out
+}
+
+fn window(w: &WindowReading) -> JsValue {
+    let o = Obj::new();
+    o.set("limit", js::num_or_null(w.limit))
+        .set("remaining", js::num_or_null(w.remaining))
+        .set("resetMs", js::num_or_null(w.reset_ms));
+    o.build()
+}
+
+/// A classification as the user sees it.
+fn classification_value(c: &Classification) -> JsValue {
+    let rate = Obj::new();
+    rate.set("perSecond", window(&c.rate.per_second))
+        .set("perDay", window(&c.rate.per_day))
+        .set("general", window(&c.rate.general));
+    let o = Obj::new();
+    o.set("category", js::str_or_null(c.category.map(|c| c.as_str())))
+        .set("status", js::num_or_null(c.status.map(u64::from)))
+        .set("isRetryable", c.retryable)
+        .set("retryAfterMs", js::num_or_null(c.server_delay_ms))
+        .set(
+            "effect",
+            match c.effect {
+                steadfast_core::Effect::NotApplied => "not_applied",
+                steadfast_core::Effect::Applied => "applied",
+                _ => "unknown",
+            },
+        )
+        .set("message", js::str_or_null(c.message.as_deref()))
+        .set("rate", rate.build());
+    o.build()
+}
+
+/// `classifyError(status, body, headers)`: the core's verdict on one HTTP
+/// answer — category (`null` for a success), retryability, the server's
+/// delay (`Retry-After` in both forms, or an exhausted window's reset), the
+/// rate-limit headers, the server's message.
+///
+/// # Errors
+/// A `RangeError` for a status that is not a whole number in 100..=999.
+#[wasm_bindgen(js_name = classifyError)]
+pub fn classify_error(
+    status: JsValue,
+    body: JsValue,
+    headers: JsValue,
+) -> Result<JsValue, JsValue> {
+    let status = status
+        .as_f64()
+        .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s))
+        .ok_or_else(|| {
+            js_sys::RangeError::new("steadfast: `status` must be a whole number in 100..=999")
+        })?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let status = status as u16;
+    let fields = header_fields(&headers);
+    let body = match body.as_string() {
+        Some(s) => Some(s),
+        None if body.is_undefined() || body.is_null() => None,
+        None => js_sys::JSON::stringify(&body)
+            .ok()
+            .and_then(|s| s.as_string()),
+    };
+    let wall = UnixMillis(crate::host::millis(js_sys::Date::now()).0);
+    let c = classify_response(status, &fields, body.as_deref(), Some(wall));
+    Ok(classification_value(&c))
+}
+
+const BREAKER_TOP: &[&str] = &[
+    "failureThreshold",
+    "successThreshold",
+    "openMs",
+    "openBackoff",
+    "maxOpenMs",
+    "halfOpenMaxProbes",
+    "failureRate",
+    "slowCallMs",
+    "failureCategories",
+    "clock",
+];
+
+/// The circuit breaker alone (`new CircuitBreaker(options)`): the package
+/// wraps `execute(fn, signal)` around [`WasmBreaker::acquire`] and
+/// [`WasmBreaker::record`].
+#[wasm_bindgen]
+pub struct WasmBreaker {
+    breaker: CircuitBreaker,
+    permits: BTreeMap<u32, steadfast_core::breaker::Permit>,
+    next: u32,
+    now: Option<(JsValue, Function)>,
+}
+
+#[wasm_bindgen]
+impl WasmBreaker {
+    /// Options as `createClient`'s `breaker` section, plus `clock`
+    /// (`{ now() }`).
+    ///
+    /// # Errors
+    /// A `TypeError` / `RangeError` naming the first bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<WasmBreaker, JsValue> {
+        let mut config = EngineConfig::default();
+        let now = options::decode_breaker_alone(&options, BREAKER_TOP, &mut config)
+            .map_err(OptionError::into_js)?;
+        let breaker =
+            CircuitBreaker::new(config.breaker).map_err(|e| OptionError::Config(e).into_js())?;
+        Ok(WasmBreaker {
+            breaker,
+            permits: BTreeMap::new(),
+            next: 0,
+            now,
+        })
+    }
+
+    fn now(&self) -> Millis {
+        let t = match &self.now {
+            Some((this, f)) => f.call0(this).ok(),
+            None => {
+                let perf = js::get(&js_sys::global(), "performance");
+                js::get_function(&perf, "now").and_then(|f| f.call0(&perf).ok())
+            }
+        };
+        crate::host::millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
+    }
+
+    /// Asks leave for one call: a permit number (≥ 0), or, refused, minus
+    /// one minus the milliseconds until the circuit probes again (`-1`
+    /// when that depends on probes in flight).
+    pub fn acquire(&mut self) -> f64 {
+        let now = self.now();
+        match self.breaker.try_acquire(now) {
+            Ok(permit) => {
+                let id = self.next;
+                self.next = self.next.wrapping_add(1);
+                self.permits.insert(id, permit);
+                f64::from(id)
+            }
+            #[allow(clippy::cast_precision_loss)]
+            Err(r) => -1.0 - r.retry_at.map_or(0.0, |t| now.until(t) as f64),
+        }
+    }
+
+    /// Reports the call of `permit`: `ok` when `fn` resolved; else what it
+    /// threw is judged by the core — by its `status` (or
+    /// `response.status`) as `createClient` judges a response, else as a
+    /// transport failure by its codes.
+    pub fn record(&mut self, permit: f64, ok: bool, error: JsValue) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let Some(permit) = self.permits.remove(&(permit as u32)) else {
+            return;
+        };
+        let now = self.now();
+        let classification = if ok {
+            classify_response(200, &[] as &[(&str, &str)], None, None)
+        } else {
+            let mut status = js::get(&error, "status");
+            if status.is_undefined() {
+                status = js::get(&js::get(&error, "response"), "status");
+            }
+            let status = status
+                .as_f64()
+                .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
+            match status {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Some(s) => classify_response(s as u16, &[] as &[(&str, &str)], None, None),
+                None => classify_failure(crate::host::failure_kind(&error)),
+            }
+        };
+        self.breaker.record_classified(permit, &classification, now);
+        while self.breaker.poll_event().is_some() {}
+    }
+
+    /// Hands back a permit whose call never ran (aborted first).
+    pub fn release(&mut self, permit: f64) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if let Some(p) = self.permits.remove(&(permit as u32)) {
+            self.breaker.release(p);
+        }
+    }
+
+    /// `"closed"`, `"open"` or `"half_open"`.
+    pub fn state(&self) -> String {
+        self.breaker.state(self.now()).as_str().into()
+    }
+
+    /// Whether a call asking now would be admitted.
+    #[wasm_bindgen(js_name = isAvailable)]
+    pub fn is_available(&self) -> bool {
+        self.breaker.is_available(self.now())
+    }
+}

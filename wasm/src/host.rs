@@ -1,0 +1,1116 @@
+//! The host loop: inputs into the engine, its outputs into `fetch`, one
+//! timer, and promises.
+//!
+//! ```text
+//! request() → engine.start ─┐
+//! fetch settles → handle_response / handle_failure ─┤
+//! timer fires → handle_timeout ─┤
+//! signal aborts / close() → cancel ─┘→ pump: drain poll_output()
+//!      Send → fetch   Abort → controller.abort()   Done → settle   Event → listeners
+//!   → rearm: one timer at poll_timeout()
+//! ```
+//!
+//! Re-entrancy: listeners, `fetch`, the clock and promise callbacks are user
+//! code and may call back into the client. No `RefCell` borrow is ever held
+//! across a call into JavaScript, and every borrow is a `try_borrow`, so a
+//! re-entrant call sees a consistent state and nothing can panic.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::mem;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Array, Function, Promise, Reflect};
+use serde::Serialize;
+use steadfast_core::engine::{
+    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
+};
+use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
+use steadfast_core::retry::GiveUp;
+use steadfast_core::{Method, Millis, UnixMillis};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::AbortController;
+
+use crate::js::{self, Obj};
+use crate::options::{self, ClientOptions, ClockOption, OptionError};
+use crate::transport;
+
+/// Most response header fields read (a bound on a hostile response).
+const MAX_HEADERS: usize = 256;
+
+/// What never changes after `createClient`.
+struct Host {
+    base_url: String,
+    /// The client's header fields, names lower-cased.
+    headers: Vec<(String, String)>,
+    fetch: Function,
+    /// `this` for `fetch`: the global object for the global fetch.
+    fetch_this: JsValue,
+    clock: Option<ClockOption>,
+    /// `performance` and `performance.now`, when no clock is injected.
+    perf_now: Option<(JsValue, Function)>,
+    json_parse: Option<Function>,
+    url_ctor: Option<Function>,
+    error_class: Function,
+    on_alert: Option<Function>,
+}
+
+impl Host {
+    /// Now, by the injected clock or `performance.now()`. A clock that
+    /// throws or answers junk reads as 0; the core never lets time go back.
+    fn now(&self) -> Millis {
+        let t = match &self.clock {
+            Some(c) => c.now.call0(&c.this).ok(),
+            None => self.perf_now.as_ref().and_then(|(p, f)| f.call0(p).ok()),
+        };
+        millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
+    }
+
+    /// The wall clock, by the injected clock's `wallNow()` or `Date.now()`:
+    /// what snapshots are dated with and HTTP-date `Retry-After` is read
+    /// against.
+    fn wall(&self) -> UnixMillis {
+        let t = match self.clock.as_ref().and_then(|c| c.wall_now.as_ref()) {
+            Some(f) => f
+                .call0(self.clock.as_ref().map_or(&JsValue::UNDEFINED, |c| &c.this))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0),
+            None => js_sys::Date::now(),
+        };
+        UnixMillis(millis(t).0)
+    }
+
+    /// Parsed JSON, else the text itself; `null` for an empty body.
+    fn parse(&self, text: &JsValue) -> JsValue {
+        if text.as_string().is_none_or(|t| t.is_empty()) {
+            return JsValue::NULL;
+        }
+        self.json_parse
+            .as_ref()
+            .and_then(|p| p.call1(&JsValue::NULL, text).ok())
+            .unwrap_or_else(|| text.clone())
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn millis(t: f64) -> Millis {
+    if t.is_finite() && t > 0.0 {
+        Millis(t as u64)
+    } else {
+        Millis(0)
+    }
+}
+
+/// Why a call was cancelled, which decides what it rejects with.
+enum CancelReason {
+    /// The caller's signal: reject with its reason.
+    Signal(JsValue),
+    /// `close()`.
+    Closed,
+}
+
+/// The attempt in flight.
+struct Attempt {
+    number: u32,
+    controller: AbortController,
+}
+
+/// The last response a call got.
+struct LastResponse {
+    headers: JsValue,
+    data: JsValue,
+}
+
+/// One call as the host keeps it: its promise, its request, its attempt.
+struct HostCall {
+    resolve: Function,
+    reject: Function,
+    method: Method,
+    path: String,
+    url: String,
+    headers: JsValue,
+    body: JsValue,
+    signal: Option<JsValue>,
+    on_abort: Option<Closure<dyn FnMut()>>,
+    cancel: Option<CancelReason>,
+    attempt: Option<Attempt>,
+    last_response: Option<LastResponse>,
+    last_cause: Option<JsValue>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventName {
+    Retry,
+    StateChange,
+    RateLimited,
+    Alert,
+    Recovered,
+}
+
+impl EventName {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "retry" => Self::Retry,
+            "stateChange" => Self::StateChange,
+            "rateLimited" => Self::RateLimited,
+            "alert" => Self::Alert,
+            "recovered" => Self::Recovered,
+            _ => return None,
+        })
+    }
+}
+
+struct Listener {
+    id: u64,
+    event: EventName,
+    f: Function,
+}
+
+/// The one armed timer.
+enum TimerHandle {
+    None,
+    /// A `setTimeout` (cleared when dropped).
+    Timeout(Timeout),
+    /// The injected clock's `sleep`, cancelled through its signal.
+    Sleep(AbortController),
+}
+
+impl TimerHandle {
+    /// Clears it (outside any borrow: this calls JavaScript).
+    fn cancel(self) {
+        match self {
+            TimerHandle::None => {}
+            TimerHandle::Timeout(t) => drop(t),
+            TimerHandle::Sleep(c) => c.abort(),
+        }
+    }
+}
+
+struct Timer {
+    at: Option<Millis>,
+    handle: TimerHandle,
+    /// Bumped at every re-arm: a firing of an older one is ignored.
+    generation: u64,
+    /// The last fired `setTimeout`, dropped at the next firing rather than
+    /// inside its own callback.
+    retired: Option<Timeout>,
+}
+
+struct State {
+    engine: Engine,
+    calls: BTreeMap<u64, HostCall>,
+    listeners: Vec<Listener>,
+    next_listener: u64,
+    timer: Timer,
+    closed: bool,
+}
+
+/// A client: shared by its JavaScript object, its timer and its requests in
+/// flight (the last two only while calls are pending).
+#[derive(Clone)]
+pub(crate) struct Client {
+    host: Rc<Host>,
+    state: Rc<RefCell<State>>,
+}
+
+fn busy() -> JsValue {
+    js::error("steadfast: the client was re-entered in a way it cannot handle")
+}
+
+/// A non-secret seed for jitter when none is given.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn random_seed() -> u64 {
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
+}
+
+impl Client {
+    /// A client from decoded options.
+    pub(crate) fn new(options: ClientOptions, error_class: Function) -> Result<Self, JsValue> {
+        let global: JsValue = js_sys::global().into();
+        let (fetch, fetch_this) = match options.fetch {
+            Some(f) => (f, JsValue::UNDEFINED),
+            None => {
+                let f = js::get_function(&global, "fetch").ok_or_else(|| {
+                    js_sys::TypeError::new(
+                        "steadfast: `fetch` was not given and globalThis.fetch is missing (Node 18 or later has it)",
+                    )
+                })?;
+                (f, global.clone())
+            }
+        };
+        let performance = js::get(&global, "performance");
+        let perf_now = js::get_function(&performance, "now").map(|f| (performance, f));
+        let json_parse = js::get_function(&js::get(&global, "JSON"), "parse");
+        let url_ctor = js::get_function(&global, "URL");
+
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut secrets = Vec::new();
+        for (name, value) in options.headers {
+            let name = name.to_ascii_lowercase();
+            if transport::is_secret_header(&name) {
+                secrets.extend(
+                    transport::secret_parts(&value)
+                        .into_iter()
+                        .map(String::from),
+                );
+            }
+            headers.retain(|(n, _)| *n != name);
+            headers.push((name, value));
+        }
+        let mut config = options.config;
+        if !options.seeded {
+            config.seed = random_seed();
+        }
+        let host = Host {
+            base_url: options.base_url,
+            headers,
+            fetch,
+            fetch_this,
+            clock: options.clock,
+            perf_now,
+            json_parse,
+            url_ctor,
+            error_class,
+            on_alert: options.on_alert,
+        };
+        let mut engine = match options.restore {
+            None => Engine::new(config, host.now()),
+            Some(saved) => Engine::restore(config, saved, host.now(), host.wall()),
+        }
+        .map_err(|e| OptionError::Config(e).into_js())?;
+        for s in &secrets {
+            engine.add_secret(s);
+        }
+        Ok(Client {
+            host: Rc::new(host),
+            state: Rc::new(RefCell::new(State {
+                engine,
+                calls: BTreeMap::new(),
+                listeners: Vec::new(),
+                next_listener: 0,
+                timer: Timer {
+                    at: None,
+                    handle: TimerHandle::None,
+                    generation: 0,
+                    retired: None,
+                },
+                closed: false,
+            })),
+        })
+    }
+
+    /// Runs `f` on the state, `None` if it is borrowed already (a re-entrant
+    /// call in a place that cannot allow it).
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        let mut state = self.state.try_borrow_mut().ok()?;
+        Some(f(&mut state))
+    }
+
+    fn weak(&self) -> (Weak<Host>, Weak<RefCell<State>>) {
+        (Rc::downgrade(&self.host), Rc::downgrade(&self.state))
+    }
+
+    fn upgrade(weak: &(Weak<Host>, Weak<RefCell<State>>)) -> Option<Client> {
+        Some(Client {
+            host: weak.0.upgrade()?,
+            state: weak.1.upgrade()?,
+        })
+    }
+
+    // ----- calls ------------------------------------------------------------
+
+    /// Starts a call; a bad argument rejects the promise.
+    pub(crate) fn request(
+        &self,
+        method: &JsValue,
+        path: &JsValue,
+        init: &JsValue,
+        json: &JsValue,
+    ) -> Promise {
+        match self.start(method, path, init, json) {
+            Ok(p) => p,
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
+    fn start(
+        &self,
+        method: &JsValue,
+        path: &JsValue,
+        init: &JsValue,
+        json: &JsValue,
+    ) -> Result<Promise, JsValue> {
+        let method = options::decode_method(method).map_err(OptionError::into_js)?;
+        let path = path
+            .as_string()
+            .ok_or_else(|| js_sys::TypeError::new("steadfast: `path` must be a string"))?;
+        let call = options::decode_call(init, json).map_err(OptionError::into_js)?;
+        if self.with(|s| s.closed).ok_or_else(busy)? {
+            return Err(self.closed_error(method, &path));
+        }
+        if let Some(sig) = &call.signal {
+            if js::get(sig, "aborted").as_bool() == Some(true) {
+                return Err(js::get(sig, "reason"));
+            }
+        }
+        let url = transport::build_url(&self.host.base_url, &path, &call.query);
+        if let Some(ctor) = &self.host.url_ctor {
+            Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
+                js_sys::TypeError::new(&format!(
+                    "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
+                    options::quote(&path),
+                    options::quote(&self.host.base_url)
+                ))
+            })?;
+        }
+
+        // Header fields: the client's, then the call's (names lower-cased,
+        // later ones win), then what the body and the key imply.
+        let mut fields = self.host.headers.clone();
+        for (name, value) in call.headers {
+            let name = name.to_ascii_lowercase();
+            fields.retain(|(n, _)| *n != name);
+            fields.push((name, value));
+        }
+        if call.json && !fields.iter().any(|(n, _)| n == "content-type") {
+            fields.push(("content-type".into(), "application/json".into()));
+        }
+        if let Some(key) = &call.idempotency_key {
+            fields.retain(|(n, _)| n != "idempotency-key");
+            fields.push(("idempotency-key".into(), key.clone()));
+        }
+        let headers = Obj::new();
+        for (n, v) in &fields {
+            headers.set(n, v.as_str());
+        }
+
+        let mut slots = None;
+        let promise = Promise::new(&mut |resolve, reject| slots = Some((resolve, reject)));
+        let (resolve, reject) = slots.ok_or_else(busy)?;
+
+        let now = self.host.now();
+        let signal = call.signal;
+        let id = self
+            .with(|s| {
+                let id = s.engine.start(
+                    RequestMeta {
+                        method,
+                        endpoint: &path,
+                        idempotency_key: call.idempotency_key.is_some(),
+                        timeout_ms: call.timeout_ms,
+                        deadline_ms: call.deadline_ms,
+                    },
+                    now,
+                );
+                s.calls.insert(
+                    id.0,
+                    HostCall {
+                        resolve,
+                        reject,
+                        method,
+                        path,
+                        url,
+                        headers: headers.build(),
+                        body: call.body.unwrap_or(JsValue::UNDEFINED),
+                        signal: signal.clone(),
+                        on_abort: None,
+                        cancel: None,
+                        attempt: None,
+                        last_response: None,
+                        last_cause: None,
+                    },
+                );
+                id
+            })
+            .ok_or_else(busy)?;
+
+        if let Some(sig) = &signal {
+            let weak = self.weak();
+            let on_abort = Closure::<dyn FnMut()>::new(move || {
+                if let Some(client) = Client::upgrade(&weak) {
+                    client.cancel_by_signal(id);
+                }
+            });
+            if let Some(add) = js::get_function(sig, "addEventListener") {
+                let once = Obj::new();
+                once.set("once", true);
+                let _ = add.call3(
+                    sig,
+                    &JsValue::from_str("abort"),
+                    on_abort.as_ref(),
+                    &once.build(),
+                );
+            }
+            // Kept with the call (dropped, and unhooked, when it settles).
+            let _ = self.with(|s| {
+                if let Some(c) = s.calls.get_mut(&id.0) {
+                    c.on_abort = Some(on_abort);
+                }
+            });
+        }
+        self.pump();
+        Ok(promise)
+    }
+
+    /// The caller's signal fired: the call ends with the signal's reason.
+    fn cancel_by_signal(&self, id: CallId) {
+        let Some(Some(signal)) = self.with(|s| s.calls.get(&id.0).and_then(|c| c.signal.clone()))
+        else {
+            return;
+        };
+        let reason = js::get(&signal, "reason");
+        let now = self.host.now();
+        let _ = self.with(|s| {
+            if let Some(c) = s.calls.get_mut(&id.0) {
+                c.cancel = Some(CancelReason::Signal(reason));
+            }
+            s.engine.cancel(id, now);
+        });
+        self.pump();
+    }
+
+    /// Rejects every pending call once, aborts what is in flight, clears the
+    /// timer and the listeners.
+    pub(crate) fn close(&self) {
+        let now = self.host.now();
+        let _ = self.with(|s| {
+            if s.closed {
+                return;
+            }
+            s.closed = true;
+            let ids: Vec<u64> = s.calls.keys().copied().collect();
+            for id in ids {
+                if let Some(c) = s.calls.get_mut(&id) {
+                    c.cancel = Some(CancelReason::Closed);
+                }
+                s.engine.cancel(CallId(id), now);
+            }
+        });
+        self.pump();
+        let old = self.with(|s| {
+            s.listeners.clear();
+            s.timer.generation += 1;
+            s.timer.at = None;
+            (
+                mem::replace(&mut s.timer.handle, TimerHandle::None),
+                s.timer.retired.take(),
+            )
+        });
+        if let Some((handle, retired)) = old {
+            handle.cancel();
+            drop(retired);
+        }
+    }
+
+    // ----- the loop ---------------------------------------------------------
+
+    /// Drains the engine's outputs, then re-arms the timer.
+    fn pump(&self) {
+        while let Some(Some(out)) = self.with(|s| s.engine.poll_output()) {
+            match out {
+                Output::Send { call, attempt, .. } => self.send(call, attempt),
+                Output::Abort { call, attempt } => self.abort_attempt(call, attempt),
+                Output::Done { call, result } => self.settle(call, result),
+                Output::Event(event) => self.emit(event),
+                _ => {}
+            }
+        }
+        self.rearm();
+    }
+
+    /// `Output::Send`: one `fetch` with its own `AbortController`.
+    fn send(&self, call: CallId, attempt: u32) {
+        let now = self.host.now();
+        let Ok(controller) = AbortController::new() else {
+            let _ = self.with(|s| {
+                s.engine.handle_failure(
+                    call,
+                    attempt,
+                    steadfast_core::TransportFailure::Aborted,
+                    now,
+                );
+            });
+            return;
+        };
+        let signal = controller.signal();
+        let prepared = self.with(|s| {
+            s.calls.get_mut(&call.0).map(|c| {
+                c.attempt = Some(Attempt {
+                    number: attempt,
+                    controller,
+                });
+                (c.url.clone(), c.method, c.headers.clone(), c.body.clone())
+            })
+        });
+        let Some(Some((url, method, headers, body))) = prepared else {
+            return;
+        };
+        let init = Obj::new();
+        init.set("method", method.as_str())
+            .set("headers", headers)
+            .set("signal", signal);
+        if !body.is_undefined() {
+            init.set("body", body);
+        }
+        let promise = match self.host.fetch.call2(
+            &self.host.fetch_this,
+            &JsValue::from_str(&url),
+            &init.build(),
+        ) {
+            Ok(v) => Promise::resolve(&v),
+            Err(e) => Promise::reject(&e),
+        };
+        let client = self.clone();
+        spawn_local(async move {
+            let outcome = read_response(promise).await;
+            client.on_outcome(call, attempt, outcome);
+        });
+    }
+
+    /// `Output::Abort`: the attempt timed out or the call was cancelled.
+    fn abort_attempt(&self, call: CallId, attempt: u32) {
+        let controller = self.with(|s| {
+            let c = s.calls.get_mut(&call.0)?;
+            if c.attempt.as_ref().is_some_and(|a| a.number == attempt) {
+                c.last_response = None;
+                c.last_cause = None;
+                c.attempt.take().map(|a| a.controller)
+            } else {
+                None
+            }
+        });
+        if let Some(Some(controller)) = controller {
+            controller.abort();
+        }
+    }
+
+    /// A fetch settled: tell the engine.
+    fn on_outcome(&self, call: CallId, attempt: u32, outcome: Fetched) {
+        let now = self.host.now();
+        match outcome {
+            Fetched::Response {
+                status,
+                fields,
+                headers,
+                text,
+            } => {
+                let is_error = steadfast_core::classify::status_category(status)
+                    .0
+                    .is_some();
+                // Error bodies are read in Rust (the engine wants the
+                // server's message) and their data scrubbed of secrets.
+                let body = if is_error { text.as_string() } else { None };
+                let data = match &body {
+                    Some(b) => {
+                        let Some(scrubbed) = self.with(|s| s.engine.scrub(b)) else {
+                            return;
+                        };
+                        self.host.parse(&JsValue::from_str(&scrubbed))
+                    }
+                    None => self.host.parse(&text),
+                };
+                let refs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let wall = self.host.wall();
+                let _ = self.with(|s| {
+                    if let Some(c) = s.calls.get_mut(&call.0) {
+                        if c.attempt.as_ref().is_some_and(|a| a.number == attempt) {
+                            c.attempt = None;
+                            c.last_response = Some(LastResponse { headers, data });
+                            c.last_cause = None;
+                        }
+                    }
+                    s.engine.handle_response(
+                        call,
+                        attempt,
+                        ResponseMeta {
+                            status,
+                            headers: &refs,
+                            body: body.as_deref(),
+                            wall: Some(wall),
+                        },
+                        now,
+                    );
+                });
+            }
+            Fetched::Failure(error) => {
+                let kind = failure_kind(&error);
+                let _ = self.with(|s| {
+                    if let Some(c) = s.calls.get_mut(&call.0) {
+                        if c.attempt.as_ref().is_some_and(|a| a.number == attempt) {
+                            c.attempt = None;
+                            c.last_response = None;
+                            c.last_cause = Some(error);
+                        }
+                    }
+                    s.engine.handle_failure(call, attempt, kind, now);
+                });
+            }
+        }
+        self.pump();
+    }
+
+    /// `Output::Done`: the call's one and only settlement.
+    fn settle(&self, call: CallId, result: Result<CallSuccess, CallFailure>) {
+        let Some(Some(hc)) = self.with(|s| s.calls.remove(&call.0)) else {
+            return;
+        };
+        if let (Some(sig), Some(cb)) = (&hc.signal, &hc.on_abort) {
+            if let Some(remove) = js::get_function(sig, "removeEventListener") {
+                let _ = remove.call2(sig, &JsValue::from_str("abort"), cb.as_ref());
+            }
+        }
+        match result {
+            Ok(success) => {
+                let (headers, data) = match &hc.last_response {
+                    Some(r) => (r.headers.clone(), r.data.clone()),
+                    None => (Obj::new().build(), JsValue::NULL),
+                };
+                let value = Obj::new();
+                value
+                    .set("status", success.status)
+                    .set("headers", headers)
+                    .set("data", data)
+                    .set("attempts", success.attempts);
+                let _ = hc.resolve.call1(&JsValue::UNDEFINED, &value.build());
+            }
+            Err(failure) => {
+                let reason = match &hc.cancel {
+                    Some(CancelReason::Signal(reason)) => reason.clone(),
+                    Some(CancelReason::Closed) => self.failure_error(&hc, &failure, true),
+                    None => self.failure_error(&hc, &failure, false),
+                };
+                let _ = hc.reject.call1(&JsValue::UNDEFINED, &reason);
+            }
+        }
+    }
+
+    /// A `ResilienceError` for a failed call.
+    fn failure_error(&self, hc: &HostCall, f: &CallFailure, closed: bool) -> JsValue {
+        let (kind, reason) = match f.kind {
+            _ if closed => ("closed", None),
+            FailureKind::GaveUp { reason } => ("gave_up", Some(give_up_name(reason))),
+            FailureKind::CircuitOpen => ("circuit_open", None),
+            FailureKind::RateLimited => ("rate_limited", None),
+            FailureKind::QuotaExhausted => ("quota_exhausted", None),
+            FailureKind::DeadlineExceeded => ("deadline_exceeded", None),
+            FailureKind::Cancelled => ("cancelled", None),
+            _ => ("unknown", None),
+        };
+        // With no attempt to classify, the category says why in the terms
+        // a user branches on.
+        let category = f.category.map_or(
+            match f.kind {
+                FailureKind::CircuitOpen => "server",
+                FailureKind::RateLimited | FailureKind::QuotaExhausted => "rate_limit",
+                FailureKind::DeadlineExceeded => "timeout",
+                _ => "unknown",
+            },
+            |c| c.as_str(),
+        );
+        let what = format!("{} {}", f.method, f.endpoint);
+        let description = match kind {
+            "closed" => format!("{what}: the client was closed"),
+            "circuit_open" => format!("{what}: circuit open, not sent"),
+            "rate_limited" => format!("{what}: rate limited"),
+            "quota_exhausted" => format!("{what}: daily quota exhausted"),
+            "deadline_exceeded" => format!("{what}: deadline exceeded"),
+            "cancelled" => format!("{what}: cancelled"),
+            _ => match f.status {
+                Some(status) => format!("{what} failed with status {status} ({category})"),
+                None => format!("{what} failed ({category})"),
+            },
+        };
+        let message = f.message.clone().unwrap_or(description);
+        let fields = Obj::new();
+        fields
+            .set("category", category)
+            .set("kind", kind)
+            .set("reason", js::str_or_null(reason))
+            .set("status", js::num_or_null(f.status.map(u64::from)))
+            .set("retryAfterMs", js::num_or_null(f.retry_after_ms))
+            .set("attempts", f.attempts)
+            .set("isRetryable", f.retryable && !closed)
+            .set("method", f.method.as_str())
+            .set("endpoint", f.endpoint.as_str())
+            .set("serverMessage", js::str_or_null(f.message.as_deref()))
+            .set(
+                "data",
+                hc.last_response
+                    .as_ref()
+                    .map_or(JsValue::NULL, |r| r.data.clone()),
+            );
+        if let Some(cause) = &hc.last_cause {
+            fields.set("cause", cause.clone());
+        }
+        self.make_error(&message, fields.build())
+    }
+
+    fn make_error(&self, message: &str, fields: JsValue) -> JsValue {
+        Reflect::construct(
+            &self.host.error_class,
+            &Array::of2(&JsValue::from_str(message), &fields),
+        )
+        .unwrap_or_else(|_| js::error(message))
+    }
+
+    /// The rejection of a call made after `close()`.
+    fn closed_error(&self, method: Method, path: &str) -> JsValue {
+        let endpoint = normalize_endpoint(path);
+        let fields = Obj::new();
+        fields
+            .set("category", "unknown")
+            .set("kind", "closed")
+            .set("reason", JsValue::NULL)
+            .set("status", JsValue::NULL)
+            .set("retryAfterMs", JsValue::NULL)
+            .set("attempts", 0)
+            .set("isRetryable", false)
+            .set("method", method.as_str())
+            .set("endpoint", endpoint.as_str())
+            .set("serverMessage", JsValue::NULL)
+            .set("data", JsValue::NULL);
+        self.make_error(
+            &format!("{method} {endpoint}: the client is closed"),
+            fields.build(),
+        )
+    }
+
+    // ----- events -----------------------------------------------------------
+
+    fn emit(&self, event: Event) {
+        let now = self.host.now();
+        let call_info = |call: CallId| {
+            self.with(|s| {
+                s.calls
+                    .get(&call.0)
+                    .map(|c| (c.method, normalize_endpoint(&c.path)))
+            })
+            .flatten()
+        };
+        let (name, payload) = match event {
+            Event::Retry {
+                call,
+                attempt,
+                delay_ms,
+                category,
+                status,
+            } => {
+                let p = Obj::new();
+                p.set("attempt", attempt)
+                    .set("delayMs", js::num_or_null(Some(delay_ms)))
+                    .set("category", category.as_str())
+                    .set("status", js::num_or_null(status.map(u64::from)));
+                if let Some((method, endpoint)) = call_info(call) {
+                    p.set("method", method.as_str()).set("endpoint", endpoint);
+                }
+                (EventName::Retry, p.build())
+            }
+            Event::RateLimited { call, until } => {
+                let p = Obj::new();
+                p.set("delayMs", js::num_or_null(Some(now.until(until))));
+                if let Some((method, endpoint)) = call_info(call) {
+                    p.set("method", method.as_str()).set("endpoint", endpoint);
+                }
+                (EventName::RateLimited, p.build())
+            }
+            Event::StateChange { change, endpoint } => {
+                let p = Obj::new();
+                p.set("from", change.from.as_str())
+                    .set("to", change.to.as_str())
+                    .set("at", js::num_or_null(Some(change.at.0)))
+                    .set("endpoint", js::str_or_null(endpoint.as_deref()));
+                (EventName::StateChange, p.build())
+            }
+            Event::Alert(summary) => (EventName::Alert, summary_value(&summary)),
+            Event::Recovered(summary) => (EventName::Recovered, summary_value(&summary)),
+            _ => return,
+        };
+        let listeners: Vec<Function> = self
+            .with(|s| {
+                s.listeners
+                    .iter()
+                    .filter(|l| l.event == name)
+                    .map(|l| l.f.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if name == EventName::Alert {
+            if let Some(f) = &self.host.on_alert {
+                let _ = f.call1(&JsValue::UNDEFINED, &payload);
+            }
+        }
+        // A listener that throws does not stop the others, nor the client.
+        for f in listeners {
+            let _ = f.call1(&JsValue::UNDEFINED, &payload);
+        }
+    }
+
+    /// Subscribes a listener; answers its unsubscribe function.
+    pub(crate) fn on(&self, event: &JsValue, listener: &JsValue) -> Result<Function, JsValue> {
+        let name = event.as_string().and_then(|n| EventName::parse(&n)).ok_or_else(|| {
+            js_sys::TypeError::new(
+                "steadfast: `event` must be one of \"retry\", \"stateChange\", \"rateLimited\", \"alert\", \"recovered\"",
+            )
+        })?;
+        let f = listener
+            .clone()
+            .dyn_into::<Function>()
+            .map_err(|_| js_sys::TypeError::new("steadfast: `listener` must be a function"))?;
+        let id = self
+            .with(|s| {
+                let id = s.next_listener;
+                s.next_listener += 1;
+                if !s.closed {
+                    s.listeners.push(Listener { id, event: name, f });
+                }
+                id
+            })
+            .ok_or_else(busy)?;
+        let weak = self.weak();
+        let off = Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = Client::upgrade(&weak) {
+                let _ = client.with(|s| s.listeners.retain(|l| l.id != id));
+            }
+        });
+        Ok(off.into_js_value().unchecked_into())
+    }
+
+    /// The engine's durable state as plain JSON-able data (see
+    /// [`crate::snapshot`]).
+    pub(crate) fn snapshot(&self) -> Result<JsValue, JsValue> {
+        let (now, wall) = (self.host.now(), self.host.wall());
+        let snapshot = self
+            .with(|s| s.engine.snapshot(now, wall))
+            .ok_or_else(busy)?;
+        crate::snapshot::to_js(snapshot)
+    }
+
+    /// Measured state now.
+    pub(crate) fn health(&self) -> Result<JsValue, JsValue> {
+        let now = self.host.now();
+        let health = self.with(|s| s.engine.health(now)).ok_or_else(busy)?;
+        health
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| js::error(&format!("steadfast: health: {e}")))
+    }
+
+    // ----- the timer --------------------------------------------------------
+
+    /// Keeps the one timer armed at the engine's next deadline.
+    fn rearm(&self) {
+        let Some((want, armed, generation)) =
+            self.with(|s| (s.engine.poll_timeout(), s.timer.at, s.timer.generation))
+        else {
+            return;
+        };
+        if want == armed {
+            return;
+        }
+        let generation = generation.wrapping_add(1);
+        let old = self.with(|s| {
+            s.timer.generation = generation;
+            s.timer.at = want;
+            mem::replace(&mut s.timer.handle, TimerHandle::None)
+        });
+        if let Some(old) = old {
+            old.cancel();
+        }
+        let Some(at) = want else {
+            return;
+        };
+        let delay = self.host.now().until(at).min(i32::MAX as u64);
+        let delay = u32::try_from(delay).unwrap_or(u32::MAX >> 1);
+        let handle = match &self.host.clock {
+            None => self.real_timeout(generation, delay),
+            Some(clock) => self.clock_sleep(clock, generation, delay),
+        };
+        let stale = self.with(|s| {
+            if s.timer.generation == generation {
+                s.timer.handle = handle;
+                None
+            } else {
+                Some(handle)
+            }
+        });
+        if let Some(Some(stale)) = stale {
+            stale.cancel();
+        }
+    }
+
+    fn real_timeout(&self, generation: u64, delay: u32) -> TimerHandle {
+        let client = self.clone();
+        TimerHandle::Timeout(Timeout::new(delay, move || client.on_timer(generation)))
+    }
+
+    /// Arms through the injected clock's `sleep(ms, signal)`; a sleep that
+    /// fails without being cancelled falls back to a real timeout, so calls
+    /// still end.
+    fn clock_sleep(&self, clock: &ClockOption, generation: u64, delay: u32) -> TimerHandle {
+        let Ok(controller) = AbortController::new() else {
+            return self.real_timeout(generation, delay);
+        };
+        let slept = clock.sleep.call2(
+            &clock.this,
+            &JsValue::from_f64(f64::from(delay)),
+            &controller.signal(),
+        );
+        let promise = match slept {
+            Ok(v) => Promise::resolve(&v),
+            Err(e) => Promise::reject(&e),
+        };
+        let client = self.clone();
+        spawn_local(async move {
+            let ok = JsFuture::from(promise).await.is_ok();
+            if ok {
+                client.on_timer(generation);
+            } else if client.with(|s| s.timer.generation) == Some(generation) {
+                let fallback = client.real_timeout(generation, delay);
+                let _ = client.with(|s| s.timer.handle = fallback);
+            }
+        });
+        TimerHandle::Sleep(controller)
+    }
+
+    fn on_timer(&self, generation: u64) {
+        let fired = self.with(|s| {
+            if s.timer.generation != generation {
+                return None;
+            }
+            s.timer.at = None;
+            let handle = mem::replace(&mut s.timer.handle, TimerHandle::None);
+            let previous = s.timer.retired.take();
+            if let TimerHandle::Timeout(t) = handle {
+                s.timer.retired = Some(t);
+            }
+            Some(previous)
+        });
+        let Some(Some(previous)) = fired else {
+            return;
+        };
+        drop(previous);
+        let now = self.host.now();
+        let _ = self.with(|s| s.engine.handle_timeout(now));
+        self.pump();
+    }
+}
+
+fn give_up_name(reason: GiveUp) -> &'static str {
+    match reason {
+        GiveUp::NotRetryable => "not_retryable",
+        GiveUp::AttemptsExhausted => "attempts_exhausted",
+        GiveUp::WouldDuplicateWrite => "would_duplicate_write",
+        GiveUp::RetryAfterTooLong { .. } => "retry_after_too_long",
+        GiveUp::DeadlineExceeded { .. } => "deadline_exceeded",
+        GiveUp::BudgetExhausted => "budget_exhausted",
+        _ => "other",
+    }
+}
+
+fn summary_value(summary: &MonitorSummary) -> JsValue {
+    summary
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// What a `fetch` came to.
+enum Fetched {
+    Response {
+        status: u16,
+        /// Header fields for the engine.
+        fields: Vec<(String, String)>,
+        /// The same, as a plain object for the user.
+        headers: JsValue,
+        /// The body text.
+        text: JsValue,
+    },
+    Failure(JsValue),
+}
+
+/// Awaits the response, its header fields and its body text.
+async fn read_response(promise: Promise) -> Fetched {
+    let response = match JsFuture::from(promise).await {
+        Ok(r) => r,
+        Err(e) => return Fetched::Failure(e),
+    };
+    let status = js::get(&response, "status")
+        .as_f64()
+        .filter(|s| (100.0..=999.0).contains(s));
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let Some(status) = status.map(|s| s as u16) else {
+        return Fetched::Failure(
+            js_sys::TypeError::new("steadfast: fetch answered something that is not a Response")
+                .into(),
+        );
+    };
+    let mut fields = Vec::new();
+    let headers = Obj::new();
+    if let Ok(Some(entries)) = js_sys::try_iter(&js::get(&response, "headers")) {
+        for entry in entries.take(MAX_HEADERS) {
+            let Ok(entry) = entry else {
+                break;
+            };
+            let (Some(k), Some(v)) = (
+                Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string()),
+                Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string()),
+            ) else {
+                continue;
+            };
+            let k = k.to_ascii_lowercase();
+            headers.set(&k, v.as_str());
+            fields.push((k, v));
+        }
+    }
+    let text = match js::get_function(&response, "text").map(|f| f.call0(&response)) {
+        Some(Ok(p)) => match JsFuture::from(Promise::resolve(&p)).await {
+            Ok(t) if t.is_string() => t,
+            Ok(_) => JsValue::from_str(""),
+            Err(e) => return Fetched::Failure(e),
+        },
+        Some(Err(e)) => return Fetched::Failure(e),
+        None => JsValue::from_str(""),
+    };
+    Fetched::Response {
+        status,
+        fields,
+        headers: headers.build(),
+        text,
+    }
+}
+
+/// Types a failed fetch from the codes and names on the error and its
+/// causes (Node's undici puts the socket's code on `cause`, or on each of
+/// `cause.errors` when several addresses were tried).
+pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure {
+    let mut codes = Vec::new();
+    let mut names = Vec::new();
+    let cause = js::get(error, "cause");
+    for e in [error, &cause] {
+        if let Some(c) = js::get(e, "code").as_string() {
+            codes.push(c);
+        }
+        if let Some(n) = js::get(e, "name").as_string() {
+            names.push(n);
+        }
+    }
+    let errors = js::get(&cause, "errors");
+    if Array::is_array(&errors) {
+        for e in errors.unchecked_ref::<Array>().iter().take(8) {
+            if let Some(c) = js::get(&e, "code").as_string() {
+                codes.push(c);
+            }
+        }
+    }
+    transport::failure_kind(
+        codes.iter().map(String::as_str),
+        names.iter().map(String::as_str),
+    )
+}
