@@ -11,9 +11,9 @@ use crate::world::{Metrics, Second};
 #[must_use]
 pub fn table_header() -> String {
     format!(
-        "| {:<20} | {:<9} | {:>5} | {:>9} | {:>8} | {:>8} | {:>5} | {:>6} | {:>6} | {:>6} | {:>8} | {:>8} | {:>10} |\n|{}|",
+        "| {:<22} | {:<9} | {:>5} | {:>9} | {:>8} | {:>8} | {:>5} | {:>6} | {:>6} | {:>6} | {:>8} | {:>8} | {:>10} |\n|{}|",
         "scenario", "policy", "calls", "successes", "goodput", "att/succ", "429s", "outage", "dupes", "quota+", "p50 s", "p99 s", "violations",
-        "-".repeat(22) + "|" + &"-".repeat(11) + "|" + &"-".repeat(7) + "|" + &"-".repeat(11) + "|" + &"-".repeat(10) + "|"
+        "-".repeat(24) + "|" + &"-".repeat(11) + "|" + &"-".repeat(7) + "|" + &"-".repeat(11) + "|" + &"-".repeat(10) + "|"
             + &"-".repeat(10) + "|" + &"-".repeat(7) + "|" + &"-".repeat(8) + "|" + &"-".repeat(8) + "|" + &"-".repeat(8) + "|"
             + &"-".repeat(10) + "|" + &"-".repeat(10) + "|" + &"-".repeat(12)
     )
@@ -24,7 +24,7 @@ pub fn table_header() -> String {
 pub fn table_row(scenario: &str, policy: &str, m: &Metrics) -> String {
     let violations: u64 = m.violations().iter().map(|(_, n)| n).sum();
     format!(
-        "| {:<20} | {:<9} | {:>5} | {:>9} | {:>8.3} | {:>8.3} | {:>5} | {:>6} | {:>6} | {:>6} | {:>8.1} | {:>8.1} | {:>10} |",
+        "| {:<22} | {:<9} | {:>5} | {:>9} | {:>8.3} | {:>8.3} | {:>5} | {:>6} | {:>6} | {:>6} | {:>8.1} | {:>8.1} | {:>10} |",
         scenario,
         policy,
         m.calls,

@@ -162,7 +162,7 @@ fn main() -> ExitCode {
         args.seed
     );
     for s in &scenarios {
-        println!("  {:<20} {}", s.name, s.about);
+        println!("  {:<22} {}", s.name, s.about);
     }
     println!("\n{}", table_header());
     let mut failed = false;
