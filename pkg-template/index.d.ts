@@ -227,27 +227,31 @@ export interface MonitorSummary {
   alerting: boolean;
 }
 
+/** The limiter's measured state (instants in clock milliseconds). */
+export interface LimiterStatus {
+  effectivePerSecond: number;
+  slowdown: number;
+  dayUsed: number;
+  dayAllowance: number | null;
+  serverDayRemaining: number | null;
+  inFlight: number;
+  heldUntil: number | null;
+  /** When the server asked for a pause longer than `maxPauseMs`: the end it asked for. */
+  pauseAskedUntil: number | null;
+  exhaustedUntil: number | null;
+}
+
 export interface Health {
   circuit: CircuitState;
   /** When an open circuit starts probing (clock milliseconds). */
   circuitOpenUntil: number | null;
   /** Every live circuit (one, or one per endpoint). */
   circuits: CircuitHealth[];
-  limiter: {
-    effectivePerSecond: number;
-    slowdown: number;
-    dayUsed: number;
-    dayAllowance: number | null;
-    serverDayRemaining: number | null;
-    inFlight: number;
-    heldUntil: number | null;
-    /** When the server asked for a pause longer than `maxPauseMs`: the end it asked for. */
-    pauseAskedUntil: number | null;
-    exhaustedUntil: number | null;
-  };
+  limiter: LimiterStatus;
   monitor: MonitorSummary;
   activeCalls: number;
   inFlight: number;
+
 }
 
 export interface RetryEvent {
@@ -369,6 +373,74 @@ export class CircuitBreaker {
    * by its `status` (or `response.status`), else as a network failure.
    */
   execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+}
+
+/** Headers as a `Headers`, a `Map`, an array of pairs or a plain object. */
+export type HeadersLike = Headers | Map<string, string> | Array<[string, string]> | Record<string, string>;
+
+export interface RateLimiterOptions extends LimiterOptions {
+  /** Default `performance.now()` and `setTimeout`. */
+  clock?: { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> };
+}
+
+/** The rate limiter alone: pacing, the daily quota, the server's headers. */
+export class RateLimiter {
+  constructor(options?: RateLimiterOptions);
+  /**
+   * Resolves when a slot is the caller's. Rejects with a `ResilienceError`
+   * (`kind: "quota_exhausted"`, or `"rate_limited"` when the line is longer
+   * than `maxQueueMs`; `retryAfterMs` says when to come back), or with the
+   * signal's reason.
+   */
+  acquire(signal?: AbortSignal): Promise<void>;
+  /** Learns from a response's rate-limit headers and status (default 200). */
+  updateFromHeaders(headers: HeadersLike, status?: number): void;
+  status(): LimiterStatus;
+}
+
+export interface RetryPolicyOptions extends RetryOptions {
+  /** Whether `fn` may run twice after a failure that may have taken effect (default true). */
+  idempotent?: boolean;
+  /** Seeds the jitter (default: random). */
+  seed?: number;
+  /** Default `performance.now()` and `setTimeout`. */
+  clock?: { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> };
+}
+
+/** The retry policy alone, over any async function. */
+export class RetryPolicy {
+  constructor(options?: RetryPolicyOptions);
+  /**
+   * Runs `fn` until it succeeds or the policy stops. A resolved value with a
+   * numeric `status` is judged as a response (an error status is retried, and
+   * returned when the policy stops); a thrown value by its `status` (or
+   * `response.status`), else as a transport failure by its `code`. When the
+   * policy stops on a thrown value, rejects with a `ResilienceError`
+   * (`kind: "gave_up"`, `reason`, `cause`: the last thing thrown).
+   */
+  execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+}
+
+export interface ErrorMonitorOptions extends MonitorOptions {
+  /** Default `performance.now()`. */
+  clock?: { now(): number };
+}
+
+/** One call as the monitor counts it: an error if it has a category or an error status. */
+export interface MonitorEntry {
+  category?: Category | null;
+  status?: number | null;
+  endpoint?: string;
+  message?: string;
+}
+
+/** The error monitor alone. */
+export class ErrorMonitor {
+  constructor(options?: ErrorMonitorOptions);
+  record(entry: MonitorEntry): void;
+  summary(): MonitorSummary;
+  /** Called once per crossing (`"alert"`) and when it clears (`"recovered"`); answers an unsubscribe. */
+  onAlert(listener: (summary: MonitorSummary, type: "alert" | "recovered") => void): () => void;
 }
 
 /** Browsers and workers: load the WebAssembly module first (a no-op in Node). */

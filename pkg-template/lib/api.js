@@ -162,10 +162,166 @@ function createApi(wasm, ensureReady) {
     }
   }
 
+
+  // Sleeps `ms` on the injected clock (its `sleep(ms, signal)`) or a
+  // timer; rejects with the signal's reason when it aborts.
+  function pause(clock, ms, signal) {
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
+    if (clock && typeof clock.sleep === "function") {
+      return raceAbort(Promise.resolve(clock.sleep(ms, signal)), signal);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        if (signal) signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  class RateLimiter {
+    #inner;
+    #clock;
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmLimiter(options);
+      this.#clock = options && options.clock;
+    }
+
+    // Resolves when a slot is the caller's; every wait is the core's answer.
+    async acquire(signal) {
+      if (signal && signal.aborted) throw signal.reason;
+      let ticket = -1;
+      for (;;) {
+        const step = this.#inner.step(ticket);
+        if (step.done) return;
+        if (step.fail !== null) {
+          const spent = step.fail === "quota_exhausted";
+          throw new ResilienceError(
+            spent ? "daily quota spent, not acquired" : "the line for a slot is too long, not acquired",
+            { category: "rate_limit", kind: spent ? "quota_exhausted" : "rate_limited", retryAfterMs: step.waitMs, isRetryable: true },
+          );
+        }
+        ticket = step.ticket;
+        try {
+          await pause(this.#clock, step.waitMs, signal);
+        } catch (e) {
+          this.#inner.cancel(ticket);
+          throw e;
+        }
+      }
+    }
+
+    updateFromHeaders(headers, status) {
+      this.#inner.updateFromHeaders(headers, status);
+    }
+
+    status() {
+      return this.#inner.status();
+    }
+  }
+
+  class RetryPolicy {
+    #inner;
+    #clock;
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmRetry(options);
+      this.#clock = options && options.clock;
+    }
+
+    // Runs `fn(signal)` until it succeeds or the core says stop.
+    async execute(fn, signal) {
+      if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
+      if (signal && signal.aborted) throw signal.reason;
+      const id = this.#inner.start();
+      try {
+        for (let attempts = 1; ; attempts++) {
+          let ok = true;
+          let value;
+          try {
+            value = await raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+          } catch (e) {
+            if (signal && signal.aborted) throw signal.reason;
+            ok = false;
+            value = e;
+          }
+          const d = this.#inner.decide(id, ok, value);
+          if (d.done) return value;
+          if (!d.retry) {
+            if (ok) return value;
+            throw new ResilienceError(`gave up after ${attempts} attempt(s): ${d.reason}`, {
+              category: d.category,
+              kind: "gave_up",
+              reason: d.reason,
+              status: d.status,
+              retryAfterMs: d.retryAfterMs,
+              attempts,
+              isRetryable: d.isRetryable,
+              serverMessage: value && typeof value.message === "string" ? value.message : null,
+              cause: value,
+            });
+          }
+          await pause(this.#clock, d.delayMs, signal);
+        }
+      } finally {
+        this.#inner.finish(id);
+      }
+    }
+  }
+
+  class ErrorMonitor {
+    #inner;
+    #listeners = new Set();
+
+    constructor(options) {
+      ensureReady();
+      this.#inner = new wasm.WasmMonitor(options);
+      if (options && typeof options.onAlert === "function") this.onAlert(options.onAlert);
+    }
+
+    #dispatch() {
+      for (const e of this.#inner.takeEvents()) {
+        for (const l of [...this.#listeners]) {
+          try {
+            l(e.summary, e.type);
+          } catch {
+            // A listener that throws stops neither the others nor the monitor.
+          }
+        }
+      }
+    }
+
+    record(entry) {
+      this.#inner.record(entry);
+      this.#dispatch();
+    }
+
+    summary() {
+      const s = this.#inner.summary();
+      this.#dispatch();
+      return s;
+    }
+
+    onAlert(listener) {
+      if (typeof listener !== "function") throw new TypeError("steadfast: `listener` must be a function");
+      this.#listeners.add(listener);
+      return () => {
+        this.#listeners.delete(listener);
+      };
+    }
+  }
+
   function classifyError(status, body, headers) {
     ensureReady();
     return wasm.classifyError(status, body, headers);
   }
 
-  return { createClient, ResilienceError, CircuitBreaker, classifyError };
+  return { createClient, ResilienceError, CircuitBreaker, RateLimiter, RetryPolicy, ErrorMonitor, classifyError };
 }

@@ -6,6 +6,9 @@ const api = createApi(require("./steadfast_wasm.js"), () => {});
 exports.createClient = api.createClient;
 exports.ResilienceError = api.ResilienceError;
 exports.CircuitBreaker = api.CircuitBreaker;
+exports.RateLimiter = api.RateLimiter;
+exports.RetryPolicy = api.RetryPolicy;
+exports.ErrorMonitor = api.ErrorMonitor;
 exports.classifyError = api.classifyError;
 /** Nothing to load in Node; kept so that code shared with browsers runs. */
 exports.init = async function init() {};

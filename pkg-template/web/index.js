@@ -23,5 +23,8 @@ const api = createApi(wasm, () => {
 export const createClient = api.createClient;
 export const ResilienceError = api.ResilienceError;
 export const CircuitBreaker = api.CircuitBreaker;
+export const RateLimiter = api.RateLimiter;
+export const RetryPolicy = api.RetryPolicy;
+export const ErrorMonitor = api.ErrorMonitor;
 export const classifyError = api.classifyError;
 export default init;

@@ -18,7 +18,7 @@ use crate::options::{self, OptionError};
 
 /// Header fields from a `Headers`, a `Map`, an array of pairs or a plain
 /// object (at most 256; names lower-cased). Anything else reads as none.
-fn header_fields(v: &JsValue) -> Vec<(String, String)> {
+pub(crate) fn header_fields(v: &JsValue) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if v.is_undefined() || v.is_null() {
         return out;

@@ -29,10 +29,12 @@ mod host;
 mod js;
 mod options;
 mod snapshot;
+mod standalone;
 mod transport;
 
 pub use blocks::{classify_error, WasmBreaker};
 use js_sys::{Function, Promise};
+pub use standalone::{WasmLimiter, WasmMonitor, WasmRetry};
 use wasm_bindgen::prelude::*;
 
 /// One API client: an engine, its calls, its timer. The npm package's

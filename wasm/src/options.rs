@@ -942,3 +942,63 @@ fn decode_now_clock(top: &Section) -> Result<Option<(JsValue, Function)>> {
         }
     }
 }
+
+/// Which building block [`decode_block_alone`] decodes.
+#[derive(Clone, Copy)]
+pub(crate) enum Block {
+    Limiter,
+    Retry,
+    Monitor,
+}
+
+/// What `new RateLimiter` / `new RetryPolicy` / `new ErrorMonitor` were
+/// given beyond their section's options.
+pub(crate) struct BlockExtras {
+    /// `clock`: `{ now(), sleep?(ms, signal) }`, answered as the object and
+    /// its `now`.
+    pub(crate) clock: Option<(JsValue, Function)>,
+    /// `onAlert` (the monitor).
+    pub(crate) on_alert: Option<Function>,
+    /// `seed` (the retry policy's jitter).
+    pub(crate) seed: Option<u64>,
+    /// `idempotent` (the retry policy; default true).
+    pub(crate) idempotent: bool,
+}
+
+/// A building block's options: its `createClient` section at the top level,
+/// plus `clock` (and `seed`, `idempotent` for the retry policy).
+pub(crate) fn decode_block_alone(
+    value: &JsValue,
+    known: &[&str],
+    block: Block,
+    config: &mut EngineConfig,
+) -> Result<BlockExtras> {
+    let top = Section::open(value, "", known)?;
+    let mut extras = BlockExtras {
+        clock: None,
+        on_alert: None,
+        seed: None,
+        idempotent: true,
+    };
+    match block {
+        Block::Limiter => decode_limiter(&top, config)?,
+        Block::Monitor => {
+            extras.on_alert = top.function("onAlert")?;
+            decode_monitor(&top, config)?;
+        }
+        Block::Retry => {
+            decode_retry(&top, config)?;
+            extras.seed = top.int("seed", MAX_SAFE)?;
+            extras.idempotent = top.boolean("idempotent")?.unwrap_or(true);
+        }
+    }
+    if let Some(v) = top.present("clock")? {
+        let clock = Section::open(&v, "clock", &["now", "sleep"])?;
+        let now = clock
+            .function("now")?
+            .ok_or_else(|| OptionError::type_of("clock.now", "a function"))?;
+        clock.function("sleep")?;
+        extras.clock = Some((v, now));
+    }
+    Ok(extras)
+}
