@@ -1,5 +1,5 @@
 # Steadfast: one place for the commands the README promises.
-#   make demo   set up, then run the demo
+#   make demo   set up, then run the demo (the simulation, then examples/node)
 #   make test   set up, then run every check CI runs
 #   make bench  benchmarks side by side with peer crates, then a ratio table
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
@@ -9,7 +9,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -23,6 +23,14 @@ setup:
 ## policy, a table, and a timeline picture in out/timeline.svg.
 demo: setup
 	$(CARGO) run --release --quiet -p steadfast-sim --bin demo -- $(DEMO_ARGS)
+	@$(MAKE) --no-print-directory demo-js
+
+## The npm package at work: examples/node/ (the seed's error-handling script
+## rewritten with the package) against a local Etsy-like server; fails if
+## anything it shows did not happen.
+demo-js: package
+	cd examples/node && npm install --offline --no-audit --no-fund --no-package-lock --loglevel=error
+	cd examples/node && node etsy-errors.mjs
 
 ## A tour of the core's decisions, one machine at a time.
 tour: setup
