@@ -1,0 +1,57 @@
+// The package README's JavaScript blocks, each run as a user's ES module in
+// the scratch project (the package installed by name), against a local
+// Etsy-like server standing in for https://openapi.etsy.com/v3. A block that
+// is deliberately partial is marked in the README with
+// `<!-- readme-test: skip (why) -->` on the line before its fence.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { scratchDir, startServer } from "./harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const readme = fs.readFileSync(path.join(root, "pkg-template", "README.md"), "utf8").split("\n");
+
+const blocks = [];
+for (let i = 0; i < readme.length; i++) {
+  if (readme[i].trim() !== "```js") continue;
+  const end = readme.indexOf("```", i + 1);
+  assert.ok(end > i, `unclosed block at README.md:${i + 1}`);
+  const skip = /^<!-- readme-test: skip/.test(readme[i - 1] ?? "");
+  blocks.push({ line: i + 1, code: readme.slice(i + 1, end).join("\n"), skip });
+  i = end;
+}
+
+const server = await startServer();
+after(() => server.close());
+server.handle = (req, res) => {
+  const m = req.url.match(/^\/v3\/application\/listings\/(\d+)$/);
+  const rate = { "x-limit-per-second": "10", "x-remaining-this-second": "9", "x-limit-per-day": "10000", "x-remaining-today": "9990" };
+  if (m) return server.json(res, 200, { listing_id: Number(m[1]), title: "A mug" }, rate);
+  server.json(res, 404, { error: "No such route" }, rate);
+};
+
+test("most of the README's JavaScript blocks run", () => {
+  const run = blocks.filter((b) => !b.skip).length;
+  assert.ok(blocks.length >= 5 && run >= blocks.length - 1, `${run} of ${blocks.length} blocks run`);
+});
+
+for (const block of blocks) {
+  test(`README.md:${block.line} runs`, { skip: block.skip && "marked partial in the README" }, async () => {
+    const dir = path.join(scratchDir(), `readme-${block.line}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "block.mjs");
+    fs.writeFileSync(file, block.code.replaceAll("https://openapi.etsy.com/v3", `${server.baseUrl}/v3`));
+    const { code, stdout, stderr } = await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        [file],
+        { cwd: dir, timeout: 20000, env: { ...process.env, ETSY_KEY: "readme-test-key" } },
+        (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(code, 0, `README.md:${block.line} failed:\n${stdout}${stderr}`);
+  });
+}
