@@ -4,6 +4,9 @@ import {
   createClient,
   classifyError,
   CircuitBreaker,
+  RateLimiter,
+  RetryPolicy,
+  ErrorMonitor,
   ResilienceError,
   type Health,
   type Snapshot,
@@ -58,4 +61,20 @@ export async function blocks(): Promise<number> {
   // @ts-expect-error: no such event
   createClient().on("exploded", () => {});
   return n + (wait ?? 0) + (breaker.isAvailable() ? 1 : 0) + (breaker.state === "open" ? 1 : 0);
+}
+
+export async function moreBlocks(signal: AbortSignal): Promise<number> {
+  const limiter = new RateLimiter({ perSecond: 5, perDay: null });
+  await limiter.acquire(signal);
+  limiter.updateFromHeaders({ "x-limit-per-second": "5" }, 200);
+  const pace: number = limiter.status().effectivePerSecond;
+  const retry = new RetryPolicy({ maxRetries: 2, idempotent: false, seed: 1 });
+  const res: { status: number } = await retry.execute(async () => ({ status: 200 }), signal);
+  const monitor = new ErrorMonitor({ alertThreshold: 3, clock: { now: () => 0 } });
+  const off: () => void = monitor.onAlert((s, type) => console.log(type, s.totalErrors));
+  monitor.record({ status: 503, endpoint: "/x", message: "down" });
+  // @ts-expect-error: not a category
+  monitor.record({ category: "broken" });
+  off();
+  return pace + res.status + monitor.summary().totalErrors;
 }
