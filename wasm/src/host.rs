@@ -891,7 +891,7 @@ impl Client {
         let snapshot = self
             .with(|s| s.engine.snapshot(now, wall))
             .ok_or_else(busy)?;
-        crate::snapshot::to_js(snapshot)
+        Ok(crate::snapshot::to_js(&snapshot))
     }
 
     /// Measured state now.

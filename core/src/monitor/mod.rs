@@ -728,5 +728,43 @@ fn bump(c: &mut Counts, failed: bool) {
     c.errors = c.errors.saturating_add(u32::from(failed));
 }
 
+crate::codec::codec_struct!(MonitorConfig {
+    window_ms,
+    buckets,
+    alert_threshold,
+    alert_rate,
+    min_calls,
+    max_endpoints
+});
+crate::codec::codec_struct!(Counts {
+    slot,
+    calls,
+    errors
+});
+crate::codec::codec_struct!(Bucket {
+    counts,
+    by_category
+});
+crate::codec::codec_struct!(LastError {
+    category,
+    status,
+    endpoint,
+    message,
+    at
+});
+crate::codec::codec_struct!(OlderSums {
+    slot,
+    calls,
+    errors,
+    current_calls,
+    current_errors
+});
+crate::codec::codec_struct!(EndpointTrack {
+    name,
+    generation,
+    ring
+});
+crate::codec::codec_struct!(ErrorMonitor { config, width_ms, ring, endpoints, most_recent, alerting, slot_cache, older, clock } skip { events });
+
 #[cfg(test)]
 mod tests;
