@@ -22,9 +22,9 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Promise, Reflect};
-use serde::Serialize;
 use steadfast_core::engine::{
-    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
+    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Health, Output, RequestMeta,
+    ResponseMeta,
 };
 use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
 use steadfast_core::retry::GiveUp;
@@ -898,9 +898,7 @@ impl Client {
     pub(crate) fn health(&self) -> Result<JsValue, JsValue> {
         let now = self.host.now();
         let health = self.with(|s| s.engine.health(now)).ok_or_else(busy)?;
-        health
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| js::error(&format!("steadfast: health: {e}")))
+        Ok(health_value(&health))
     }
 
     // ----- the timer --------------------------------------------------------
@@ -1015,10 +1013,95 @@ fn give_up_name(reason: GiveUp) -> &'static str {
     }
 }
 
-fn summary_value(summary: &MonitorSummary) -> JsValue {
-    summary
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// A number for JavaScript (counts and instants stay far below 2^53).
+#[allow(clippy::cast_precision_loss)]
+fn n(value: u64) -> f64 {
+    value as f64
+}
+
+/// `Some(instant)` as a number, `None` as `null`.
+fn at_or_null(value: Option<Millis>) -> JsValue {
+    js::num_or_null(value.map(|m| m.0))
+}
+
+/// [`Health`] as plain data, in the layout of `index.d.ts` (written by
+/// hand: serde and serde-wasm-bindgen cost more bytes than this).
+fn health_value(h: &Health) -> JsValue {
+    let circuits: Array = h
+        .circuits
+        .iter()
+        .map(|c| {
+            let o = Obj::new();
+            o.set("endpoint", js::str_or_null(c.endpoint.as_deref()))
+                .set("state", c.state.as_str())
+                .set("openUntil", at_or_null(c.open_until))
+                .set("probesInFlight", c.probes_in_flight);
+            o.build()
+        })
+        .collect();
+    let l = &h.limiter;
+    let limiter = Obj::new();
+    limiter
+        .set("effectivePerSecond", l.effective_per_second)
+        .set("slowdown", l.slowdown)
+        .set("dayUsed", n(l.day_used))
+        .set("dayAllowance", js::num_or_null(l.day_allowance))
+        .set(
+            "serverDayRemaining",
+            js::num_or_null(l.server_day_remaining),
+        )
+        .set("inFlight", n(l.in_flight))
+        .set("heldUntil", at_or_null(l.held_until))
+        .set("pauseAskedUntil", at_or_null(l.pause_asked_until))
+        .set("exhaustedUntil", at_or_null(l.exhausted_until));
+    let o = Obj::new();
+    o.set("circuit", h.circuit.as_str())
+        .set("circuitOpenUntil", at_or_null(h.circuit_open_until))
+        .set("circuits", circuits)
+        .set("limiter", limiter.build())
+        .set("monitor", summary_value(&h.monitor))
+        .set("activeCalls", n(h.active_calls as u64))
+        .set("inFlight", n(h.in_flight as u64));
+    o.build()
+}
+
+/// [`MonitorSummary`] as plain data, in the layout of `index.d.ts`.
+fn summary_value(s: &MonitorSummary) -> JsValue {
+    let by_category: Array = s
+        .by_category
+        .iter()
+        .map(|(c, count)| JsValue::from(Array::of2(&c.as_str().into(), &n(*count).into())))
+        .collect();
+    let by_endpoint: Array = s
+        .by_endpoint
+        .iter()
+        .map(|e| {
+            let o = Obj::new();
+            o.set("endpoint", e.endpoint.as_str())
+                .set("calls", n(e.calls))
+                .set("errors", n(e.errors));
+            o.build()
+        })
+        .collect();
+    let most_recent = s.most_recent.as_ref().map_or(JsValue::NULL, |r| {
+        let o = Obj::new();
+        o.set("category", r.category.as_str())
+            .set("status", js::num_or_null(r.status.map(u64::from)))
+            .set("endpoint", r.endpoint.as_str())
+            .set("message", js::str_or_null(r.message.as_deref()))
+            .set("at", n(r.at.0));
+        o.build()
+    });
+    let o = Obj::new();
+    o.set("windowMs", n(s.window_ms))
+        .set("totalCalls", n(s.total_calls))
+        .set("totalErrors", n(s.total_errors))
+        .set("errorRate", s.error_rate)
+        .set("byCategory", by_category)
+        .set("byEndpoint", by_endpoint)
+        .set("mostRecent", most_recent)
+        .set("alerting", s.alerting);
+    o.build()
 }
 
 /// What a `fetch` came to.
