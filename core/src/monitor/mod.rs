@@ -645,11 +645,28 @@ impl ErrorMonitor {
             })
             .filter(|e| e.calls > 0)
             .collect();
-        by_endpoint.sort_by(|a, b| {
+        // Most errors first, then by name. An insertion sort (stable, like
+        // `sort_by`): at most `max_endpoints` + 1 entries, built only for an
+        // alert or `health()`, and the standard library's sort costs about
+        // 4 KB of the npm package's WebAssembly.
+        let after = |a: &EndpointSummary, b: &EndpointSummary| {
             b.errors
                 .cmp(&a.errors)
                 .then_with(|| a.endpoint.cmp(&b.endpoint))
-        });
+                == core::cmp::Ordering::Greater
+        };
+        for i in 1..by_endpoint.len() {
+            let mut j = i;
+            while j > 0
+                && matches!(
+                    (by_endpoint.get(j - 1), by_endpoint.get(j)),
+                    (Some(a), Some(b)) if after(a, b)
+                )
+            {
+                by_endpoint.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         let window_start = Millis(oldest.saturating_mul(self.width_ms));
         MonitorSummary {
             window_ms: self.config.window_ms,
