@@ -170,8 +170,9 @@ export interface ClientOptions {
 
 /** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */
 export interface Snapshot {
-  readonly format: 1;
-  readonly [key: string]: unknown;
+  readonly format: 2;
+  /** The engine's state, encoded (`sf1:` then hex). */
+  readonly state: string;
 }
 
 export interface CircuitHealth {

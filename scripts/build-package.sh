@@ -4,7 +4,8 @@
 #      (cached in ~/.cache/steadfast), wasm-opt from the npm binaryen
 #      (tools/, installed with `npm ci` when missing or out of date);
 #   2. steadfast-wasm for wasm32-unknown-unknown, profile wasm-release;
-#   3. wasm-bindgen --target nodejs and --target web, wasm-opt -Oz on each;
+#   3. wasm-bindgen --target nodejs and --target web, wasm-opt -Oz --converge
+#      (repeat -Oz until the module stops shrinking);
 #   4. pkg-template/ + the bindings → pkg/, and the package's size.
 # `npm pack pkg/` packs the result.
 set -euo pipefail
@@ -37,7 +38,7 @@ rm -rf "$out"
 # once (wasm-opt from npm is slow), use it twice.
 cmp -s "$out/node/steadfast_wasm_bg.wasm" "$out/web/steadfast_wasm_bg.wasm" \
   || { echo "nodejs and web targets emitted different modules" >&2; exit 1; }
-"$wasm_opt" -Oz "$out/node/steadfast_wasm_bg.wasm" -o "$out/node/steadfast_wasm_bg.wasm"
+"$wasm_opt" -Oz --converge "$out/node/steadfast_wasm_bg.wasm" -o "$out/node/steadfast_wasm_bg.wasm"
 cp "$out/node/steadfast_wasm_bg.wasm" "$out/web/steadfast_wasm_bg.wasm"
 
 version="$(cargo metadata --format-version 1 --no-deps \

@@ -194,6 +194,7 @@ pub mod body;
 pub mod breaker;
 pub mod category_set;
 pub mod classify;
+pub mod codec;
 pub mod engine;
 mod error;
 pub mod headers;

@@ -68,6 +68,8 @@ impl Rng for SplitMix64 {
     }
 }
 
+crate::codec::codec_struct!(SplitMix64 { state });
+
 #[cfg(test)]
 mod tests {
     use super::*;

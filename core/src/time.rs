@@ -85,6 +85,8 @@ impl MonotonicClamp {
     }
 }
 
+crate::codec::codec_struct!(MonotonicClamp { latest });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,15 +16,14 @@
 //! re-entrant call sees a consistent state and nothing can panic.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::mem;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Promise, Reflect};
-use serde::Serialize;
 use steadfast_core::engine::{
-    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
+    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Health, Output, RequestMeta,
+    ResponseMeta,
 };
 use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
 use steadfast_core::retry::GiveUp;
@@ -170,6 +169,56 @@ struct Listener {
     f: Function,
 }
 
+/// The pending calls by id, in id order: a deque sorted by key. Ids only
+/// grow, so an insert is a push at the back; a lookup is a binary search;
+/// calls mostly settle oldest first, so a removal is mostly a pop at the
+/// front. (A `BTreeMap` cost about 9 KB of WebAssembly.)
+#[derive(Default)]
+struct CallMap(std::collections::VecDeque<(u64, HostCall)>);
+
+impl CallMap {
+    fn find(&self, id: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, |(k, _)| *k)
+    }
+
+    fn insert(&mut self, id: u64, call: HostCall) {
+        match self.find(id) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = call;
+                }
+            }
+            Err(i) if i == self.0.len() => self.0.push_back((id, call)),
+            Err(i) => self.0.insert(i, (id, call)),
+        }
+    }
+
+    fn get(&self, id: &u64) -> Option<&HostCall> {
+        self.find(*id)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, c)| c)
+    }
+
+    fn get_mut(&mut self, id: &u64) -> Option<&mut HostCall> {
+        self.find(*id)
+            .ok()
+            .and_then(|i| self.0.get_mut(i))
+            .map(|(_, c)| c)
+    }
+
+    fn remove(&mut self, id: &u64) -> Option<HostCall> {
+        self.find(*id)
+            .ok()
+            .and_then(|i| self.0.remove(i))
+            .map(|(_, c)| c)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0.iter().map(|(k, _)| *k)
+    }
+}
+
 /// The one armed timer.
 enum TimerHandle {
     None,
@@ -202,7 +251,7 @@ struct Timer {
 
 struct State {
     engine: Engine,
-    calls: BTreeMap<u64, HostCall>,
+    calls: CallMap,
     listeners: Vec<Listener>,
     next_listener: u64,
     timer: Timer,
@@ -291,7 +340,7 @@ impl Client {
             host: Rc::new(host),
             state: Rc::new(RefCell::new(State {
                 engine,
-                calls: BTreeMap::new(),
+                calls: CallMap::default(),
                 listeners: Vec::new(),
                 next_listener: 0,
                 timer: Timer {
@@ -484,7 +533,7 @@ impl Client {
                 return;
             }
             s.closed = true;
-            let ids: Vec<u64> = s.calls.keys().copied().collect();
+            let ids: Vec<u64> = s.calls.keys().collect();
             for id in ids {
                 if let Some(c) = s.calls.get_mut(&id) {
                     c.cancel = Some(CancelReason::Closed);
@@ -891,16 +940,14 @@ impl Client {
         let snapshot = self
             .with(|s| s.engine.snapshot(now, wall))
             .ok_or_else(busy)?;
-        crate::snapshot::to_js(snapshot)
+        Ok(crate::snapshot::to_js(&snapshot))
     }
 
     /// Measured state now.
     pub(crate) fn health(&self) -> Result<JsValue, JsValue> {
         let now = self.host.now();
         let health = self.with(|s| s.engine.health(now)).ok_or_else(busy)?;
-        health
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| js::error(&format!("steadfast: health: {e}")))
+        Ok(health_value(&health))
     }
 
     // ----- the timer --------------------------------------------------------
@@ -1015,10 +1062,95 @@ fn give_up_name(reason: GiveUp) -> &'static str {
     }
 }
 
-fn summary_value(summary: &MonitorSummary) -> JsValue {
-    summary
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// A number for JavaScript (counts and instants stay far below 2^53).
+#[allow(clippy::cast_precision_loss)]
+fn n(value: u64) -> f64 {
+    value as f64
+}
+
+/// `Some(instant)` as a number, `None` as `null`.
+fn at_or_null(value: Option<Millis>) -> JsValue {
+    js::num_or_null(value.map(|m| m.0))
+}
+
+/// [`Health`] as plain data, in the layout of `index.d.ts` (written by
+/// hand: serde and serde-wasm-bindgen cost more bytes than this).
+fn health_value(h: &Health) -> JsValue {
+    let circuits: Array = h
+        .circuits
+        .iter()
+        .map(|c| {
+            let o = Obj::new();
+            o.set("endpoint", js::str_or_null(c.endpoint.as_deref()))
+                .set("state", c.state.as_str())
+                .set("openUntil", at_or_null(c.open_until))
+                .set("probesInFlight", c.probes_in_flight);
+            o.build()
+        })
+        .collect();
+    let l = &h.limiter;
+    let limiter = Obj::new();
+    limiter
+        .set("effectivePerSecond", l.effective_per_second)
+        .set("slowdown", l.slowdown)
+        .set("dayUsed", n(l.day_used))
+        .set("dayAllowance", js::num_or_null(l.day_allowance))
+        .set(
+            "serverDayRemaining",
+            js::num_or_null(l.server_day_remaining),
+        )
+        .set("inFlight", n(l.in_flight))
+        .set("heldUntil", at_or_null(l.held_until))
+        .set("pauseAskedUntil", at_or_null(l.pause_asked_until))
+        .set("exhaustedUntil", at_or_null(l.exhausted_until));
+    let o = Obj::new();
+    o.set("circuit", h.circuit.as_str())
+        .set("circuitOpenUntil", at_or_null(h.circuit_open_until))
+        .set("circuits", circuits)
+        .set("limiter", limiter.build())
+        .set("monitor", summary_value(&h.monitor))
+        .set("activeCalls", n(h.active_calls as u64))
+        .set("inFlight", n(h.in_flight as u64));
+    o.build()
+}
+
+/// [`MonitorSummary`] as plain data, in the layout of `index.d.ts`.
+fn summary_value(s: &MonitorSummary) -> JsValue {
+    let by_category: Array = s
+        .by_category
+        .iter()
+        .map(|(c, count)| JsValue::from(Array::of2(&c.as_str().into(), &n(*count).into())))
+        .collect();
+    let by_endpoint: Array = s
+        .by_endpoint
+        .iter()
+        .map(|e| {
+            let o = Obj::new();
+            o.set("endpoint", e.endpoint.as_str())
+                .set("calls", n(e.calls))
+                .set("errors", n(e.errors));
+            o.build()
+        })
+        .collect();
+    let most_recent = s.most_recent.as_ref().map_or(JsValue::NULL, |r| {
+        let o = Obj::new();
+        o.set("category", r.category.as_str())
+            .set("status", js::num_or_null(r.status.map(u64::from)))
+            .set("endpoint", r.endpoint.as_str())
+            .set("message", js::str_or_null(r.message.as_deref()))
+            .set("at", n(r.at.0));
+        o.build()
+    });
+    let o = Obj::new();
+    o.set("windowMs", n(s.window_ms))
+        .set("totalCalls", n(s.total_calls))
+        .set("totalErrors", n(s.total_errors))
+        .set("errorRate", s.error_rate)
+        .set("byCategory", by_category)
+        .set("byEndpoint", by_endpoint)
+        .set("mostRecent", most_recent)
+        .set("alerting", s.alerting);
+    o.build()
 }
 
 /// What a `fetch` came to.

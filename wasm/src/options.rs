@@ -36,8 +36,8 @@ pub(crate) enum OptionError {
     #[error("steadfast: {}", describe(.0))]
     Config(#[from] ConfigError),
     /// `restore` is not a snapshot (the message says why).
-    #[error("{0}")]
-    Restore(String),
+    #[error("steadfast: `restore` {0}")]
+    Restore(&'static str),
 }
 
 impl OptionError {

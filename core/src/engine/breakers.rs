@@ -253,6 +253,8 @@ impl Breakers {
     }
 }
 
+crate::codec::codec_struct!(SavedBreaker { endpoint, breaker });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,11 @@ impl Slowdown {
     }
 }
 
+crate::codec::codec_struct!(Slowdown {
+    multiplier,
+    consecutive_rate_limits
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -200,6 +200,16 @@ impl RollingCount {
     }
 }
 
+crate::codec::codec_struct!(Bucket { slot, count });
+crate::codec::codec_struct!(RollingCount {
+    width_ms,
+    ring,
+    total,
+    expired_below,
+    expired_at,
+    expired_at_slot
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

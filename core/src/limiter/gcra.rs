@@ -121,6 +121,8 @@ impl Gcra {
     }
 }
 
+crate::codec::codec_struct!(Gcra { tat_us });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -711,5 +711,42 @@ impl RateLimiter {
     }
 }
 
+crate::codec::codec_struct!(LimiterConfig {
+    per_second,
+    burst,
+    per_day,
+    buffer_ratio,
+    day_window_ms,
+    adaptive,
+    max_slowdown,
+    recovery_factor,
+    rate_limit_pause_ms,
+    quota_recheck_ms,
+    max_queue_ms,
+    max_pause_ms
+});
+crate::codec::codec_struct!(ServerDay {
+    remaining,
+    sent_since,
+    exhausted_at
+});
+crate::codec::codec_struct!(RateLimiter {
+    config,
+    gcra,
+    day,
+    slowdown,
+    server_per_second,
+    server_per_day,
+    server_day,
+    held_until,
+    pause_asked_until,
+    gate,
+    sent,
+    in_flight,
+    interval_us,
+    allowance,
+    clock
+});
+
 #[cfg(test)]
 mod tests;

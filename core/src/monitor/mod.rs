@@ -645,11 +645,28 @@ impl ErrorMonitor {
             })
             .filter(|e| e.calls > 0)
             .collect();
-        by_endpoint.sort_by(|a, b| {
+        // Most errors first, then by name. An insertion sort (stable, like
+        // `sort_by`): at most `max_endpoints` + 1 entries, built only for an
+        // alert or `health()`, and the standard library's sort costs about
+        // 4 KB of the npm package's WebAssembly.
+        let after = |a: &EndpointSummary, b: &EndpointSummary| {
             b.errors
                 .cmp(&a.errors)
                 .then_with(|| a.endpoint.cmp(&b.endpoint))
-        });
+                == core::cmp::Ordering::Greater
+        };
+        for i in 1..by_endpoint.len() {
+            let mut j = i;
+            while j > 0
+                && matches!(
+                    (by_endpoint.get(j - 1), by_endpoint.get(j)),
+                    (Some(a), Some(b)) if after(a, b)
+                )
+            {
+                by_endpoint.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         let window_start = Millis(oldest.saturating_mul(self.width_ms));
         MonitorSummary {
             window_ms: self.config.window_ms,
@@ -727,6 +744,44 @@ fn bump(c: &mut Counts, failed: bool) {
     c.calls = c.calls.saturating_add(1);
     c.errors = c.errors.saturating_add(u32::from(failed));
 }
+
+crate::codec::codec_struct!(MonitorConfig {
+    window_ms,
+    buckets,
+    alert_threshold,
+    alert_rate,
+    min_calls,
+    max_endpoints
+});
+crate::codec::codec_struct!(Counts {
+    slot,
+    calls,
+    errors
+});
+crate::codec::codec_struct!(Bucket {
+    counts,
+    by_category
+});
+crate::codec::codec_struct!(LastError {
+    category,
+    status,
+    endpoint,
+    message,
+    at
+});
+crate::codec::codec_struct!(OlderSums {
+    slot,
+    calls,
+    errors,
+    current_calls,
+    current_errors
+});
+crate::codec::codec_struct!(EndpointTrack {
+    name,
+    generation,
+    ring
+});
+crate::codec::codec_struct!(ErrorMonitor { config, width_ms, ring, endpoints, most_recent, alerting, slot_cache, older, clock } skip { events });
 
 #[cfg(test)]
 mod tests;

@@ -178,3 +178,26 @@ fn rejects_bad_settings_by_name() {
     .unwrap_err();
     assert!(format!("{e}").contains("monitor.buckets"));
 }
+
+#[test]
+fn endpoints_are_listed_by_errors_then_by_name() {
+    let mut m = monitor(MonitorConfig::default());
+    // errors per endpoint: /e 3, /b 1, /d 3, /a 0, /c 1 — recorded in a
+    // scrambled order.
+    for (path, errors) in [("/e", 3), ("/b", 1), ("/d", 3), ("/a", 0), ("/c", 1)] {
+        m.record(success(path), Millis(1));
+        for _ in 0..errors {
+            m.record(error(path, Category::Server), Millis(2));
+        }
+    }
+    let s = m.summary(Millis(3));
+    let order: Vec<(&str, u64)> = s
+        .by_endpoint
+        .iter()
+        .map(|e| (e.endpoint.as_str(), e.errors))
+        .collect();
+    assert_eq!(
+        order,
+        [("/d", 3), ("/e", 3), ("/b", 1), ("/c", 1), ("/a", 0)]
+    );
+}

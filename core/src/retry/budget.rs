@@ -156,6 +156,22 @@ impl RetryBudget {
     }
 }
 
+crate::codec::codec_struct!(RetryBudgetConfig {
+    ratio,
+    min_retries_per_second,
+    max_tokens
+});
+crate::codec::codec_struct!(RetryBudget {
+    config,
+    deposit_milli,
+    max_milli,
+    reserve_per_sec_milli,
+    balance_milli,
+    reserve_milli,
+    refilled_at,
+    clock
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,166 @@
+//! The snapshot's own encoding (`Snapshot::encode` / `Snapshot::decode`):
+//! every machine's state survives a round trip, the 64-bit generator state
+//! included, and hostile text gives a typed error, never a panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use steadfast_core::breaker::{BreakerConfig, BreakerScope, FailureRateConfig, WindowKind};
+use steadfast_core::codec::{SnapshotError, SNAPSHOT_TAG};
+use steadfast_core::engine::{Engine, EngineConfig, Output, RequestMeta, ResponseMeta, Snapshot};
+use steadfast_core::limiter::LimiterConfig;
+use steadfast_core::retry::RetryBudgetConfig;
+use steadfast_core::{Method, Millis, UnixMillis};
+
+fn config(window: WindowKind) -> EngineConfig {
+    EngineConfig {
+        breaker: BreakerConfig {
+            scope: BreakerScope::Endpoint,
+            failure_rate: Some(FailureRateConfig {
+                threshold: 0.5,
+                minimum_calls: 4,
+                window,
+            }),
+            ..BreakerConfig::default()
+        },
+        limiter: LimiterConfig {
+            per_day: Some(1_000),
+            ..LimiterConfig::default()
+        },
+        budget: Some(RetryBudgetConfig::default()),
+        seed: u64::MAX - 12_345,
+        ..EngineConfig::default()
+    }
+}
+
+/// An engine with something in every machine: breakers per endpoint (one
+/// open), a spent part of the daily quota, the monitor's counts and last
+/// error with a message, the budget spent, the generator advanced.
+fn busy_engine(window: WindowKind) -> (EngineConfig, Engine) {
+    let cfg = config(window);
+    let mut engine = Engine::new(cfg, Millis(0)).unwrap();
+    for i in 0..40u64 {
+        let t = Millis(i * 250);
+        let endpoint = ["/a", "/b", "/ünïcode"][(i % 3) as usize];
+        let meta = RequestMeta {
+            method: Method::Get,
+            endpoint,
+            idempotency_key: false,
+            timeout_ms: None,
+            deadline_ms: None,
+        };
+        let call = engine.start(meta, t);
+        while let Some(o) = engine.poll_output() {
+            if let Output::Send { attempt, .. } = o {
+                let status = if endpoint == "/a" { 503 } else { 200 };
+                engine.handle_response(
+                    call,
+                    attempt,
+                    ResponseMeta {
+                        status,
+                        headers: &[("x-remaining-today", "777")],
+                        body: Some("{\"error\":\"down \\\"for\\\" now\"}"),
+                        wall: None,
+                    },
+                    t,
+                );
+            }
+        }
+        engine.handle_timeout(t);
+        while engine.poll_output().is_some() {}
+    }
+    (cfg, engine)
+}
+
+fn snapshots() -> Vec<(EngineConfig, Snapshot)> {
+    [
+        WindowKind::Count { size: 8 },
+        WindowKind::Time {
+            window_ms: 10_000,
+            buckets: 10,
+        },
+    ]
+    .into_iter()
+    .map(|w| {
+        let (cfg, engine) = busy_engine(w);
+        (
+            cfg,
+            engine.snapshot(Millis(10_000), UnixMillis(1_700_000_000_000)),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn every_machine_survives_a_round_trip() {
+    for (cfg, saved) in snapshots() {
+        assert!(saved.breakers.len() >= 3, "one breaker per endpoint");
+        assert!(saved.budget.is_some());
+        let text = saved.encode();
+        assert!(text.starts_with(SNAPSHOT_TAG));
+        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':'));
+        let back = Snapshot::decode(&text).unwrap();
+        assert_eq!(back, saved);
+        // Deterministic: the same state, the same text.
+        assert_eq!(back.encode(), text);
+        // And it restores.
+        Engine::restore(cfg, back, Millis(3), UnixMillis(1_700_000_000_500)).unwrap();
+    }
+}
+
+#[test]
+fn the_generator_keeps_all_64_bits() {
+    use steadfast_core::rng::{Rng, SplitMix64};
+    let (_, mut saved) = snapshots().remove(0);
+    for state in [u64::MAX, (1 << 53) + 1, 0] {
+        saved.rng = SplitMix64::new(state);
+        let mut back = Snapshot::decode(&saved.encode()).unwrap();
+        assert_eq!(back.rng.next_u64(), SplitMix64::new(state).next_u64());
+    }
+}
+
+#[test]
+fn hostile_text_gives_a_typed_error() {
+    let (_, saved) = snapshots().remove(1);
+    let text = saved.encode();
+    let hex = &text[SNAPSHOT_TAG.len()..];
+    assert_eq!(Snapshot::decode(""), Err(SnapshotError::Version));
+    assert_eq!(Snapshot::decode(hex), Err(SnapshotError::Version));
+    assert_eq!(
+        Snapshot::decode(&format!("sf0:{hex}")),
+        Err(SnapshotError::Version)
+    );
+    assert_eq!(Snapshot::decode("sf1:abc"), Err(SnapshotError::NotHex));
+    assert_eq!(Snapshot::decode("sf1:zz"), Err(SnapshotError::NotHex));
+    assert_eq!(Snapshot::decode("sf1:"), Err(SnapshotError::Truncated));
+    assert_eq!(
+        Snapshot::decode(&format!("{text}00")),
+        Err(SnapshotError::Trailing)
+    );
+    // Every truncation, at every byte, is an error.
+    for cut in (SNAPSHOT_TAG.len()..text.len()).step_by(2) {
+        assert!(Snapshot::decode(&text[..cut]).is_err(), "cut at {cut}");
+    }
+    // An over-long varint and a huge sequence length: errors, no allocation.
+    assert_eq!(
+        Snapshot::decode("sf1:ffffffffffffffffff7f"),
+        Err(SnapshotError::Invalid)
+    );
+    assert_eq!(
+        Snapshot::decode("sf1:00ffffffffffffffff01"),
+        Err(SnapshotError::Truncated)
+    );
+    // Garbage: every byte flipped in turn decodes or fails, never panics.
+    let bytes: Vec<u8> = text.bytes().collect();
+    for i in SNAPSHOT_TAG.len()..bytes.len() {
+        for c in [b'0', b'f', b'8'] {
+            let mut b = bytes.clone();
+            b[i] = c;
+            let _ = Snapshot::decode(std::str::from_utf8(&b).unwrap());
+        }
+    }
+}
