@@ -25,6 +25,7 @@ use steadfast_core::engine::{
     CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Health, Output, RequestMeta,
     ResponseMeta,
 };
+use steadfast_core::limiter::LimiterStatus;
 use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
 use steadfast_core::retry::GiveUp;
 use steadfast_core::{Method, Millis, UnixMillis};
@@ -1088,7 +1089,19 @@ fn health_value(h: &Health) -> JsValue {
             o.build()
         })
         .collect();
-    let l = &h.limiter;
+    let o = Obj::new();
+    o.set("circuit", h.circuit.as_str())
+        .set("circuitOpenUntil", at_or_null(h.circuit_open_until))
+        .set("circuits", circuits)
+        .set("limiter", limiter_value(&h.limiter))
+        .set("monitor", summary_value(&h.monitor))
+        .set("activeCalls", n(h.active_calls as u64))
+        .set("inFlight", n(h.in_flight as u64));
+    o.build()
+}
+
+/// [`LimiterStatus`] as plain data, in the layout of `index.d.ts`.
+pub(crate) fn limiter_value(l: &LimiterStatus) -> JsValue {
     let limiter = Obj::new();
     limiter
         .set("effectivePerSecond", l.effective_per_second)
@@ -1103,19 +1116,11 @@ fn health_value(h: &Health) -> JsValue {
         .set("heldUntil", at_or_null(l.held_until))
         .set("pauseAskedUntil", at_or_null(l.pause_asked_until))
         .set("exhaustedUntil", at_or_null(l.exhausted_until));
-    let o = Obj::new();
-    o.set("circuit", h.circuit.as_str())
-        .set("circuitOpenUntil", at_or_null(h.circuit_open_until))
-        .set("circuits", circuits)
-        .set("limiter", limiter.build())
-        .set("monitor", summary_value(&h.monitor))
-        .set("activeCalls", n(h.active_calls as u64))
-        .set("inFlight", n(h.in_flight as u64));
-    o.build()
+    limiter.build()
 }
 
 /// [`MonitorSummary`] as plain data, in the layout of `index.d.ts`.
-fn summary_value(s: &MonitorSummary) -> JsValue {
+pub(crate) fn summary_value(s: &MonitorSummary) -> JsValue {
     let by_category: Array = s
         .by_category
         .iter()

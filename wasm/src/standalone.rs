@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use js_sys::{Array, Function};
-use serde::Serialize;
 use steadfast_core::classify::{classify_failure, classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::limiter::{
@@ -37,12 +36,6 @@ pub(crate) fn clock_now(clock: Option<&(JsValue, Function)>) -> Millis {
 
 fn wall() -> UnixMillis {
     UnixMillis(crate::host::millis(js_sys::Date::now()).0)
-}
-
-fn json<T: Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
 }
 
 /// A status that is a whole number in 100..=999.
@@ -208,7 +201,7 @@ impl WasmLimiter {
 
     /// The limiter's measured state (instants on the limiter's clock).
     pub fn status(&self) -> JsValue {
-        json(&self.limiter.status(clock_now(self.clock.as_ref())))
+        crate::host::limiter_value(&self.limiter.status(clock_now(self.clock.as_ref())))
     }
 }
 
@@ -487,7 +480,8 @@ impl WasmMonitor {
                 MonitorEvent::Recovered(s) => ("recovered", s),
             };
             let o = Obj::new();
-            o.set("type", kind).set("summary", json(summary));
+            o.set("type", kind)
+                .set("summary", crate::host::summary_value(summary));
             out.push(&o.build());
         }
         out
@@ -498,6 +492,6 @@ impl WasmMonitor {
     pub fn summary(&mut self) -> JsValue {
         let now = clock_now(self.clock.as_ref());
         self.monitor.handle_timeout(now);
-        json(&self.monitor.summary(now))
+        crate::host::summary_value(&self.monitor.summary(now))
     }
 }
