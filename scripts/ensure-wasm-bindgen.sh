@@ -3,7 +3,7 @@
 # into a cache folder that survives between runs; prints the binary's path.
 # Skips the install when the cached binary already has that version.
 # No `--locked`: the CLI's own lockfile wants a crate version the registry
-# mirror lacks (see ../shared/TOOLCHAIN.md).
+# mirror lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"

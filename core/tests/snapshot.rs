@@ -138,3 +138,19 @@ fn an_engine_snapshot_survives_json_and_keeps_the_circuit_open() {
         .iter()
         .any(|o| matches!(o, Output::Done { result: Err(_), .. })));
 }
+
+#[test]
+fn give_up_names_are_the_serialised_ones() {
+    use steadfast_core::retry::GiveUp;
+    for reason in [
+        GiveUp::NotRetryable,
+        GiveUp::AttemptsExhausted,
+        GiveUp::WouldDuplicateWrite,
+        GiveUp::RetryAfterTooLong { retry_after_ms: 1 },
+        GiveUp::DeadlineExceeded { retry_after_ms: 1 },
+        GiveUp::BudgetExhausted,
+    ] {
+        let json = serde_json::to_value(reason).unwrap();
+        assert_eq!(json["reason"], reason.as_str(), "{reason:?}");
+    }
+}

@@ -27,7 +27,6 @@ use steadfast_core::engine::{
 };
 use steadfast_core::limiter::LimiterStatus;
 use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
-use steadfast_core::retry::GiveUp;
 use steadfast_core::{Method, Millis, UnixMillis};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -747,7 +746,7 @@ impl Client {
     fn failure_error(&self, hc: &HostCall, f: &CallFailure, closed: bool) -> JsValue {
         let (kind, reason) = match f.kind {
             _ if closed => ("closed", None),
-            FailureKind::GaveUp { reason } => ("gave_up", Some(give_up_name(reason))),
+            FailureKind::GaveUp { reason } => ("gave_up", Some(reason.as_str())),
             FailureKind::CircuitOpen => ("circuit_open", None),
             FailureKind::RateLimited => ("rate_limited", None),
             FailureKind::QuotaExhausted => ("quota_exhausted", None),
@@ -1048,18 +1047,6 @@ impl Client {
         let now = self.host.now();
         let _ = self.with(|s| s.engine.handle_timeout(now));
         self.pump();
-    }
-}
-
-fn give_up_name(reason: GiveUp) -> &'static str {
-    match reason {
-        GiveUp::NotRetryable => "not_retryable",
-        GiveUp::AttemptsExhausted => "attempts_exhausted",
-        GiveUp::WouldDuplicateWrite => "would_duplicate_write",
-        GiveUp::RetryAfterTooLong { .. } => "retry_after_too_long",
-        GiveUp::DeadlineExceeded { .. } => "deadline_exceeded",
-        GiveUp::BudgetExhausted => "budget_exhausted",
-        _ => "other",
     }
 }
 

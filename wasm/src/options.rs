@@ -115,6 +115,12 @@ impl Section {
     /// default); anything but a plain object is a `TypeError`; a key not in
     /// `known` is an unknown option.
     fn open(value: &JsValue, prefix: &str, known: &[&str]) -> Result<Self> {
+        Self::open_with(value, prefix, known, &[])
+    }
+
+    /// [`Section::open`] where the keys of `extra` are known too (a building
+    /// block's options: its `createClient` section plus a few of its own).
+    fn open_with(value: &JsValue, prefix: &str, known: &[&str], extra: &[&str]) -> Result<Self> {
         let section = Self {
             obj: None,
             prefix: prefix.into(),
@@ -132,7 +138,7 @@ impl Section {
             let Some(key) = key.as_string() else {
                 continue; // Symbol keys are not options.
             };
-            if !known.contains(&key.as_str()) {
+            if !known.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
                 return Err(OptionError::Unknown {
                     option: section.name(&key),
                 });
@@ -969,11 +975,15 @@ pub(crate) struct BlockExtras {
 /// plus `clock` (and `seed`, `idempotent` for the retry policy).
 pub(crate) fn decode_block_alone(
     value: &JsValue,
-    known: &[&str],
     block: Block,
     config: &mut EngineConfig,
 ) -> Result<BlockExtras> {
-    let top = Section::open(value, "", known)?;
+    let (section, extra): (&[&str], &[&str]) = match block {
+        Block::Limiter => (LIMITER, &["clock"]),
+        Block::Retry => (RETRY, &["idempotent", "seed", "clock"]),
+        Block::Monitor => (MONITOR, &["clock"]),
+    };
+    let top = Section::open_with(value, "", section, extra)?;
     let mut extras = BlockExtras {
         clock: None,
         on_alert: None,

@@ -73,22 +73,6 @@ fn step(ticket: Option<u32>, wait_ms: u64, fail: Option<&str>) -> JsValue {
     o.build()
 }
 
-const LIMITER_TOP: &[&str] = &[
-    "perSecond",
-    "burst",
-    "perDay",
-    "bufferRatio",
-    "dayWindowMs",
-    "adaptive",
-    "maxSlowdown",
-    "recoveryFactor",
-    "rateLimitPauseMs",
-    "quotaRecheckMs",
-    "maxQueueMs",
-    "maxPauseMs",
-    "clock",
-];
-
 /// The rate limiter alone (`new RateLimiter(options)`): the package's
 /// `acquire(signal)` loops over [`WasmLimiter::step`], sleeping as long as
 /// each step says.
@@ -109,9 +93,8 @@ impl WasmLimiter {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmLimiter, JsValue> {
         let mut config = EngineConfig::default();
-        let extras =
-            options::decode_block_alone(&options, LIMITER_TOP, Block::Limiter, &mut config)
-                .map_err(OptionError::into_js)?;
+        let extras = options::decode_block_alone(&options, Block::Limiter, &mut config)
+            .map_err(OptionError::into_js)?;
         let limiter =
             RateLimiter::new(config.limiter).map_err(|e| OptionError::Config(e).into_js())?;
         Ok(WasmLimiter {
@@ -205,32 +188,6 @@ impl WasmLimiter {
     }
 }
 
-const RETRY_TOP: &[&str] = &[
-    "maxRetries",
-    "baseDelayMs",
-    "maxDelayMs",
-    "multiplier",
-    "jitter",
-    "maxRetryAfterMs",
-    "deadlineMs",
-    "budget",
-    "idempotent",
-    "seed",
-    "clock",
-];
-
-fn give_up_name(reason: GiveUp) -> &'static str {
-    match reason {
-        GiveUp::NotRetryable => "not_retryable",
-        GiveUp::AttemptsExhausted => "attempts_exhausted",
-        GiveUp::WouldDuplicateWrite => "would_duplicate_write",
-        GiveUp::RetryAfterTooLong { .. } => "retry_after_too_long",
-        GiveUp::DeadlineExceeded { .. } => "deadline_exceeded",
-        GiveUp::BudgetExhausted => "budget_exhausted",
-        _ => "other",
-    }
-}
-
 /// What a function's outcome is, in the core's words: a resolved value
 /// with a numeric `status` is a response (its `headers` read too), other
 /// resolved values are successes; a thrown value with a `status` (or
@@ -276,7 +233,7 @@ impl WasmRetry {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmRetry, JsValue> {
         let mut config = EngineConfig::default();
-        let extras = options::decode_block_alone(&options, RETRY_TOP, Block::Retry, &mut config)
+        let extras = options::decode_block_alone(&options, Block::Retry, &mut config)
             .map_err(OptionError::into_js)?;
         let policy =
             RetryPolicy::new(config.retry).map_err(|e| OptionError::Config(e).into_js())?;
@@ -358,7 +315,7 @@ impl WasmRetry {
                     _ => c.server_delay_ms,
                 };
                 o.set("retry", false)
-                    .set("reason", give_up_name(reason))
+                    .set("reason", reason.as_str())
                     .set("retryAfterMs", js::num_or_null(after));
             }
         }
@@ -372,17 +329,6 @@ impl WasmRetry {
         }
     }
 }
-
-const MONITOR_TOP: &[&str] = &[
-    "windowMs",
-    "buckets",
-    "alertThreshold",
-    "alertRate",
-    "minCalls",
-    "maxEndpoints",
-    "onAlert",
-    "clock",
-];
 
 /// The error monitor alone (`new ErrorMonitor(options)`).
 #[wasm_bindgen]
@@ -400,9 +346,8 @@ impl WasmMonitor {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmMonitor, JsValue> {
         let mut config = EngineConfig::default();
-        let extras =
-            options::decode_block_alone(&options, MONITOR_TOP, Block::Monitor, &mut config)
-                .map_err(OptionError::into_js)?;
+        let extras = options::decode_block_alone(&options, Block::Monitor, &mut config)
+            .map_err(OptionError::into_js)?;
         let monitor =
             ErrorMonitor::new(config.monitor).map_err(|e| OptionError::Config(e).into_js())?;
         Ok(WasmMonitor {

@@ -111,6 +111,22 @@ pub enum GiveUp {
     BudgetExhausted,
 }
 
+impl GiveUp {
+    /// The reason's stable snake_case name (as serialised; a host's error
+    /// field).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GiveUp::NotRetryable => "not_retryable",
+            GiveUp::AttemptsExhausted => "attempts_exhausted",
+            GiveUp::WouldDuplicateWrite => "would_duplicate_write",
+            GiveUp::RetryAfterTooLong { .. } => "retry_after_too_long",
+            GiveUp::DeadlineExceeded { .. } => "deadline_exceeded",
+            GiveUp::BudgetExhausted => "budget_exhausted",
+        }
+    }
+}
+
 /// The policy's answer after a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
