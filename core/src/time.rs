@@ -76,6 +76,11 @@ pub(crate) struct MonotonicClamp {
 }
 
 impl MonotonicClamp {
+    /// The latest instant observed.
+    pub(crate) const fn latest(&self) -> Millis {
+        self.latest
+    }
+
     /// The later of `now` and every instant observed before.
     pub(crate) fn observe(&mut self, now: Millis) -> Millis {
         if now > self.latest {

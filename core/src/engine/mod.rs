@@ -468,8 +468,7 @@ impl Engine {
     }
 
     fn clock_latest(&self) -> Millis {
-        let mut c = self.clock;
-        c.observe(Millis::ZERO)
+        self.clock.latest()
     }
 
     fn summary_outward(&self, mut s: MonitorSummary) -> MonitorSummary {
