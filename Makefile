@@ -4,12 +4,13 @@
 #   make bench  benchmarks side by side with peer crates, then a ratio table
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
+#   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-sim-wasm
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -71,7 +72,17 @@ package: setup
 test-js: package
 	node tests/js/run.mjs
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js
+## Same decisions everywhere: every scenario, both policies, three seeds,
+## replayed inside WebAssembly under Node; each trace hash must equal the
+## native run's (same build profile on both sides).
+SIM_WASM_SEEDS ?= 42 7 2026
+test-sim-wasm: setup
+	$(CARGO) build -q -p steadfast-sim-wasm --target wasm32-unknown-unknown
+	$(CARGO) run -q -p steadfast-sim --bin trace_hashes -- $(SIM_WASM_SEEDS) > $${CARGO_TARGET_DIR:-target}/trace-hashes-native.json
+	node sim-wasm/compare.mjs $${CARGO_TARGET_DIR:-target}/trace-hashes-native.json \
+		$${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/steadfast_sim_wasm.wasm
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-sim-wasm
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

@@ -16,6 +16,7 @@
 
 pub mod client;
 mod fast_hash;
+mod portable_math;
 pub mod report;
 pub mod scenario;
 pub mod seed_policy;

@@ -310,9 +310,10 @@ impl Scenario {
         let mut t = 0.0f64;
         let mut op = 0u64;
         loop {
-            // Exponential gaps: -ln(U) / rate.
+            // Exponential gaps: -ln(U) / rate, with a logarithm that gives
+            // the same bits inside WebAssembly as natively.
             let u = rng.unit().max(1e-12);
-            t += -u.ln() / self.rate_per_s * 1000.0;
+            t += -crate::portable_math::ln(u) / self.rate_per_s * 1000.0;
             if t >= self.duration_ms as f64 {
                 return calls;
             }
