@@ -2,7 +2,7 @@
 //! `classifyError` and `CircuitBreaker`. The decisions are the core's
 //! machines; the package's JavaScript only awaits the user's function.
 
-use std::collections::BTreeMap;
+use crate::slots::Slots;
 
 use js_sys::{Array, Function, Reflect};
 use steadfast_core::breaker::CircuitBreaker;
@@ -125,7 +125,7 @@ const BREAKER_TOP: &[&str] = &[
 #[wasm_bindgen]
 pub struct WasmBreaker {
     breaker: CircuitBreaker,
-    permits: BTreeMap<u32, steadfast_core::breaker::Permit>,
+    permits: Slots<steadfast_core::breaker::Permit>,
     next: u32,
     now: Option<(JsValue, Function)>,
 }
@@ -146,7 +146,7 @@ impl WasmBreaker {
             CircuitBreaker::new(config.breaker).map_err(|e| OptionError::Config(e).into_js())?;
         Ok(WasmBreaker {
             breaker,
-            permits: BTreeMap::new(),
+            permits: Slots::default(),
             next: 0,
             now,
         })
@@ -186,7 +186,7 @@ impl WasmBreaker {
     /// transport failure by its codes.
     pub fn record(&mut self, permit: f64, ok: bool, error: JsValue) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let Some(permit) = self.permits.remove(&(permit as u32)) else {
+        let Some(permit) = self.permits.remove(permit as u32) else {
             return;
         };
         let now = self.now();
@@ -213,7 +213,7 @@ impl WasmBreaker {
     /// Hands back a permit whose call never ran (aborted first).
     pub fn release(&mut self, permit: f64) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        if let Some(p) = self.permits.remove(&(permit as u32)) {
+        if let Some(p) = self.permits.remove(permit as u32) {
             self.breaker.release(p);
         }
     }

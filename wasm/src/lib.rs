@@ -28,6 +28,7 @@ mod blocks;
 mod host;
 mod js;
 mod options;
+mod slots;
 mod snapshot;
 mod standalone;
 mod transport;

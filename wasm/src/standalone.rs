@@ -3,7 +3,7 @@
 //! core's machine; the package's JavaScript only awaits the user's function
 //! and sleeps for as long as these answer.
 
-use std::collections::BTreeMap;
+use crate::slots::Slots;
 
 use js_sys::{Array, Function};
 use steadfast_core::classify::{classify_failure, classify_response, Classification};
@@ -79,7 +79,7 @@ fn step(ticket: Option<u32>, wait_ms: u64, fail: Option<&str>) -> JsValue {
 #[wasm_bindgen]
 pub struct WasmLimiter {
     limiter: RateLimiter,
-    permits: BTreeMap<u32, LimiterPermit>,
+    permits: Slots<LimiterPermit>,
     next: u32,
     clock: Option<(JsValue, Function)>,
 }
@@ -99,7 +99,7 @@ impl WasmLimiter {
             RateLimiter::new(config.limiter).map_err(|e| OptionError::Config(e).into_js())?;
         Ok(WasmLimiter {
             limiter,
-            permits: BTreeMap::new(),
+            permits: Slots::default(),
             next: 0,
             clock: extras.clock,
         })
@@ -113,7 +113,7 @@ impl WasmLimiter {
     pub fn step(&mut self, ticket_id: f64) -> JsValue {
         let now = clock_now(self.clock.as_ref());
         if let Some(id) = ticket(ticket_id) {
-            if let Some(mut permit) = self.permits.remove(&id) {
+            if let Some(mut permit) = self.permits.remove(id) {
                 match self.limiter.confirm(&mut permit, now) {
                     Confirmation::Go => {
                         self.limiter.complete(permit, None, now);
@@ -149,7 +149,7 @@ impl WasmLimiter {
 
     /// Gives back the slot of a ticket whose caller stopped waiting.
     pub fn cancel(&mut self, ticket_id: f64) {
-        if let Some(permit) = ticket(ticket_id).and_then(|id| self.permits.remove(&id)) {
+        if let Some(permit) = ticket(ticket_id).and_then(|id| self.permits.remove(id)) {
             let now = clock_now(self.clock.as_ref());
             self.limiter.cancel(permit, now);
         }
@@ -217,7 +217,7 @@ pub struct WasmRetry {
     policy: RetryPolicy,
     budget: Option<RetryBudget>,
     rng: SplitMix64,
-    calls: BTreeMap<u32, RetryState>,
+    calls: Slots<RetryState>,
     next: u32,
     idempotent: bool,
     clock: Option<(JsValue, Function)>,
@@ -253,7 +253,7 @@ impl WasmRetry {
             policy,
             budget,
             rng: SplitMix64::new(seed),
-            calls: BTreeMap::new(),
+            calls: Slots::default(),
             next: 0,
             idempotent: extras.idempotent,
             clock: extras.clock,
@@ -291,7 +291,7 @@ impl WasmRetry {
             },
             has_idempotency_key: false,
         };
-        let decision = match ticket(id).and_then(|id| self.calls.get_mut(&id)) {
+        let decision = match ticket(id).and_then(|id| self.calls.get_mut(id)) {
             Some(state) => {
                 self.policy
                     .decide(state, &c, request, self.budget.as_mut(), &mut self.rng, now)
@@ -325,7 +325,7 @@ impl WasmRetry {
     /// Ends execution `id`.
     pub fn finish(&mut self, id: f64) {
         if let Some(id) = ticket(id) {
-            self.calls.remove(&id);
+            self.calls.remove(id);
         }
     }
 }
