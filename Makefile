@@ -4,7 +4,7 @@
 #   make bench  benchmarks side by side with peer crates, then a ratio table
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
-#   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno and Bun
+#   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
 
 SHELL := /bin/bash
@@ -73,10 +73,10 @@ package: setup
 test-js: package
 	node tests/js/run.mjs
 
-## The packed package on Node 18, Node 22, Deno and Bun (tests/runtimes/):
-## each imports it by name, makes a call retried after a 503, opens a
-## circuit, rejects bad options. The runtimes are pinned in
-## tests/runtimes/package-lock.json and installed from npm into
+## The packed package on Node 18, Node 22, Deno, Bun and Cloudflare's
+## workerd (tests/runtimes/): each imports it by name, makes a call retried
+## after a 503, opens a circuit, rejects bad options. The runtimes are pinned
+## in tests/runtimes/package-lock.json and installed from npm into
 ## ~/.cache/steadfast/runtimes when missing or out of date.
 test-runtimes: package
 	node tests/runtimes/run.mjs

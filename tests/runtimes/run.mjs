@@ -1,5 +1,6 @@
 // `make test-runtimes`: the packed package on the runtimes users run it on
-// besides the Node that builds it — Node 18, Node 22, Deno and Bun.
+// besides the Node that builds it — Node 18, Node 22, Deno, Bun, and
+// Cloudflare's workerd.
 //
 //   1. The runtimes, pinned in package.json / package-lock.json here, are
 //      installed from the npm registry with `npm ci` into a cache folder
@@ -10,12 +11,17 @@
 //   2. pkg/ is packed (`npm pack`) and installed as each runtime's users
 //      install it: npm into a scratch project for Node; Deno's own `npm:`
 //      resolver and `bun add` against a registry on loopback that serves
-//      only that tarball.
+//      only that tarball; for workerd, the npm-installed package bundled
+//      into a Worker by esbuild with a Workers bundler's conditions
+//      (workerd, worker, browser: the web build), the .wasm kept as a
+//      module of its own, as wrangler does.
 //   3. One smoke script per runtime (smoke.mjs; for Node also
-//      smoke-require.cjs) runs against the fault-injecting server of
+//      smoke-require.cjs; smoke-workerd.mjs, the Worker's test handler, run
+//      by `workerd test`) runs against the fault-injecting server of
 //      tests/js/harness.mjs and prints JSON; this file judges it: one
 //      passed/failed per runtime × check, then cargo's closing line.
 import { execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -44,7 +50,14 @@ const manifestText = fs.readFileSync(path.join(here, "package.json"), "utf8");
 const lock = JSON.parse(lockText);
 /** The exact version the lockfile pins for a top-level dependency. */
 const pinned = (name) => lock.packages[`node_modules/${name}`].version;
-const versions = { node18: pinned("node18"), node22: pinned("node22"), deno: pinned("deno"), bun: pinned("bun") };
+const versions = {
+  node18: pinned("node18"),
+  node22: pinned("node22"),
+  deno: pinned("deno"),
+  bun: pinned("bun"),
+  workerd: pinned("workerd"),
+  esbuild: pinned("esbuild"),
+};
 
 const cacheRoot = path.join(process.env.STEADFAST_TOOLS || path.join(os.homedir(), ".cache", "steadfast"), "runtimes");
 const key =
@@ -59,6 +72,8 @@ const bin = {
   node22: path.join(runtimesDir, "node_modules", "node22", "bin", "node"),
   deno: path.join(runtimesDir, "node_modules", ".bin", "deno"),
   bun: path.join(runtimesDir, "node_modules", ".bin", "bun"),
+  workerd: path.join(runtimesDir, "node_modules", ".bin", "workerd"),
+  esbuild: path.join(runtimesDir, "node_modules", ".bin", "esbuild"),
 };
 /** What each binary's `--version` must print, first line. */
 const versionLine = {
@@ -66,6 +81,9 @@ const versionLine = {
   node22: `v${versions.node22}`,
   deno: new RegExp(`^deno ${versions.deno.replaceAll(".", "\\.")} `),
   bun: versions.bun,
+  // workerd's npm version 1.YYYYMMDD.N is its build date.
+  workerd: `workerd ${versions.workerd.replace(/^1\.(\d{4})(\d\d)(\d\d)\..*$/, "$1-$2-$3")}`,
+  esbuild: versions.esbuild,
 };
 
 /** Each runtime's first `--version` line, or null if one is missing or wrong. */
@@ -100,7 +118,7 @@ async function ensureRuntimes() {
   fs.mkdirSync(tmp);
   fs.writeFileSync(path.join(tmp, "package.json"), manifestText);
   fs.writeFileSync(path.join(tmp, "package-lock.json"), lockText);
-  console.log(`runtimes: npm ci into ${runtimesDir} (node ${versions.node18} and ${versions.node22}, deno ${versions.deno}, bun ${versions.bun})`);
+  console.log(`runtimes: npm ci into ${runtimesDir}`);
   execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: tmp, stdio: ["ignore", "inherit", "inherit"] });
   const seen = probe(tmp);
   if (!seen) throw new Error(`runtimes: after npm ci in ${tmp}, a runtime is missing or not at its pinned version`);
@@ -141,8 +159,10 @@ function judgeSmoke(runtime, report, server, token) {
     for (const name of EXPORTS) assert.ok(r.exports.includes(name), `no export ${name}: ${r.exports}`);
     assert.equal(r.createClient, "function");
     assert.equal(r.resilienceError, "function");
-    // Node, Deno and Bun all take the exports map's "node" condition: no init().
-    assert.equal(r.needsInit, false, "this runtime got the web entry");
+    assert.equal(r.namedImportsSame, true, "import { createClient, ResilienceError } differs from the namespace's");
+    // Node, Deno and Bun all take the exports map's "node" condition: no
+    // init(). A Worker gets the web build, which needs it.
+    assert.equal(r.needsInit, runtime.startsWith("workerd"), r.needsInit ? "this runtime got the web build" : "this runtime got the node build");
   });
   judge(runtime, "retry", () => {
     const r = got(report, "retry");
@@ -214,25 +234,101 @@ function run(cmd, args, { cwd, env = {}, timeoutMs = 120000 } = {}) {
   });
 }
 
-/** The JSON line a smoke script printed, or an object saying why there is none. */
-function report({ code, stdout, stderr }) {
+/**
+ * The JSON line a smoke script printed, or an object saying why there is
+ * none (in full under `first`, the check that shows it).
+ */
+function report({ code, stdout, stderr }, first = "import") {
   const line = stdout.trim().split("\n").filter(Boolean).pop();
   try {
     if (code !== 0) throw new Error(`exit ${code}`);
     return JSON.parse(line);
   } catch (e) {
     const why = { threw: { message: `${e.message}\nstdout:\n${stdout}\nstderr:\n${stderr}` } };
-    return { import: why, require: why, retry: why, breaker: why, options: why };
+    const same = { threw: { message: `${e.message}: see ${first}` } };
+    return { import: same, require: same, retry: same, breaker: same, options: same, [first]: why };
   }
 }
 
 // -------------------------------------------------------------------- main
 
+/**
+ * Bundles dir/smoke-workerd.mjs as wrangler does: esbuild, ES module
+ * output, conditions workerd/worker/browser, and each `.wasm` import
+ * resolved (through the package's exports map) but left out of the bundle
+ * as a Wasm module of its own. Answers the Worker's modules.
+ */
+async function bundleWorker(dir) {
+  const esbuild = createRequire(path.join(runtimesDir, "package.json"))("esbuild");
+  const wasm = new Map();
+  await esbuild.build({
+    entryPoints: [path.join(dir, "smoke-workerd.mjs")],
+    outfile: path.join(dir, "dist", "worker.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "wasm-modules",
+        setup(build) {
+          build.onResolve({ filter: /\.wasm$/ }, async (args) => {
+            if (args.pluginData?.wasmModules) return undefined;
+            const found = await build.resolve(args.path, {
+              kind: args.kind,
+              importer: args.importer,
+              resolveDir: args.resolveDir,
+              pluginData: { wasmModules: true },
+            });
+            if (found.errors.length > 0) return { errors: found.errors };
+            const name = path.basename(found.path);
+            wasm.set(name, found.path);
+            return { path: name, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return [
+    // Paths relative to the config in dir: capnp reads an absolute one
+    // against its import path, not the root.
+    { name: "worker.mjs", type: "esModule", file: path.join("dist", "worker.mjs") },
+    ...[...wasm].map(([name, file]) => ({ name, type: "wasm", file: path.relative(dir, file) })),
+  ];
+}
+
+/** A workerd config: the Worker's modules and text bindings; fetch reaches loopback only. */
+function workerdConfig(modules, bindings) {
+  const str = (s) => JSON.stringify(String(s));
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "loopback", network = (allow = ["local"])),
+  ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+${modules.map((m) => `    (name = ${str(m.name)}, ${m.type} = embed ${str(m.file)}),`).join("\n")}
+  ],
+  bindings = [
+${Object.entries(bindings).map(([k, v]) => `    (name = ${str(k)}, text = ${str(v)}),`).join("\n")}
+  ],
+  compatibilityDate = "2026-01-01",
+  globalOutbound = "loopback",
+);
+`;
+}
+
+let seenVersions;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steadfast-runtimes-"));
 let server;
 let status = 1;
 try {
   const { seen, how } = await timed("runtimes", ensureRuntimes);
+  seenVersions = seen;
   console.log(`runtimes: ${how} in ${timings.at(-1)[1]}: ${Object.entries(seen).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
   // The package, as npm users install it (tests/js/harness.mjs).
@@ -289,10 +385,11 @@ try {
   const smoke = fs.readFileSync(path.join(here, "smoke.mjs"), "utf8");
   const node = (version) => async (dir) => {
     fs.copyFileSync(path.join(here, "smoke.mjs"), path.join(dir, "smoke.mjs"));
+    fs.copyFileSync(path.join(here, "smoke-lib.mjs"), path.join(dir, "smoke-lib.mjs"));
     fs.copyFileSync(path.join(here, "smoke-require.cjs"), path.join(dir, "smoke-require.cjs"));
     const token = `node${version}`;
     const esm = report(await run(bin[token], ["smoke.mjs", server.baseUrl, token], { cwd: dir }));
-    const cjs = report(await run(bin[token], ["smoke-require.cjs"], { cwd: dir }));
+    const cjs = report(await run(bin[token], ["smoke-require.cjs"], { cwd: dir }), "require");
     return [{ ...esm, require: cjs.require }, token];
   };
   const runtimes = [
@@ -307,6 +404,7 @@ try {
         const source = smoke.replaceAll('from "steadfast"', 'from "npm:steadfast"');
         assert.equal(source.split('from "npm:steadfast"').length, 3, "smoke.mjs's two imports");
         fs.writeFileSync(path.join(dir, "smoke.mjs"), source);
+        fs.copyFileSync(path.join(here, "smoke-lib.mjs"), path.join(dir, "smoke-lib.mjs"));
         return dir;
       },
       smoke: async (dir) => {
@@ -321,6 +419,7 @@ try {
       setup: (dir) => {
         fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
         fs.copyFileSync(path.join(here, "smoke.mjs"), path.join(dir, "smoke.mjs"));
+        fs.copyFileSync(path.join(here, "smoke-lib.mjs"), path.join(dir, "smoke-lib.mjs"));
         return dir;
       },
       smoke: async (dir) => {
@@ -328,6 +427,30 @@ try {
         const add = await run(bin.bun, ["add", "steadfast"], { cwd: dir, env });
         if (add.code !== 0) return [report(add), "bun"];
         return [report(await run(bin.bun, ["smoke.mjs", server.baseUrl, "bun"], { cwd: dir, env })), "bun"];
+      },
+    },
+    {
+      // workerd: a Worker bundled from the npm-installed package, run by
+      // `workerd test` with fetch allowed to loopback only.
+      name: `workerd ${seenVersions.workerd.replace(/^workerd /, "")}`,
+      setup: (dir) => {
+        fs.cpSync(path.join(nodeDir, "node_modules"), path.join(dir, "node_modules"), { recursive: true });
+        fs.copyFileSync(path.join(here, "smoke-workerd.mjs"), path.join(dir, "smoke-workerd.mjs"));
+        fs.copyFileSync(path.join(here, "smoke-lib.mjs"), path.join(dir, "smoke-lib.mjs"));
+        return dir;
+      },
+      smoke: async (dir) => {
+        let modules;
+        try {
+          modules = await bundleWorker(dir);
+        } catch (e) {
+          return [report({ code: "bundle", stdout: "", stderr: String(e.stack ?? e) }), "workerd"];
+        }
+        fs.writeFileSync(path.join(dir, "config.capnp"), workerdConfig(modules, { BASE_URL: server.baseUrl, TOKEN: "workerd" }));
+        const out = await run(bin.workerd, ["test", "config.capnp"], { cwd: dir });
+        // workerd logs as it goes; the Worker's one line is the JSON one.
+        const line = `${out.stdout}\n${out.stderr}`.split("\n").find((l) => l.startsWith('{"import"'));
+        return [report({ ...out, stdout: line ?? out.stdout }), "workerd"];
       },
     },
   ];
@@ -358,6 +481,6 @@ const failed = results.filter(([, , err]) => err).length;
 console.log(`timings: ${timings.map(([w, t]) => `${w} ${t}`).join(", ")}; total ${secs(started)}`);
 console.log(
   `test result: ${status === 0 && failed === 0 ? "ok" : "FAILED"}. ${results.length - failed} passed; ${failed} failed; ` +
-    `0 ignored; 0 measured; 0 filtered out (the packed package on Node 18, Node 22, Deno and Bun)`,
+    `0 ignored; 0 measured; 0 filtered out (the packed package on Node 18, Node 22, Deno, Bun and workerd)`,
 );
 process.exit(status === 0 && failed === 0 ? 0 : 1);
