@@ -250,19 +250,53 @@ function report({ code, stdout, stderr }, first = "import") {
   }
 }
 
+// ------------------------------------------------------- the README's blocks
+
+// The package README's blocks for other hosts, fenced ```js host=NAME (plain
+// ```js blocks run under Node in tests/js/readme.test.mjs). These hosts' run
+// here; the others are for hosts no test has (a browser, a bundler).
+const README_RUN = ["node-cjs", "deno", "bun", "workerd"];
+const README_NOT_RUN = ["vite", "worker", "extension"];
+const readmeLines = fs.readFileSync(path.join(here, "..", "..", "pkg-template", "README.md"), "utf8").split("\n");
+const readmeBlocks = new Map();
+for (let i = 0; i < readmeLines.length; i++) {
+  const m = readmeLines[i].trim().match(/^```js host=(\S+)$/);
+  if (!m) continue;
+  const end = readmeLines.indexOf("```", i + 1);
+  if (end < 0) throw new Error(`README.md:${i + 1}: unclosed block`);
+  readmeBlocks.set(m[1], [...(readmeBlocks.get(m[1]) ?? []), readmeLines.slice(i + 1, end).join("\n")]);
+  i = end;
+}
+
+/** The README's one block for `host`, calling `baseUrl` instead of Etsy. */
+function readmeBlock(host, baseUrl) {
+  const blocks = readmeBlocks.get(host) ?? [];
+  assert.equal(blocks.length, 1, `the README has one \`\`\`js host=${host} block`);
+  return blocks[0].replaceAll("https://openapi.etsy.com/v3", `${baseUrl}/v3`);
+}
+
+/** A README block's run: exit 0, and its output has what the block prints. */
+function judgeReadme(runtime, out, expected) {
+  judge(runtime, "README", () => {
+    assert.ok(!out.threw, String(out.threw?.message ?? out.threw));
+    assert.equal(out.code, 0, `exit ${out.code}\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
+    assert.ok(out.stdout.includes(expected), `printed ${JSON.stringify(out.stdout)}, not ${JSON.stringify(expected)}`);
+  });
+}
+
 // -------------------------------------------------------------------- main
 
 /**
- * Bundles dir/smoke-workerd.mjs as wrangler does: esbuild, ES module
+ * Bundles dir/<entry> as wrangler does: esbuild, ES module
  * output, conditions workerd/worker/browser, and each `.wasm` import
  * resolved (through the package's exports map) but left out of the bundle
  * as a Wasm module of its own. Answers the Worker's modules.
  */
-async function bundleWorker(dir) {
+async function bundleWorker(dir, entry = "smoke-workerd.mjs") {
   const esbuild = createRequire(path.join(runtimesDir, "package.json"))("esbuild");
   const wasm = new Map();
   await esbuild.build({
-    entryPoints: [path.join(dir, "smoke-workerd.mjs")],
+    entryPoints: [path.join(dir, entry)],
     outfile: path.join(dir, "dist", "worker.mjs"),
     bundle: true,
     format: "esm",
@@ -379,6 +413,9 @@ try {
     }
     m = url.match(/^\/down\/([\w-]+)$/);
     if (m) return server.json(res, 500, { error: "down" });
+    // The README's blocks: an Etsy-like listing, as in tests/js/readme.test.mjs.
+    m = url.match(/^\/v3\/application\/listings\/(\d+)$/);
+    if (m) return server.json(res, 200, { listing_id: Number(m[1]), title: "A mug" });
     server.json(res, 404, { error: "No such route" });
   };
 
@@ -392,10 +429,15 @@ try {
     const cjs = report(await run(bin[token], ["smoke-require.cjs"], { cwd: dir }), "require");
     return [{ ...esm, require: cjs.require }, token];
   };
+  const nodeReadme = (version) => async (dir) => {
+    fs.writeFileSync(path.join(dir, "readme-block.cjs"), readmeBlock("node-cjs", server.baseUrl));
+    return { out: await run(bin[`node${version}`], ["readme-block.cjs"], { cwd: dir }), expected: "function closed" };
+  };
+  const etsyKey = { ETSY_KEY: "readme-test-key" };
   const runtimes = [
     // Node: the scratch project npm installed the tarball into.
-    { name: `node ${versions.node18}`, checks: ["require"], setup: () => nodeDir, smoke: node(18) },
-    { name: `node ${versions.node22}`, checks: ["require"], setup: () => nodeDir, smoke: node(22) },
+    { name: `node ${versions.node18}`, checks: ["require"], setup: () => nodeDir, smoke: node(18), readme: nodeReadme(18) },
+    { name: `node ${versions.node22}`, checks: ["require"], setup: () => nodeDir, smoke: node(22), readme: nodeReadme(22) },
     {
       // Deno: `import ... from "npm:steadfast"` in a folder with no
       // package.json; Deno fetches it from the registry into its own cache.
@@ -412,6 +454,13 @@ try {
         const args = ["run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "smoke.mjs", server.baseUrl, "deno"];
         return [report(await run(bin.deno, args, { cwd: dir, env })), "deno"];
       },
+      readme: async (dir) => {
+        // The block's own command, its --allow-net pointed at loopback.
+        fs.writeFileSync(path.join(dir, "readme-block.mjs"), readmeBlock("deno", server.baseUrl));
+        const env = { DENO_DIR: path.join(dir, ".deno"), NPM_CONFIG_REGISTRY: registry, DENO_NO_UPDATE_CHECK: "1", ...etsyKey };
+        const args = ["run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "--allow-env=ETSY_KEY", "readme-block.mjs"];
+        return { out: await run(bin.deno, args, { cwd: dir, env }), expected: "A mug 1" };
+      },
     },
     {
       // Bun: `bun add steadfast` into a new project, then `bun smoke.mjs`.
@@ -427,6 +476,11 @@ try {
         const add = await run(bin.bun, ["add", "steadfast"], { cwd: dir, env });
         if (add.code !== 0) return [report(add), "bun"];
         return [report(await run(bin.bun, ["smoke.mjs", server.baseUrl, "bun"], { cwd: dir, env })), "bun"];
+      },
+      readme: async (dir) => {
+        fs.writeFileSync(path.join(dir, "readme-block.mjs"), readmeBlock("bun", server.baseUrl));
+        const env = { DO_NOT_TRACK: "1", ...etsyKey };
+        return { out: await run(bin.bun, ["readme-block.mjs"], { cwd: dir, env }), expected: "A mug 1" };
       },
     },
     {
@@ -452,15 +506,47 @@ try {
         const line = `${out.stdout}\n${out.stderr}`.split("\n").find((l) => l.startsWith('{"import"'));
         return [report({ ...out, stdout: line ?? out.stdout }), "workerd"];
       },
+      readme: async (dir) => {
+        // The block is the Worker; a test handler calls its fetch once.
+        fs.mkdirSync(path.join(dir, "readme"));
+        fs.writeFileSync(path.join(dir, "readme", "worker.mjs"), readmeBlock("workerd", server.baseUrl));
+        fs.writeFileSync(
+          path.join(dir, "readme", "test.mjs"),
+          `import worker from "./worker.mjs";
+export default {
+  async test(_controller, env) {
+    const res = await worker.fetch(new Request("http://worker.test/"), env);
+    console.log("README Worker answered", res.status, JSON.stringify(await res.json()));
+  },
+};
+`,
+        );
+        const modules = await bundleWorker(dir, path.join("readme", "test.mjs"));
+        fs.writeFileSync(path.join(dir, "readme.capnp"), workerdConfig(modules, etsyKey));
+        const out = await run(bin.workerd, ["test", "readme.capnp"], { cwd: dir });
+        // workerd logs to stderr, the Worker's console.log included.
+        return { out: { ...out, stdout: `${out.stdout}${out.stderr}` }, expected: `README Worker answered 200 {"listing_id":123,"title":"A mug"}` };
+      },
     },
   ];
 
   for (const rt of runtimes) {
-    const dir = fs.mkdtempSync(path.join(scratch, rt.name.replace(/\W+/g, "-")));
-    const [out, token] = await timed(rt.name, async () => rt.smoke(rt.setup(dir)));
+    let dir = fs.mkdtempSync(path.join(scratch, rt.name.replace(/\W+/g, "-")));
+    const [out, token] = await timed(rt.name, async () => rt.smoke((dir = rt.setup(dir))));
     const from = results.length;
     judgeSmoke(rt.name, out, server, token);
     if (rt.checks?.includes("require")) judgeRequire(rt.name, out);
+    if (rt.readme) {
+      const t = performance.now();
+      let ran;
+      try {
+        ran = await rt.readme(dir);
+      } catch (e) {
+        ran = { out: { threw: e }, expected: "" };
+      }
+      judgeReadme(rt.name, ran.out, ran.expected);
+      timings.at(-1)[1] = `${timings.at(-1)[1]} + README ${secs(t)}`;
+    }
     const mine = results.slice(from);
     console.log(`${rt.name} (${timings.at(-1)[1]}): retry took ${out.retry?.ms ?? "?"} ms`);
     for (const [, check, err] of mine) {
@@ -468,6 +554,14 @@ try {
       if (err) console.log(String(err.message).replace(/^/gm, "      "));
     }
   }
+  judge("README", "hosts", () => {
+    for (const host of readmeBlocks.keys()) {
+      assert.ok([...README_RUN, ...README_NOT_RUN].includes(host), `\`\`\`js host=${host}: no such host here`);
+    }
+    for (const host of README_RUN) assert.ok(readmeBlocks.has(host), `no \`\`\`js host=${host} block`);
+  });
+  console.log(`  ${results.at(-1)[2] ? "FAILED" : "ok    "} README × hosts (${[...readmeBlocks.keys()].join(", ")})`);
+  if (results.at(-1)[2]) console.log(String(results.at(-1)[2].message).replace(/^/gm, "      "));
   status = results.some(([, , err]) => err) ? 1 : 0;
 } catch (e) {
   console.error(e);
