@@ -20,6 +20,8 @@
 //      by `workerd test`) runs against the fault-injecting server of
 //      tests/js/harness.mjs and prints JSON; this file judges it: one
 //      passed/failed per runtime × check, then cargo's closing line.
+//   4. The package README's examples for these hosts (```js host=node-cjs,
+//      deno, bun, workerd) run there too, against the same server.
 import { execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
