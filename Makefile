@@ -4,13 +4,14 @@
 #   make bench  benchmarks side by side with peer crates, then a ratio table
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
+#   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-sim-wasm
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -72,6 +73,14 @@ package: setup
 test-js: package
 	node tests/js/run.mjs
 
+## The packed package on Node 18, Node 22, Deno, Bun and Cloudflare's
+## workerd (tests/runtimes/): each imports it by name, makes a call retried
+## after a 503, opens a circuit, rejects bad options. The runtimes are pinned
+## in tests/runtimes/package-lock.json and installed from npm into
+## ~/.cache/steadfast/runtimes when missing or out of date.
+test-runtimes: package
+	node tests/runtimes/run.mjs
+
 ## Same decisions everywhere: every scenario, both policies, three seeds,
 ## replayed inside WebAssembly under Node; each trace hash must equal the
 ## native run's (same build profile on both sides).
@@ -82,7 +91,7 @@ test-sim-wasm: setup
 	node sim-wasm/compare.mjs $${CARGO_TARGET_DIR:-target}/trace-hashes-native.json \
 		$${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/steadfast_sim_wasm.wasm
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-sim-wasm
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

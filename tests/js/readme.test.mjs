@@ -2,7 +2,9 @@
 // the scratch project (the package installed by name), against a local
 // Etsy-like server standing in for https://openapi.etsy.com/v3. A block that
 // is deliberately partial is marked in the README with
-// `<!-- readme-test: skip (why) -->` on the line before its fence.
+// `<!-- readme-test: skip (why) -->` on the line before its fence. A block
+// for another host is fenced ```js host=NAME and is not one of these
+// (tests/runtimes/run.mjs runs the node-cjs, deno, bun and workerd ones).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
