@@ -6,12 +6,13 @@
 #   make test-js  build the package, then test it as a user installs it
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
+#   make test-wasm-hosts  the wasm crate's checks in Node, a Chromium page, a worker and a service worker
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -44,6 +45,7 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy -p steadfast-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 unit:
 	$(CARGO) test --workspace --all-features
@@ -91,7 +93,19 @@ test-sim-wasm: setup
 	node sim-wasm/compare.mjs $${CARGO_TARGET_DIR:-target}/trace-hashes-native.json \
 		$${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/steadfast_sim_wasm.wasm
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm
+## The wasm crate's host checks (wasm/tests/common) in Node, a headless
+## Chromium page, a dedicated worker and a service worker, by
+## wasm-bindgen-test-runner (installed with wasm-bindgen-cli) and Debian's
+## chromium + chromedriver (installed when missing).
+test-wasm-hosts: setup
+	./scripts/ensure-chromium.sh
+	runner="$$(dirname "$$(./scripts/ensure-wasm-bindgen.sh)")/wasm-bindgen-test-runner"; \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$$runner" CHROMEDRIVER=/usr/bin/chromedriver \
+	WASM_BINDGEN_TEST_WEBDRIVER_JSON="$(CURDIR)/wasm/webdriver.json" \
+	$(CARGO) test -p steadfast-wasm --target wasm32-unknown-unknown \
+		--test node --test page --test worker --test service_worker
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm test-wasm-hosts
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

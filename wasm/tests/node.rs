@@ -5,7 +5,6 @@ mod common;
 
 use wasm_bindgen_test::*;
 
-
 #[wasm_bindgen_test]
 async fn retries_a_503_then_resolves_with_json() {
     common::retries_a_503_then_resolves_with_json().await;

@@ -140,7 +140,10 @@ pub(crate) async fn an_abort_in_flight_rejects_with_the_reason() {
     .expect("tick");
     call(&setup, "abort");
     let e = pending.await.expect_err("aborted");
-    assert!(js_sys::Object::is(&e, &get(&setup, "reason")), "rejects with the signal's reason");
+    assert!(
+        js_sys::Object::is(&e, &get(&setup, "reason")),
+        "rejects with the signal's reason"
+    );
     assert_eq!(call(&setup, "aborted").as_f64(), Some(1.0));
 }
 
@@ -161,7 +164,10 @@ pub(crate) fn bad_options_throw_named_errors() {
     let message = String::from(e.unchecked_into::<js_sys::Error>().message());
     assert!(message.contains("retyr"), "{message}");
 
-    let ok = WasmClient::new(js("return { baseUrl: 'https://api.example.test' };"), error_class());
+    let ok = WasmClient::new(
+        js("return { baseUrl: 'https://api.example.test' };"),
+        error_class(),
+    );
     assert!(ok.is_ok(), "the module still works after thrown errors");
 }
 
@@ -174,7 +180,10 @@ pub(crate) fn classify_error_reads_status_and_headers() {
         js("return { 'retry-after': '3' };"),
     )
     .expect("classified");
-    assert_eq!(get(&c, "category").as_string().as_deref(), Some("rate_limit"));
+    assert_eq!(
+        get(&c, "category").as_string().as_deref(),
+        Some("rate_limit")
+    );
     assert_eq!(get(&c, "retryAfterMs").as_f64(), Some(3000.0));
     assert_eq!(get(&c, "isRetryable").as_bool(), Some(true));
     let e = classify_error(JsValue::from(42), JsValue::UNDEFINED, JsValue::UNDEFINED)
