@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::mem;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
+use crate::timeout::{keep_alive, HostTimeout};
 use js_sys::{Array, Function, Promise, Reflect};
 use steadfast_core::engine::{
     CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Health, Output, RequestMeta,
@@ -177,6 +177,10 @@ struct Listener {
 struct CallMap(std::collections::VecDeque<(u64, HostCall)>);
 
 impl CallMap {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn find(&self, id: u64) -> Result<usize, usize> {
         self.0.binary_search_by_key(&id, |(k, _)| *k)
     }
@@ -223,12 +227,20 @@ impl CallMap {
 enum TimerHandle {
     None,
     /// A `setTimeout` (cleared when dropped).
-    Timeout(Timeout),
+    Timeout(HostTimeout),
     /// The injected clock's `sleep`, cancelled through its signal.
     Sleep(AbortController),
 }
 
 impl TimerHandle {
+    /// The `setTimeout` handle, if this is one.
+    fn host_handle(&self) -> Option<JsValue> {
+        match self {
+            TimerHandle::Timeout(t) => Some(t.handle()),
+            _ => None,
+        }
+    }
+
     /// Clears it (outside any borrow: this calls JavaScript).
     fn cancel(self) {
         match self {
@@ -246,7 +258,7 @@ struct Timer {
     generation: u64,
     /// The last fired `setTimeout`, dropped at the next firing rather than
     /// inside its own callback.
-    retired: Option<Timeout>,
+    retired: Option<HostTimeout>,
 }
 
 struct State {
@@ -953,13 +965,23 @@ impl Client {
     // ----- the timer --------------------------------------------------------
 
     /// Keeps the one timer armed at the engine's next deadline.
+    /// In Node, the timer keeps the process alive only while a call is
+    /// pending (`timeout.rs`).
     fn rearm(&self) {
-        let Some((want, armed, generation)) =
-            self.with(|s| (s.engine.poll_timeout(), s.timer.at, s.timer.generation))
-        else {
+        let Some((want, armed, generation, pending)) = self.with(|s| {
+            (
+                s.engine.poll_timeout(),
+                s.timer.at,
+                s.timer.generation,
+                !s.calls.is_empty(),
+            )
+        }) else {
             return;
         };
         if want == armed {
+            if let Some(Some(handle)) = self.with(|s| s.timer.handle.host_handle()) {
+                keep_alive(&handle, pending);
+            }
             return;
         }
         let generation = generation.wrapping_add(1);
@@ -988,14 +1010,21 @@ impl Client {
                 Some(handle)
             }
         });
-        if let Some(Some(stale)) = stale {
-            stale.cancel();
+        match stale {
+            Some(Some(stale)) => stale.cancel(),
+            Some(None) => {
+                if let Some(Some(handle)) = self.with(|s| s.timer.handle.host_handle()) {
+                    keep_alive(&handle, pending);
+                }
+            }
+            None => {}
         }
     }
 
     fn real_timeout(&self, generation: u64, delay: u32) -> TimerHandle {
         let client = self.clone();
-        TimerHandle::Timeout(Timeout::new(delay, move || client.on_timer(generation)))
+        HostTimeout::new(delay, move || client.on_timer(generation))
+            .map_or(TimerHandle::None, TimerHandle::Timeout)
     }
 
     /// Arms through the injected clock's `sleep(ms, signal)`; a sleep that

@@ -31,6 +31,7 @@ mod options;
 mod slots;
 mod snapshot;
 mod standalone;
+mod timeout;
 mod transport;
 
 pub use blocks::{classify_error, WasmBreaker};
