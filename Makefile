@@ -5,12 +5,14 @@
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
+#   make test-browser  build the package, then test its web build in headless Chromium:
+#               a page, and the examples/extension/ service worker stopped and woken
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-sim-wasm
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-sim-wasm test-browser
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -82,7 +84,28 @@ test-sim-wasm: setup
 	node sim-wasm/compare.mjs $${CARGO_TARGET_DIR:-target}/trace-hashes-native.json \
 		$${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/steadfast_sim_wasm.wasm
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-sim-wasm
+## The packed package's web build in headless Chromium, driven by
+## playwright-core (pinned in tests/browser/package-lock.json, `npm ci` when
+## missing or out of date) with Debian's chromium (installed with apt-get when
+## missing; never a browser download): a page on one loopback origin against
+## the fault server on another (a paced burst, Retry-After, an open circuit,
+## an abort), and examples/extension/ loaded unpacked, its service worker
+## stopped through the DevTools protocol mid-outage and woken.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: package
+	@if [ ! -x $(CHROMIUM) ]; then \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing Debian's chromium (apt-get)"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+			|| { $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+	fi
+	@if [ ! -d tests/browser/node_modules/playwright-core ] \
+		|| [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	fi
+	STEADFAST_CHROMIUM=$(CHROMIUM) node tests/browser/run.mjs
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-sim-wasm test-browser
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers
