@@ -96,8 +96,8 @@ test-browser: package
 	@if [ ! -x $(CHROMIUM) ]; then \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing Debian's chromium (apt-get)"; \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
-			|| { $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
+			|| { $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }; \
 	fi
 	@if [ ! -d tests/browser/node_modules/playwright-core ] \
 		|| [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
