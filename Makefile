@@ -7,12 +7,14 @@
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
 #   make test-wasm-hosts  the wasm crate's checks in Node, a Chromium page, a worker and a service worker
+#   make test-browser  build the package, then test its web build in headless Chromium:
+#               a page, and the examples/extension/ service worker stopped and woken
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -105,7 +107,23 @@ test-wasm-hosts: setup
 	$(CARGO) test -p steadfast-wasm --target wasm32-unknown-unknown \
 		--test node --test page --test worker --test service_worker
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm test-wasm-hosts
+## The packed package's web build in headless Chromium, driven by
+## playwright-core (pinned in tests/browser/package-lock.json, `npm ci` when
+## missing or out of date) with Debian's chromium (installed with apt-get when
+## missing; never a browser download): a page on one loopback origin against
+## the fault server on another (a paced burst, Retry-After, an open circuit,
+## an abort), and examples/extension/ loaded unpacked, its service worker
+## stopped through the DevTools protocol mid-outage and woken.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: package
+	./scripts/ensure-chromium.sh
+	@if [ ! -d tests/browser/node_modules/playwright-core ] \
+		|| [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	fi
+	STEADFAST_CHROMIUM=$(CHROMIUM) node tests/browser/run.mjs
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

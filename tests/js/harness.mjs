@@ -65,12 +65,31 @@ export async function loadSteadfast() {
   return { esm, cjs, copy };
 }
 
+// What a page on another origin needs to call the server and read Etsy's
+// rate headers: a browser hides every response header not listed here.
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers":
+    "x-limit-per-second, x-remaining-this-second, x-limit-per-day, x-remaining-today, retry-after",
+};
+const PREFLIGHT = {
+  ...CORS,
+  "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE",
+  "access-control-allow-headers": "idempotency-key, content-type, authorization, x-api-key",
+  "access-control-max-age": "600",
+};
+
 /**
  * A loopback HTTP server whose answers a test scripts with `handle(req, res)`.
  * Records every request; `close()` ends every connection and pending timer.
+ * With `cors: true` (for browsers on another origin) every answer carries the
+ * CORS headers, and a preflight (OPTIONS with Access-Control-Request-Method)
+ * is answered 204 by the server itself and recorded in `preflights`, not
+ * `requests`.
  */
-export async function startServer() {
+export async function startServer({ cors = false } = {}) {
   const requests = [];
+  const preflights = [];
   const timers = new Set();
   const sockets = new Set();
   const state = {
@@ -85,6 +104,12 @@ export async function startServer() {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       const entry = { method: req.method, url: req.url, headers: req.headers, body, at: performance.now() };
+      if (cors && req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+        preflights.push(entry);
+        res.writeHead(204, PREFLIGHT);
+        return res.end();
+      }
+      if (cors) for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value);
       requests.push(entry);
       state.handle(req, res, entry);
     });
@@ -98,6 +123,7 @@ export async function startServer() {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
+    preflights,
     set handle(fn) {
       state.handle = fn;
     },
