@@ -203,8 +203,32 @@ const GROUPS = {
         { "bare fetch": concurrent(bareOne, 16), "client.get": concurrent(clientOne, 16) },
         { batchMs: 150, minN: 200 },
       );
+
+      // Diagnostic: the client's own cost per call, without the network — a
+      // `fetch` answering at once with the server's answer (its headers too).
+      const headers = Object.fromEntries((await fetch(url)).headers);
+      const memoryFetch = async () => new Response(BODY, { status: 200, headers });
+      const memoryClient = steadfast.createClient({
+        baseUrl: server.baseUrl,
+        fetch: memoryFetch,
+        limiter: { perSecond: 10000, burst: 10000, perDay: null },
+      });
+      const memory = await measure(
+        {
+          "in-memory fetch": sequential(async () => {
+            const data = await (await memoryFetch(url)).json();
+            check(data.listing_id === 1, "in-memory fetch");
+          }),
+          "client.get over it": sequential(async () => {
+            const res = await memoryClient.get("/listings/1");
+            check(res.status === 200 && res.data.listing_id === 1, "client.get, in memory");
+          }),
+        },
+        { batchMs: 60 },
+      );
       client.close();
-      return { seq, conc, paced, retried };
+      memoryClient.close();
+      return { seq, conc, memory, paced, retried };
     } finally {
       server.close();
     }
@@ -395,6 +419,7 @@ async function main() {
   console.log("|---|---:|---:|---:|");
   for (const [k, v] of Object.entries(h.seq)) console.log(`| ${k}, one at a time | ${fmt(median(v) / 1e3)} µs/call | ${iqr(v, 1e-3, 1)} | |`);
   for (const [k, v] of Object.entries(h.conc)) console.log(`| ${k}, 16 at once | ${fmt(median(v) / 1e3)} µs/call | ${iqr(v, 1e-3, 1)} | |`);
+  for (const [k, v] of Object.entries(h.memory)) console.log(`| ${k}, one at a time | ${fmt(median(v) / 1e3)} µs/call | ${iqr(v, 1e-3, 1)} | |`);
   for (const [g, o] of [
     [br, brO],
     [re, reO],
