@@ -2,6 +2,7 @@
 #   make demo   set up, then run the demo (the simulation, then examples/node)
 #   make test   set up, then run every check CI runs
 #   make bench  benchmarks side by side with peer crates, then a ratio table
+#   make bench-js  the npm package's overhead vs a bare fetch, cockatiel and opossum, then a table
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
@@ -14,7 +15,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -133,6 +134,17 @@ bench: setup
 ## Simulated requests per CPU-second.
 bench-sim: setup
 	$(CARGO) bench -p steadfast-sim --bench sim_speed
+
+## The npm package's per-call overhead, side by side in one run: client.get
+## vs a bare fetch on loopback; CircuitBreaker and RetryPolicy vs cockatiel
+## and opossum (bench/js/, pinned; `npm ci` when missing or out of date).
+## About a minute; a missed target is reported, not a failure.
+bench-js: package
+	@if [ ! -f bench/js/node_modules/.package-lock.json ] \
+		|| [ bench/js/package-lock.json -nt bench/js/node_modules/.package-lock.json ]; then \
+		npm ci --prefix bench/js --no-audit --no-fund --loglevel=error; \
+	fi
+	node bench/js/run.mjs
 
 ## Mutation testing of the engine's wiring and the limiter (cargo-mutants;
 ## about 50 minutes on two cores). Results in mutants.out/.
