@@ -120,6 +120,13 @@ function createApi(wasm, ensureReady) {
     });
   }
 
+  // Calls `fn(signal)`; with a signal, settles as soon as it aborts. A
+  // synchronous throw rejects like an asynchronous one.
+  function callWith(fn, signal) {
+    if (!signal) return fn(signal);
+    return raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+  }
+
   class CircuitBreaker {
     #inner;
 
@@ -151,7 +158,7 @@ function createApi(wasm, ensureReady) {
       }
       let value;
       try {
-        value = await raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+        value = await callWith(fn, signal);
       } catch (e) {
         if (signal && signal.aborted && e === signal.reason) this.#inner.release(permit);
         else this.#inner.record(permit, false, e);
@@ -246,14 +253,14 @@ function createApi(wasm, ensureReady) {
           let ok = true;
           let value;
           try {
-            value = await raceAbort(Promise.resolve().then(() => fn(signal)), signal);
+            value = await callWith(fn, signal);
           } catch (e) {
             if (signal && signal.aborted) throw signal.reason;
             ok = false;
             value = e;
           }
           const d = this.#inner.decide(id, ok, value);
-          if (d.done) return value;
+          if (d === undefined) return value;
           if (!d.retry) {
             if (ok) return value;
             throw new ResilienceError(`gave up after ${attempts} attempt(s): ${d.reason}`, {

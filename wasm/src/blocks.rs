@@ -155,10 +155,7 @@ impl WasmBreaker {
     fn now(&self) -> Millis {
         let t = match &self.now {
             Some((this, f)) => f.call0(this).ok(),
-            None => {
-                let perf = js::get(&js_sys::global(), "performance");
-                js::get_function(&perf, "now").and_then(|f| f.call0(&perf).ok())
-            }
+            None => return crate::host::millis(js::monotonic_now()),
         };
         crate::host::millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
     }

@@ -3,7 +3,21 @@
 //! `Reflect`, whose bindings catch.
 
 use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now, catch)]
+    fn performance_now() -> Result<f64, JsValue>;
+}
+
+/// The host's monotonic clock, `performance.now()` (one call, no lookup:
+/// the building blocks read it on every `execute`), else `Date.now()`
+/// where a host has no `performance`.
+pub(crate) fn monotonic_now() -> f64 {
+    performance_now().unwrap_or_else(|_| js_sys::Date::now())
+}
 
 /// `target[key]`, or `undefined` if reading it threw.
 pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {

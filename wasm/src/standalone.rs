@@ -26,10 +26,7 @@ use crate::options::{self, Block, OptionError};
 pub(crate) fn clock_now(clock: Option<&(JsValue, Function)>) -> Millis {
     let t = match clock {
         Some((this, f)) => f.call0(this).ok(),
-        None => {
-            let perf = js::get(&js_sys::global(), "performance");
-            js::get_function(&perf, "now").and_then(|f| f.call0(&perf).ok())
-        }
+        None => return crate::host::millis(js::monotonic_now()),
     };
     crate::host::millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
 }
@@ -273,15 +270,15 @@ impl WasmRetry {
     }
 
     /// After an attempt of execution `id`: `ok` when the function resolved
-    /// (with `value`), else it threw `value`. Answers `{ done: true }` (a
+    /// (with `value`), else it threw `value`. Answers `undefined` (a
     /// success), `{ retry: true, delayMs, ... }` or `{ retry: false,
     /// reason, category, status, retryAfterMs, isRetryable }`.
     pub fn decide(&mut self, id: f64, ok: bool, value: JsValue) -> JsValue {
-        let o = Obj::new();
+        // A success is the common case: answered with no object built.
         let Some(c) = classify_outcome(ok, &value) else {
-            o.set("done", true);
-            return o.build();
+            return JsValue::UNDEFINED;
         };
+        let o = Obj::new();
         let now = clock_now(self.clock.as_ref());
         let request = RequestFacts {
             method: if self.idempotent {
