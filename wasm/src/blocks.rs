@@ -5,7 +5,7 @@
 use crate::slots::Slots;
 
 use js_sys::{Array, Function, Reflect};
-use steadfast_core::breaker::CircuitBreaker;
+use steadfast_core::breaker::{BreakerOutcome, CircuitBreaker};
 use steadfast_core::classify::{classify_failure, classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
@@ -187,9 +187,13 @@ impl WasmBreaker {
             return;
         };
         let now = self.now();
-        let classification = if ok {
-            classify_response(200, &[] as &[(&str, &str)], None, None)
-        } else {
+        if ok {
+            // `fn` resolved: the service answered; nothing to classify.
+            self.breaker.record(permit, BreakerOutcome::Success, now);
+            while self.breaker.poll_event().is_some() {}
+            return;
+        }
+        let classification = {
             let mut status = js::get(&error, "status");
             if status.is_undefined() {
                 status = js::get(&js::get(&error, "response"), "status");
