@@ -85,7 +85,9 @@ test("a paced burst: the server's x-limit-per-second: 5, read across origins, 15
   const gaps = burst.slice(1).map((t, i) => t - burst[i]);
   const median = [...gaps].sort((a, b) => a - b)[7];
   assert.ok(span >= 2400 && span < 6000, `15 calls at 5/s span about 2.8 s, spanned ${span.toFixed(0)} ms`);
-  assert.ok(median >= 150 && median <= 300, `median gap about 200 ms, was ${median.toFixed(0)} ms`);
+  // Upper bounds leave room for a loaded 2-core CI machine; the lower ones
+  // are what pacing guarantees.
+  assert.ok(median >= 150 && median <= 400, `median gap about 200 ms, was ${median.toFixed(0)} ms`);
   // The page's clock agrees: the calls ended one by one, not together.
   const ended = r.finished[r.finished.length - 1] - r.finished[0];
   assert.ok(ended >= 2400, `the page saw them end over ${ended} ms`);
@@ -113,7 +115,7 @@ for (const status of [503, 429]) {
     const [first, second] = server.requests.slice(before);
     const gap = second.at - first.at;
     assert.ok(gap >= 1000, `the retry reached the server ${gap.toFixed(0)} ms after the first attempt`);
-    assert.ok(gap < 2500, `and not much later: ${gap.toFixed(0)} ms`);
+    assert.ok(gap < 4000, `and not much later: ${gap.toFixed(0)} ms`);
     assert.ok(r.tookMs >= 1000);
   });
 }
@@ -134,7 +136,7 @@ test("an open circuit: three 503s open it, the fourth call rejects fast with the
   assert.equal(r.refused.error.name, "ResilienceError");
   assert.equal(r.refused.error.kind, "circuit_open");
   assert.ok(r.refused.error.retryAfterMs > 25000 && r.refused.error.retryAfterMs <= 30000, `retryAfterMs ${r.refused.error.retryAfterMs}`);
-  assert.ok(r.refusedMs < 100, `rejected in ${r.refusedMs.toFixed(1)} ms`);
+  assert.ok(r.refusedMs < 250, `rejected in ${r.refusedMs.toFixed(1)} ms (an open circuit waits 30 s)`);
   assert.equal(server.requests.length - before, 3, "the refused call never reached the server");
   assert.deepEqual(r.changes, ["closed->open"]);
   assert.equal(r.circuit, "open");
@@ -154,7 +156,7 @@ test("an abort mid-flight: the call rejects at once with the signal's reason, an
   assert.equal(r.resolved, undefined, "never resolved");
   assert.equal(r.sameReason, true, `rejected with the signal's reason, got ${JSON.stringify(r.error)}`);
   assert.equal(r.error.message, "the user left the page");
-  assert.ok(r.rejectMs < 100, `rejected ${r.rejectMs.toFixed(1)} ms after the abort`);
+  assert.ok(r.rejectMs < 250, `rejected ${r.rejectMs.toFixed(1)} ms after the abort`);
   assert.equal(r.activeCalls, 0);
   assert.equal(server.requests.length - before, 1, "the request was in flight when aborted");
   await until(() => dropped, 2000);
