@@ -368,10 +368,14 @@ function overhead() {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "bench", "js", "run.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
+    let echoed = 0;
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (d) => {
       out += d;
-      process.stdout.write(d.replace(/^/gm, "    "));
+      // Echoed indented, whole lines at a time.
+      const end = out.lastIndexOf("\n") + 1;
+      if (end > echoed) process.stdout.write(out.slice(echoed, end).replace(/^(?=.)/gm, "    "));
+      echoed = Math.max(echoed, end);
     });
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`bench/js/run.mjs failed (${code})`))));
