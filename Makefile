@@ -3,6 +3,8 @@
 #   make test   set up, then run every check CI runs
 #   make bench  benchmarks side by side with peer crates, then a ratio table
 #   make bench-js  the npm package's overhead vs a bare fetch, cockatiel and opossum, then a table
+#   make bench-peers  the npm package beside cockatiel, opossum + p-retry, ky, undici's RetryAgent,
+#               bottleneck + p-retry and plain fetch against a fault server: tables, SVGs, sizes, overhead
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
@@ -15,7 +17,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -145,6 +147,25 @@ bench-js: package
 		npm ci --prefix bench/js --no-audit --no-fund --loglevel=error; \
 	fi
 	node bench/js/run.mjs
+
+## Steadfast beside its peers, on the same workloads in one run
+## (bench/peers/): a seeded fault-injecting Etsy-like server on loopback, four
+## scenarios (rate-limit pressure, an outage, mixed faults, a daily quota),
+## each client in a fresh process against a fresh server; a markdown table
+## per scenario, bench/peers/out/results.json and one SVG per scenario; then
+## the size of each package as installed and bench/js's per-call overhead.
+## The peers are pinned in bench/peers/package-lock.json (and bench/js's),
+## `npm ci` when missing or out of date. About ten minutes; a missed target is
+## reported, not a failure. PEERS_ARGS="--smoke" runs a tenth of each
+## workload, without the overhead step.
+bench-peers: package
+	@for d in bench/js bench/peers; do \
+		if [ ! -f $$d/node_modules/.package-lock.json ] \
+			|| [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+			npm ci --prefix $$d --no-audit --no-fund --loglevel=error; \
+		fi; \
+	done
+	node bench/peers/run.mjs $(PEERS_ARGS)
 
 ## Mutation testing of the engine's wiring and the limiter (cargo-mutants;
 ## about 50 minutes on two cores). Results in mutants.out/.
