@@ -488,6 +488,11 @@ impl RateLimiter {
             return Err(reservation.at);
         }
         if self.sent.earliest(now, interval, burst) > now {
+            // An earlier request went out later than its slot: this one's
+            // reservation is due but too close to it. Give the reservation
+            // back before booking again (when no later booking stands on
+            // it), or the new one lands a whole interval after the old.
+            self.gate.unbook(&reservation);
             self.gate.raise_to(&self.sent);
             let again = self.gate.book_send(now, interval, burst);
             permit.gate = Some(again);

@@ -486,3 +486,52 @@ fn the_quota_recheck_is_due_exactly_quota_recheck_ms_after_the_server_said_zero(
     );
     assert_eq!(l.status(Millis(10 + recheck)).exhausted_until, None);
 }
+
+#[test]
+fn a_send_a_little_late_delays_the_next_by_the_lateness_not_a_whole_interval() {
+    // 5/s, no burst: a request every 200 ms. The host's timers fire 0 to
+    // 7 ms late, as real timers do; each send must then come 200 ms after
+    // the last one really went (plus the next timer's own lateness), never
+    // a whole interval more.
+    const LATE: u64 = 7;
+    let mut lateness = [3_u64, 0, 7, 1, 5, 0, 6, 2].into_iter().cycle();
+    let mut l = limiter(LimiterConfig {
+        per_second: 5.0,
+        burst: 1,
+        per_day: None,
+        ..LimiterConfig::default()
+    });
+    let mut permits: Vec<LimiterPermit> = Vec::new();
+    let mut sends: Vec<u64> = Vec::new();
+    for _ in 0..12 {
+        match l.reserve(Millis(0)) {
+            Admission::Ready(p) => {
+                sends.push(0);
+                l.complete(p, None, Millis(0));
+            }
+            Admission::Scheduled(p) => permits.push(p),
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut now = 0;
+    for mut p in permits {
+        now = now.max(p.at().as_u64()) + lateness.next().unwrap_or(0);
+        loop {
+            match l.confirm(&mut p, Millis(now)) {
+                Confirmation::Go => break,
+                Confirmation::NotBefore(at) => now = at.as_u64() + lateness.next().unwrap_or(0),
+                Confirmation::Held { .. } => panic!("no pause was asked"),
+            }
+        }
+        sends.push(now);
+        l.complete(p, None, Millis(now));
+    }
+    assert_eq!(sends.len(), 12);
+    for pair in sends.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            (200..=200 + 2 * LATE).contains(&gap),
+            "sends {sends:?}: a gap of {gap} ms"
+        );
+    }
+}
