@@ -486,3 +486,56 @@ fn the_quota_recheck_is_due_exactly_quota_recheck_ms_after_the_server_said_zero(
     );
     assert_eq!(l.status(Millis(10 + recheck)).exhausted_until, None);
 }
+
+#[test]
+fn a_pace_that_slows_and_recovers_again_and_again_books_no_further_ahead() {
+    // Found by the simulation's hostile_headers scenario: every 429 doubles
+    // the interval and stretches what the send gate has booked ahead by as
+    // much, but the successes that bring the pace back did not shrink it.
+    // Each slow-down/recovery cycle doubled the gate's backlog: after hours
+    // of 429s between successes, the next send was booked 61 hours out and
+    // thirteen calls never ended.
+    let mut l = limiter(LimiterConfig::default());
+    let rate = quiet();
+    // Ten callers: the first goes, nine are booked up to 900 ms ahead.
+    let first = ready(l.reserve(Millis(0)));
+    let mut booked: Vec<LimiterPermit> = (0..9)
+        .map(|_| match l.reserve(Millis(0)) {
+            Admission::Scheduled(p) => p,
+            other => panic!("expected Scheduled, got {other:?}"),
+        })
+        .collect();
+    l.complete(first, None, Millis(1));
+    for _ in 0..30 {
+        // A 429 that asks no pause (Retry-After: 0), then enough successes
+        // to bring the pace back to 10/s.
+        l.learn(
+            LimiterFeedback {
+                status: 429,
+                server_delay_ms: Some(0),
+                rate: &rate,
+            },
+            Millis(1),
+        );
+        for _ in 0..10 {
+            l.learn(ok(), Millis(1));
+        }
+    }
+    assert_eq!(l.status(Millis(1)).slowdown, 1.0);
+    // The nine booked slots still go at the restored pace, about a tenth of
+    // a second apart: not 2^30 times further out.
+    let mut now = Millis(1);
+    for p in &mut booked {
+        loop {
+            match l.confirm(p, now) {
+                Confirmation::Go => break,
+                Confirmation::NotBefore(at) => {
+                    assert!(at.since(now) <= 1_000, "booked {} ms ahead", at.since(now));
+                    now = at;
+                }
+                Confirmation::Held { until } => panic!("held until {until}"),
+            }
+        }
+    }
+    assert!(now <= Millis(2_000), "the last went at {now}");
+}
