@@ -254,8 +254,8 @@ impl Policy for Steadfast {
                 body,
             } => {
                 // Rendered on the stack: no allocation per response.
-                let mut buffers = [[0u8; 40]; 6];
-                let mut pairs = [("", ""); 6];
+                let mut buffers = [[0u8; 40]; crate::server::MAX_FIELDS];
+                let mut pairs = [("", ""); crate::server::MAX_FIELDS];
                 for ((slot, buf), (k, v)) in
                     pairs.iter_mut().zip(buffers.iter_mut()).zip(headers.iter())
                 {

@@ -171,6 +171,39 @@ impl Scenario {
         }
     }
 
+    /// A server whose headers and bodies are worse than `hostile_server`'s:
+    /// `Retry-After` of years, `-5`, `1e3`, non-ASCII digits, dates a day
+    /// ago, in 1994 and in 9999; rate headers with non-ASCII bytes, numbers
+    /// past `u64`, `1e308`, `-3` and `0`, more left than the limit, a daily
+    /// limit that changes and a quota left that jumps up and down, the same
+    /// field twice; 4 MB error bodies; a 10 s outage, under rate pressure
+    /// and 5xx.
+    #[must_use]
+    pub fn hostile_headers() -> Self {
+        Self {
+            name: "hostile_headers",
+            about: "Retry-After of years, negative, non-ASCII, dates past and far; rate headers huge, negative, non-ASCII, contradictory; 4 MB error bodies",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 10,
+                outages: vec![(Millis(30_000), Millis(40_000))],
+                outage_retry_after_s: Some(5),
+                retry_after: RetryAfterForm::Mixed,
+                p_server_error: 0.03,
+                hostile_headers: true,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 8.0,
+            duration_ms: 60_000,
+            post_fraction: 0.1,
+            keyed_fraction: 0.5,
+            horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
+        }
+    }
+
     /// Writes only, half with idempotency keys, on a connection that resets.
     #[must_use]
     pub fn writes_under_resets() -> Self {
@@ -279,6 +312,7 @@ impl Scenario {
             Self::restart_mid_outage(),
             Self::background_tab(),
             Self::unimplemented_endpoint(),
+            Self::hostile_headers(),
         ]
     }
 

@@ -148,6 +148,36 @@ fn a_hostile_server_neither_crashes_nor_stalls_the_client() {
     }
 }
 
+#[test]
+fn hostile_headers_and_megabyte_bodies_break_no_invariant_and_stall_no_call() {
+    // Fifty seeds: the server's lies come at random, and some seeds draw a
+    // Retry-After of 9999 or a failed half-open probe that costs minutes.
+    let s = Scenario::hostile_headers();
+    let (mut successes, mut calls) = (0, 0);
+    for seed in 0..50 {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert!(
+            ours.successes * 10 >= ours.calls * 3,
+            "seed {seed}: {} of {} succeeded\nreplay: {}",
+            ours.successes,
+            ours.calls,
+            replay_command(s.name, seed)
+        );
+        successes += ours.successes;
+        calls += ours.calls;
+    }
+    assert!(
+        successes * 10 >= calls * 9,
+        "{successes} of {calls} calls succeeded"
+    );
+    let theirs = s.run_seed(42).metrics;
+    assert!(
+        ended(&theirs, "crashed") > 0,
+        "the seed's int(Retry-After) raises"
+    );
+}
+
 fn ended(m: &Metrics, how: &str) -> u64 {
     m.endings
         .iter()
