@@ -47,6 +47,11 @@ pub struct HostShape {
     pub timer_period_ms: Option<u64>,
     /// The client's `limiter.burst` (the user's choice; 1 by default).
     pub burst: Option<u32>,
+    /// At each instant, the clock the host gives the engine jumps by this
+    /// many ms (back when negative): a clock set back by NTP, a laptop
+    /// that slept with a clock that stops meanwhile and is then corrected.
+    /// Real time, the server's and the world's, goes on unmoved.
+    pub clock_jumps: Vec<(Millis, i64)>,
 }
 
 /// The path suffix the simulated server does not implement.
@@ -240,6 +245,7 @@ impl Scenario {
                 restarts: vec![Millis(95_000), Millis(150_000)],
                 timer_period_ms: None,
                 burst: None,
+                clock_jumps: Vec::new(),
             },
             ..Self::outage()
         }
@@ -273,7 +279,39 @@ impl Scenario {
                 restarts: Vec::new(),
                 timer_period_ms: Some(1_000),
                 burst: Some(5),
+                clock_jumps: Vec::new(),
             },
+        }
+    }
+
+    /// An outage under rate pressure (429s with `Retry-After` in both
+    /// forms), with a host clock that jumps: back 30 s while the circuit is
+    /// open, forward two hours after the outage with requests in flight,
+    /// back 30 s again under load. The engine must not panic, every call
+    /// must end, and the circuit must still recover.
+    #[must_use]
+    pub fn clock_jumps() -> Self {
+        Self {
+            name: "clock_jumps",
+            about: "an outage and 429s; the host's clock jumps back 30 s at 90 s, forward 2 h at 200 s, back 30 s at 250 s",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 10,
+                retry_after: RetryAfterForm::Mixed,
+                outages: vec![(Millis(60_000), Millis(180_000))],
+                ..ServerConfig::default()
+            },
+            rate_per_s: 4.0,
+            host: HostShape {
+                clock_jumps: vec![
+                    (Millis(90_000), -30_000),
+                    (Millis(200_000), 2 * HOUR as i64),
+                    (Millis(250_000), -30_000),
+                ],
+                ..HostShape::default()
+            },
+            ..Self::outage()
         }
     }
 
@@ -313,6 +351,7 @@ impl Scenario {
             Self::background_tab(),
             Self::unimplemented_endpoint(),
             Self::hostile_headers(),
+            Self::clock_jumps(),
         ]
     }
 
@@ -396,7 +435,8 @@ impl Scenario {
             Ok(policy) => {
                 let mut policy = policy
                     .with_restarts(&self.host.restarts)
-                    .with_timer_period(self.host.timer_period_ms);
+                    .with_timer_period(self.host.timer_period_ms)
+                    .with_clock_jumps(&self.host.clock_jumps);
                 run(&mut policy, &mut server, &calls, Millis(self.horizon_ms))
             }
             // The defaults are valid; an error here is a bug the tests see

@@ -189,6 +189,7 @@ pub fn run(
     let mut now = Millis::ZERO;
     let mut steps_here = 0u64;
     let mut not_before = Millis::ZERO;
+    let mut frame = Millis::ZERO;
     let mut circuit = CircuitState::Closed;
     let mut probes: HashSet<(u64, u32)> = HashSet::default();
     let mut half_open_sends = 0u64;
@@ -219,6 +220,9 @@ pub fn run(
             steps_here = 0;
         }
         now = now.max(t);
+        // The time the policy's host can know has passed: the pauses a
+        // server asked for are checked on it.
+        frame = frame.max(policy.clock(now));
 
         if delivery == Some(t) {
             if let Some(Reverse((_, _, slot))) = queue.pop() {
@@ -227,7 +231,7 @@ pub fn run(
                     payload.get_mut(slot).and_then(Option::take)
                 {
                     if let Some(d) = delay {
-                        not_before = not_before.max(now.plus(d.min(max_pause_ms)));
+                        not_before = not_before.max(frame.plus(d.min(max_pause_ms)));
                     }
                     probes.remove(&(op, attempt));
                     policy.deliver(op, attempt, &answer, now);
@@ -243,6 +247,9 @@ pub fn run(
         }
 
         policy.drain(&mut actions);
+        // A jump the policy's clock made at this instant counts for what
+        // it sends now.
+        frame = frame.max(policy.clock(now));
         let second = (now.as_u64() / 1000) as usize;
         if timeline.len() <= second {
             timeline.resize(second + 1, Second::default());
@@ -256,7 +263,7 @@ pub fn run(
                         &mut m.trace_hash,
                         &[now.as_u64(), 1, op, u64::from(attempt)],
                     );
-                    if now < not_before {
+                    if frame < not_before {
                         m.early_sends += 1;
                     }
                     match circuit {
