@@ -181,6 +181,22 @@ impl RollingCount {
         self.total.saturating_sub(gone)
     }
 
+    /// The start of the newest bucket that counts a request (booked ones
+    /// included), or `None` if nothing is counted.
+    pub(crate) fn last_counted(&self, now: Millis) -> Option<Millis> {
+        let oldest = self.oldest(now).max(self.expired_below);
+        let newest = self.slot(now).saturating_add(1);
+        let len = self.ring.len() as u64;
+        (oldest..=newest)
+            .rev()
+            .find(|s| {
+                self.ring
+                    .get((s % len.max(1)) as usize)
+                    .is_some_and(|b| b.slot == *s && b.count > 0)
+            })
+            .map(|s| Millis(s.saturating_mul(self.width_ms)))
+    }
+
     /// When the oldest counted request leaves the window (so one more may
     /// go), or `None` if nothing is counted.
     ///
