@@ -173,6 +173,28 @@ impl Steadfast {
         self
     }
 
+    /// Starts another run on the same engine (the long soak): forgets the
+    /// ops of the last run (the next one numbers its own from 1), and takes
+    /// this run's host shape, on the world's clock.
+    pub fn begin_run(
+        &mut self,
+        restarts: &[Millis],
+        timer_period_ms: Option<u64>,
+        clock_jumps: &[(Millis, i64)],
+    ) {
+        self.calls.clear();
+        self.ops.iter_mut().for_each(|o| *o = None);
+        self.killed.clear();
+        self.dead.clear();
+        let mut at = restarts.to_vec();
+        at.sort();
+        self.restarts = at.into();
+        self.timer_period_ms = timer_period_ms.filter(|p| *p > 0);
+        let mut jumps = clock_jumps.to_vec();
+        jumps.sort();
+        self.jumps = jumps.into();
+    }
+
     /// The engine (for health in the demo).
     #[must_use]
     pub fn engine(&self) -> &Engine {

@@ -247,6 +247,8 @@ pub struct Server {
     accepted: VecDeque<Millis>,
     applied: FastMap<u64, u32>,
     duplicate_writes: u64,
+    /// The world instant at which the server's own clock reads zero.
+    origin: Millis,
 }
 
 impl Server {
@@ -262,7 +264,19 @@ impl Server {
             accepted: VecDeque::new(),
             applied: FastMap::default(),
             duplicate_writes: 0,
+            origin: Millis::ZERO,
         }
+    }
+
+    /// The same server, started at world instant `origin`: its outages,
+    /// buckets and quota count from there, and its wall clock reads
+    /// `wall_epoch_ms` then (for the long soak, where one client meets
+    /// server after server).
+    #[must_use]
+    pub fn starting_at(mut self, origin: Millis) -> Self {
+        self.origin = origin;
+        self.refilled_at = Millis::ZERO;
+        self
     }
 
     /// The configuration.
@@ -351,6 +365,7 @@ impl Server {
 
     /// Handles a request arriving at `now`.
     pub fn handle(&mut self, req: Request<'_>, now: Millis) -> Handled {
+        let now = Millis(now.since(self.origin));
         let mut handled = Handled {
             answer: Answer::Failure(TransportFailure::Reset),
             latency_ms: self.latency(),
@@ -658,15 +673,18 @@ pub mod hostile {
         static BODIES: OnceLock<[String; 5]> = OnceLock::new();
         let bodies = BODIES.get_or_init(|| {
             let x = "x".repeat(BIG_BODY_BYTES);
+            let keys = r#""k":"v","#.repeat(BIG_BODY_BYTES / 8);
+            let exact = |parts: &[&str]| {
+                let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                parts.iter().for_each(|p| s.push_str(p));
+                s
+            };
             [
-                format!(r#"{{"error":"{x}"}}"#),
-                format!(r#"{{"pad":"{x}","error":"late"}}"#),
-                format!("<html><body>{x}</body></html>"),
+                exact(&[r#"{"error":""#, &x, r#""}"#]),
+                exact(&[r#"{"pad":""#, &x, r#"","error":"late"}"#]),
+                exact(&["<html><body>", &x, "</body></html>"]),
                 "\u{e9}".repeat(BIG_BODY_BYTES / 2),
-                format!(
-                    r#"{{{}"error":"deep"}}"#,
-                    r#""k":"v","#.repeat(BIG_BODY_BYTES / 8)
-                ),
+                exact(&["{", &keys, r#""error":"deep"}"#]),
             ]
         });
         bodies.get(pick as usize).map_or("", String::as_str)
