@@ -43,7 +43,13 @@ pub fn server_message_scrubbed(
 ) -> Option<String> {
     let full = full_message(body)?;
     let reach = MAX_MESSAGE_CHARS.saturating_add(longest_secret);
-    let head: String = full.chars().take(reach).collect();
+    // Control characters go first: they are never shown, so counted in
+    // the reach they would let the shown text run past what was scrubbed.
+    let head: String = full
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(reach)
+        .collect();
     Some(truncate(&scrub(&head)))
 }
 
@@ -273,5 +279,25 @@ mod tests {
             server_message(&format!("{}{mb4}", " ".repeat(MAX_BODY_SCAN_BYTES))),
             None
         );
+    }
+
+    #[test]
+    fn a_secret_after_control_characters_is_scrubbed_not_half_kept() {
+        // Found by `fuzz_body_message`: the scrub saw the first 200 +
+        // secret-length characters, control characters included; the cut
+        // then dropped those, and the message's 200 visible characters
+        // reached into a secret the scrub had seen only half of.
+        let secret = "sk_live_ABCDEFGHIJKLMNOP";
+        // 180 visible characters, 30 control ones, then the secret.
+        let body = format!(
+            "{}{}{secret} and more",
+            "a\u{0}".repeat(30),
+            "b".repeat(150)
+        );
+        let scrubbed =
+            server_message_scrubbed(&body, secret.len(), |m| m.replace(secret, "[redacted]"))
+                .unwrap();
+        assert!(!scrubbed.contains("sk_live"), "{scrubbed}");
+        assert!(scrubbed.starts_with(&"a".repeat(30)) && scrubbed.contains("[redacted]"));
     }
 }
