@@ -62,7 +62,8 @@ impl RollingCount {
     }
 
     fn slot(&self, at: Millis) -> u64 {
-        at.as_u64() / self.width_ms
+        // Never 0 in a ring this code made; a restored one may say anything.
+        at.as_u64() / self.width_ms.max(1)
     }
 
     /// How far ahead of now a request may be counted: one bucket. Further
