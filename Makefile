@@ -141,6 +141,15 @@ SOAK_ARGS ?=
 soak-sim: setup
 	$(CARGO) run --release --quiet -p steadfast-sim --bin soak -- $(SOAK_ARGS)
 
+## Every parser and decoder of the core, FUZZ_SECONDS (60) each: the
+## property-test targets of core/tests/fuzz.rs, then the libFuzzer targets
+## of fuzz/ with cargo-fuzz when a nightly toolchain is installed (skipped,
+## and said so, without one). One line per target: cases or executions,
+## findings. `make test` runs the property-test targets' short pass.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) CARGO=$(CARGO) ./scripts/fuzz.sh
+
 ## Simulated requests per CPU-second.
 bench-sim: setup
 	$(CARGO) bench -p steadfast-sim --bench sim_speed
