@@ -141,13 +141,14 @@ SOAK_ARGS ?=
 soak-sim: setup
 	$(CARGO) run --release --quiet -p steadfast-sim --bin soak -- $(SOAK_ARGS)
 
-## Every parser and decoder of the core, FUZZ_SECONDS (60) each: the
-## property-test targets of core/tests/fuzz.rs, then the libFuzzer targets
-## of fuzz/ with cargo-fuzz when a nightly toolchain is installed (skipped,
-## and said so, without one). One line per target: cases or executions,
-## findings. `make test` runs the property-test targets' short pass.
+## Every parser and decoder, FUZZ_SECONDS (60) each: the property-test
+## targets of core/tests/fuzz.rs, option decoding from JS values against the
+## built package (tests/js/options-fuzz.test.mjs), then the libFuzzer
+## targets of fuzz/ with cargo-fuzz when a nightly toolchain is installed
+## (skipped, and said so, without one). One line per target: cases or
+## executions, findings. `make test` runs the short pass of the first two.
 FUZZ_SECONDS ?= 60
-fuzz: setup
+fuzz: package
 	FUZZ_SECONDS=$(FUZZ_SECONDS) CARGO=$(CARGO) ./scripts/fuzz.sh
 
 ## Simulated requests per CPU-second.

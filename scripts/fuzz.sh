@@ -3,7 +3,10 @@
 #   1. The property-test targets (core/tests/fuzz.rs: Retry-After, HTTP-date,
 #      rate-limit headers, structured fields, classification, the body's
 #      message, the snapshot codec), on the toolchain in use.
-#   2. The libFuzzer targets (fuzz/fuzz_targets/) with cargo-fuzz, when a
+#   2. Option decoding from JS values (tests/js/options-fuzz.test.mjs):
+#      random option objects and call inits against the built package in
+#      pkg/ (`make fuzz` builds it first), under Node.
+#   3. The libFuzzer targets (fuzz/fuzz_targets/) with cargo-fuzz, when a
 #      nightly toolchain is installed (cargo-fuzz is installed from crates.io
 #      when missing). Without nightly they are skipped, and said so.
 # One line per target: cases or executions, seconds, findings. Exits 1 if
@@ -26,6 +29,18 @@ fi
 while IFS= read -r line; do
   results+=("proptest  $line")
 done < <(grep -oE 'fuzz [a-z_]+: [0-9]+ cases in [0-9.]+ s, [0-9]+ findings?( after [0-9]+ cases)?|fuzz [a-z_]+: 1 finding after [0-9]+ cases|fuzz snapshot_decode: [0-9]+ decoded.*' "$log")
+
+if command -v node >/dev/null && [ -f pkg/package.json ]; then
+  echo "== option decoding from JS values (tests/js/options-fuzz.test.mjs), ${seconds} s"
+  if ! STEADFAST_FUZZ_SECONDS="$seconds" node --test tests/js/options-fuzz.test.mjs >"$log" 2>&1; then
+    found=1
+    grep -E "error:|case [0-9]+" "$log" | head -10
+  fi
+  line="$(grep -oE 'options fuzz: .*' "$log" | head -1)"
+  results+=("node      ${line:-options fuzz: 1 finding (see above)}")
+else
+  results+=("option decoding skipped: needs node and pkg/ (make package)")
+fi
 
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   if ! command -v cargo-fuzz >/dev/null; then
