@@ -12,12 +12,14 @@
 #   make test-wasm-hosts  the wasm crate's checks in Node, a Chromium page, a worker and a service worker
 #   make test-browser  build the package, then test its web build in headless Chromium:
 #               a page, and the examples/extension/ service worker stopped and woken
+#   make soak-sim  one engine through a million simulated calls, memory sampled
+#   make fuzz   every parser and decoder under property tests, for longer
 
 SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim fuzz
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -132,6 +134,25 @@ bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers
 	@python3 scripts/bench-table.py target/criterion
 	$(CARGO) bench -p steadfast-sim --bench sim_speed
+
+## The long soak: one engine through a million simulated calls (every
+## scenario's server in turn, four simulated hours apart), every invariant
+## checked after each run, the live heap (a counting allocator) and the
+## resident set sampled every 100,000 calls; fails if the heap grew past
+## 256 KiB after the warm-up. SOAK_ARGS="--calls 10000000" for longer.
+SOAK_ARGS ?=
+soak-sim: setup
+	$(CARGO) run --release --quiet -p steadfast-sim --bin soak -- $(SOAK_ARGS)
+
+## Every parser and decoder, FUZZ_SECONDS (60) each: the property-test
+## targets of core/tests/fuzz.rs, option decoding from JS values against the
+## built package (tests/js/options-fuzz.test.mjs), then the libFuzzer
+## targets of fuzz/ with cargo-fuzz when a nightly toolchain is installed
+## (skipped, and said so, without one). One line per target: cases or
+## executions, findings. `make test` runs the short pass of the first two.
+FUZZ_SECONDS ?= 60
+fuzz: package
+	FUZZ_SECONDS=$(FUZZ_SECONDS) CARGO=$(CARGO) ./scripts/fuzz.sh
 
 ## Simulated requests per CPU-second.
 bench-sim: setup

@@ -8,7 +8,11 @@
 //!
 //! Time must not go backwards. If a host feeds an earlier instant anyway, every
 //! machine clamps (treats it as the latest instant it has seen) instead of
-//! panicking or underflowing.
+//! panicking or underflowing; the [engine](crate::engine::Engine) goes
+//! further and takes a clock set back by more than
+//! [`SET_BACK_TOLERANCE_MS`](crate::engine::SET_BACK_TOLERANCE_MS) as no
+//! time passing, so that its waits keep their length. Arithmetic on instants
+//! saturates: an instant near [`Millis::MAX`] is "never", not a wrap-around.
 
 use core::fmt;
 

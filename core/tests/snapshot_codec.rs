@@ -164,3 +164,57 @@ fn hostile_text_gives_a_typed_error() {
         }
     }
 }
+
+#[test]
+fn a_snapshot_of_zeros_restores_without_dividing_by_zero() {
+    // Found by the libFuzzer target snapshot_decode: a snapshot that is
+    // nearly all zeros decodes (every field in range for its type), and its
+    // daily ring, one minute buckets wide in any real snapshot, is zero ms
+    // wide. Restoring it under another day window re-counted the ring by
+    // dividing by that width: a panic (a trap, in WebAssembly) where a
+    // corrupted store should cost only the saved state.
+    let text = "sf1:01b1bdd92a0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+    let saved = Snapshot::decode(text).unwrap();
+    let mut engine = Engine::restore(
+        EngineConfig::default(),
+        saved,
+        Millis(5),
+        UnixMillis(1_700_000_000_000),
+    )
+    .unwrap();
+    let call = engine.start(
+        RequestMeta {
+            method: Method::Get,
+            endpoint: "/a",
+            idempotency_key: false,
+            timeout_ms: None,
+            deadline_ms: None,
+        },
+        Millis(5),
+    );
+    let mut now = 5;
+    let mut result = None;
+    for _ in 0..100 {
+        while let Some(o) = engine.poll_output() {
+            match o {
+                Output::Send { call, attempt, .. } => {
+                    let ok = ResponseMeta {
+                        status: 200,
+                        headers: &[],
+                        body: None,
+                        wall: None,
+                    };
+                    engine.handle_response(call, attempt, ok, Millis(now));
+                }
+                Output::Done { call: c, result: r } if c == call => result = Some(r.is_ok()),
+                _ => {}
+            }
+        }
+        let Some(t) = engine.poll_timeout() else {
+            break;
+        };
+        now = now.max(t.as_u64());
+        engine.handle_timeout(Millis(now));
+    }
+    assert_eq!(result, Some(true), "the call ends, and succeeds");
+}

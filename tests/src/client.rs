@@ -72,6 +72,13 @@ pub trait Policy {
     fn max_pause_ms(&self) -> u64 {
         u64::MAX
     }
+    /// The time the policy's host can know has passed by world instant
+    /// `now`: the world's own, plus the jumps forward of a host clock that
+    /// jumps (no host can tell one from time that passed; one back it takes
+    /// as no time). The pauses a server asked for are checked on it.
+    fn clock(&self, now: Millis) -> Millis {
+        now
+    }
 }
 
 /// Steadfast's engine, hosted as the npm package hosts it.
@@ -103,6 +110,15 @@ pub struct Steadfast {
     /// Every call that died with a process: answers to them reach no one.
     dead: crate::fast_hash::FastSet<u64>,
     timer_period_ms: Option<u64>,
+    /// Clock jumps still to come: (world instant, ms the host clock moves).
+    jumps: std::collections::VecDeque<(Millis, i64)>,
+    /// How far the host's clock is off the world's, in ms, after the jumps
+    /// so far.
+    skew: i64,
+    /// The jumps forward so far, in ms.
+    forward: u64,
+    /// The latest world instant the host was given.
+    last_now: Millis,
 }
 
 impl Steadfast {
@@ -125,7 +141,20 @@ impl Steadfast {
             killed: Vec::new(),
             dead: crate::fast_hash::FastSet::default(),
             timer_period_ms: None,
+            jumps: std::collections::VecDeque::new(),
+            skew: 0,
+            forward: 0,
+            last_now: Millis::ZERO,
         })
+    }
+
+    /// Moves the host's clock by `delta` ms at each world instant `at`.
+    #[must_use]
+    pub fn with_clock_jumps(mut self, jumps: &[(Millis, i64)]) -> Self {
+        let mut jumps = jumps.to_vec();
+        jumps.sort();
+        self.jumps = jumps.into();
+        self
     }
 
     /// Kills and restarts the process at each of `at` (world instants).
@@ -144,15 +173,64 @@ impl Steadfast {
         self
     }
 
+    /// Starts another run on the same engine (the long soak): forgets the
+    /// ops of the last run (the next one numbers its own from 1), and takes
+    /// this run's host shape, on the world's clock.
+    pub fn begin_run(
+        &mut self,
+        restarts: &[Millis],
+        timer_period_ms: Option<u64>,
+        clock_jumps: &[(Millis, i64)],
+    ) {
+        self.calls.clear();
+        self.ops.iter_mut().for_each(|o| *o = None);
+        self.killed.clear();
+        self.dead.clear();
+        let mut at = restarts.to_vec();
+        at.sort();
+        self.restarts = at.into();
+        self.timer_period_ms = timer_period_ms.filter(|p| *p > 0);
+        let mut jumps = clock_jumps.to_vec();
+        jumps.sort();
+        self.jumps = jumps.into();
+    }
+
     /// The engine (for health in the demo).
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// The process's own monotonic clock at world instant `now`.
+    /// The process's own clock at world instant `now`: monotonic but for
+    /// the jumps (never before its origin).
     fn local(&self, now: Millis) -> Millis {
-        Millis(now.since(self.origin))
+        let since = i64::try_from(now.since(self.origin)).unwrap_or(i64::MAX);
+        Millis(u64::try_from(since.saturating_add(self.skew)).unwrap_or(0))
+    }
+
+    /// The world instant at which the host's clock reads `local`.
+    fn world(&self, local: Millis) -> Millis {
+        let at = i64::try_from(local.as_u64().saturating_add(self.origin.as_u64()))
+            .unwrap_or(i64::MAX)
+            .saturating_sub(self.skew);
+        Millis(u64::try_from(at).unwrap_or(0))
+    }
+
+    /// Notes the world instant of an input, and makes the clock jumps due
+    /// by then.
+    fn arrive(&mut self, now: Millis) {
+        self.last_now = self.last_now.max(now);
+        while let Some(&(at, delta)) = self.jumps.front() {
+            if at > now {
+                break;
+            }
+            self.jumps.pop_front();
+            self.skew = self.skew.saturating_add(delta);
+            self.forward = self
+                .forward
+                .saturating_add(u64::try_from(delta).unwrap_or(0));
+        }
+        self.restart_if_due(now);
     }
 
     fn wall(&self, now: Millis) -> UnixMillis {
@@ -213,7 +291,7 @@ impl Policy for Steadfast {
     }
 
     fn start(&mut self, spec: &CallSpec, now: Millis) {
-        self.restart_if_due(now);
+        self.arrive(now);
         self.catch_up(now);
         let id = self.engine.start(
             RequestMeta {
@@ -234,7 +312,7 @@ impl Policy for Steadfast {
     }
 
     fn deliver(&mut self, op: u64, attempt: u32, answer: &Answer, now: Millis) {
-        self.restart_if_due(now);
+        self.arrive(now);
         self.catch_up(now);
         // An answer for a call that ended still reaches the engine (as the
         // npm package's fetch would): it may teach the limiter. One for a
@@ -254,8 +332,8 @@ impl Policy for Steadfast {
                 body,
             } => {
                 // Rendered on the stack: no allocation per response.
-                let mut buffers = [[0u8; 40]; 6];
-                let mut pairs = [("", ""); 6];
+                let mut buffers = [[0u8; 40]; crate::server::MAX_FIELDS];
+                let mut pairs = [("", ""); crate::server::MAX_FIELDS];
                 for ((slot, buf), (k, v)) in
                     pairs.iter_mut().zip(buffers.iter_mut()).zip(headers.iter())
                 {
@@ -275,23 +353,29 @@ impl Policy for Steadfast {
     }
 
     fn on_timer(&mut self, now: Millis) {
-        self.restart_if_due(now);
+        self.arrive(now);
         self.engine.handle_timeout(self.local(now));
     }
 
     fn next_timer(&self) -> Option<Millis> {
         let engine = self.engine.poll_timeout().map(|t| {
-            let world = t.plus(self.origin.as_u64());
+            // A timer the host's clock says is due fires at once.
+            let world = self.world(t).max(self.last_now);
             match self.timer_period_ms {
                 Some(p) => Millis(world.as_u64().div_ceil(p).saturating_mul(p)),
                 None => world,
             }
         });
         let restart = self.restarts.front().copied();
-        match (engine, restart) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let jump = self.jumps.front().map(|(at, _)| *at);
+        [engine, restart, jump].into_iter().flatten().min()
+    }
+
+    fn clock(&self, now: Millis) -> Millis {
+        // Restarts keep the world's time line (the engine is restored by
+        // the wall clock). A jump forward looks like time that passed; one
+        // back, like none (the engine cannot tell either from the truth).
+        now.plus(self.forward)
     }
 
     fn drain(&mut self, out: &mut Vec<Action>) {

@@ -10,12 +10,14 @@
 //!   written, defects included;
 //! * [`world`] — the clock, the event loop, the metrics and the invariants;
 //! * [`scenario`] — the scenarios and their workloads;
-//! * [`report`] — the comparison table and the timeline picture.
+//! * [`report`] — the comparison table and the timeline picture;
+//! * [`long_soak`] — one engine kept through a million calls, memory sampled.
 //!
 //! Everything is driven by one seed: the same seed gives the same trace.
 
 pub mod client;
 mod fast_hash;
+pub mod long_soak;
 mod portable_math;
 pub mod report;
 pub mod scenario;

@@ -47,6 +47,11 @@ pub struct HostShape {
     pub timer_period_ms: Option<u64>,
     /// The client's `limiter.burst` (the user's choice; 1 by default).
     pub burst: Option<u32>,
+    /// At each instant, the clock the host gives the engine jumps by this
+    /// many ms (back when negative): a clock set back by NTP, a laptop
+    /// that slept with a clock that stops meanwhile and is then corrected.
+    /// Real time, the server's and the world's, goes on unmoved.
+    pub clock_jumps: Vec<(Millis, i64)>,
 }
 
 /// The path suffix the simulated server does not implement.
@@ -171,6 +176,39 @@ impl Scenario {
         }
     }
 
+    /// A server whose headers and bodies are worse than `hostile_server`'s:
+    /// `Retry-After` of years, `-5`, `1e3`, non-ASCII digits, dates a day
+    /// ago, in 1994 and in 9999; rate headers with non-ASCII bytes, numbers
+    /// past `u64`, `1e308`, `-3` and `0`, more left than the limit, a daily
+    /// limit that changes and a quota left that jumps up and down, the same
+    /// field twice; 4 MB error bodies; a 10 s outage, under rate pressure
+    /// and 5xx.
+    #[must_use]
+    pub fn hostile_headers() -> Self {
+        Self {
+            name: "hostile_headers",
+            about: "Retry-After of years, negative, non-ASCII, dates past and far; rate headers huge, negative, non-ASCII, contradictory; 4 MB error bodies",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 10,
+                outages: vec![(Millis(30_000), Millis(40_000))],
+                outage_retry_after_s: Some(5),
+                retry_after: RetryAfterForm::Mixed,
+                p_server_error: 0.03,
+                hostile_headers: true,
+                ..ServerConfig::default()
+            },
+            rate_per_s: 8.0,
+            duration_ms: 60_000,
+            post_fraction: 0.1,
+            keyed_fraction: 0.5,
+            horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape::default(),
+        }
+    }
+
     /// Writes only, half with idempotency keys, on a connection that resets.
     #[must_use]
     pub fn writes_under_resets() -> Self {
@@ -207,6 +245,7 @@ impl Scenario {
                 restarts: vec![Millis(95_000), Millis(150_000)],
                 timer_period_ms: None,
                 burst: None,
+                clock_jumps: Vec::new(),
             },
             ..Self::outage()
         }
@@ -240,7 +279,39 @@ impl Scenario {
                 restarts: Vec::new(),
                 timer_period_ms: Some(1_000),
                 burst: Some(5),
+                clock_jumps: Vec::new(),
             },
+        }
+    }
+
+    /// An outage under rate pressure (429s with `Retry-After` in both
+    /// forms), with a host clock that jumps: back 30 s while the circuit is
+    /// open, forward two hours after the outage with requests in flight,
+    /// back 30 s again under load. The engine must not panic, every call
+    /// must end, and the circuit must still recover.
+    #[must_use]
+    pub fn clock_jumps() -> Self {
+        Self {
+            name: "clock_jumps",
+            about: "an outage and 429s; the host's clock jumps back 30 s at 90 s, forward 2 h at 200 s, back 30 s at 250 s",
+            server: ServerConfig {
+                per_second: 5,
+                burst: 5,
+                advertised_per_second: 10,
+                retry_after: RetryAfterForm::Mixed,
+                outages: vec![(Millis(60_000), Millis(180_000))],
+                ..ServerConfig::default()
+            },
+            rate_per_s: 4.0,
+            host: HostShape {
+                clock_jumps: vec![
+                    (Millis(90_000), -30_000),
+                    (Millis(200_000), 2 * HOUR as i64),
+                    (Millis(250_000), -30_000),
+                ],
+                ..HostShape::default()
+            },
+            ..Self::outage()
         }
     }
 
@@ -279,6 +350,8 @@ impl Scenario {
             Self::restart_mid_outage(),
             Self::background_tab(),
             Self::unimplemented_endpoint(),
+            Self::hostile_headers(),
+            Self::clock_jumps(),
         ]
     }
 
@@ -362,7 +435,8 @@ impl Scenario {
             Ok(policy) => {
                 let mut policy = policy
                     .with_restarts(&self.host.restarts)
-                    .with_timer_period(self.host.timer_period_ms);
+                    .with_timer_period(self.host.timer_period_ms)
+                    .with_clock_jumps(&self.host.clock_jumps);
                 run(&mut policy, &mut server, &calls, Millis(self.horizon_ms))
             }
             // The defaults are valid; an error here is a bug the tests see

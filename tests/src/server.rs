@@ -7,7 +7,11 @@
 //! resets before and after it acted, and responses slower than the client's
 //! timeout. It remembers which writes it applied, so a duplicated POST is
 //! detected. A hostile mode sends year-long `Retry-After`s and garbage
-//! headers.
+//! headers; a hostile-headers mode goes further (see [`hostile`]):
+//! `Retry-After`s of years, negative, non-ASCII or dates long past and far
+//! off, rate headers with non-ASCII bytes, huge or negative numbers, quota
+//! fields that contradict each other or jump up and down, and error bodies
+//! of 4 MB.
 //!
 //! The server is the simulation's reference: it counts what actually reached
 //! it, independently of what the client believes.
@@ -65,6 +69,10 @@ pub struct ServerConfig {
     pub slow_latency_ms: u64,
     /// Send hostile headers: year-long Retry-After, garbage rate headers.
     pub hostile: bool,
+    /// Send the hostile headers and bodies of [`hostile`] (on half the
+    /// responses' rate headers, most `Retry-After`s and a third of the
+    /// error bodies).
+    pub hostile_headers: bool,
     /// Paths ending so are not implemented: they answer 501, always.
     pub unimplemented_suffix: Option<&'static str>,
     /// Wall-clock time (Unix ms) at simulated instant 0.
@@ -89,6 +97,7 @@ impl Default for ServerConfig {
             latency_ms: (20, 120),
             slow_latency_ms: 45_000,
             hostile: false,
+            hostile_headers: false,
             unimplemented_suffix: None,
             wall_epoch_ms: 1_795_000_000_000,
         }
@@ -147,24 +156,27 @@ impl Value {
     }
 }
 
+/// The most header fields one response has.
+pub const MAX_FIELDS: usize = 8;
+
 /// The few header fields of one response, without a heap allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Headers {
-    items: [(&'static str, Value); 6],
+    items: [(&'static str, Value); MAX_FIELDS],
     len: usize,
 }
 
 impl Default for Headers {
     fn default() -> Self {
         Self {
-            items: [("", Value::Text("")); 6],
+            items: [("", Value::Text("")); MAX_FIELDS],
             len: 0,
         }
     }
 }
 
 impl Headers {
-    /// Adds a field (past six, it is dropped).
+    /// Adds a field (past [`MAX_FIELDS`], it is dropped).
     pub fn push(&mut self, name: &'static str, value: Value) {
         if let Some(slot) = self.items.get_mut(self.len) {
             *slot = (name, value);
@@ -235,6 +247,8 @@ pub struct Server {
     accepted: VecDeque<Millis>,
     applied: FastMap<u64, u32>,
     duplicate_writes: u64,
+    /// The world instant at which the server's own clock reads zero.
+    origin: Millis,
 }
 
 impl Server {
@@ -250,7 +264,19 @@ impl Server {
             accepted: VecDeque::new(),
             applied: FastMap::default(),
             duplicate_writes: 0,
+            origin: Millis::ZERO,
         }
+    }
+
+    /// The same server, started at world instant `origin`: its outages,
+    /// buckets and quota count from there, and its wall clock reads
+    /// `wall_epoch_ms` then (for the long soak, where one client meets
+    /// server after server).
+    #[must_use]
+    pub fn starting_at(mut self, origin: Millis) -> Self {
+        self.origin = origin;
+        self.refilled_at = Millis::ZERO;
+        self
     }
 
     /// The configuration.
@@ -305,6 +331,18 @@ impl Server {
 
     fn rate_headers(&mut self, now: Millis) -> Headers {
         let mut h = Headers::default();
+        if self.config.hostile_headers && self.chance(0.5) {
+            let used = self.quota_used(now);
+            let left = self.config.daily_quota.saturating_sub(used);
+            let mut pick = self.rng.below_inclusive(hostile::RATE_HEADER_SETS - 1);
+            if pick == hostile::PAUSING_SET && !self.chance(0.02) {
+                // Rarer: each one stops every call for `maxPauseMs`.
+                pick = hostile::WOBBLING_SET;
+            }
+            let wobble = self.rng.between_inclusive(2_000, 20_000);
+            hostile::rate_headers(&mut h, pick, left, wobble);
+            return h;
+        }
         if self.config.hostile && self.chance(0.5) {
             h.push("x-limit-per-second", Value::Text("ten"));
             h.push("x-remaining-today", Value::Text("lots"));
@@ -327,6 +365,7 @@ impl Server {
 
     /// Handles a request arriving at `now`.
     pub fn handle(&mut self, req: Request<'_>, now: Millis) -> Handled {
+        let now = Millis(now.since(self.origin));
         let mut handled = Handled {
             answer: Answer::Failure(TransportFailure::Reset),
             latency_ms: self.latency(),
@@ -342,10 +381,15 @@ impl Server {
             handled.during_outage = true;
             let mut headers = Headers::default();
             if let Some(s) = self.config.outage_retry_after_s {
-                headers.push("Retry-After", Value::Num(s));
-                handled.server_delay_ms = Some(s * 1000);
+                if !(self.config.hostile_headers
+                    && self.hostile_retry_after(&mut headers, &mut handled, now))
+                {
+                    headers.push("Retry-After", Value::Num(s));
+                    handled.server_delay_ms = Some(s * 1000);
+                }
             }
-            handled.answer = response(503, headers, "<html>503 Service Unavailable</html>");
+            let body = self.error_body("<html>503 Service Unavailable</html>");
+            handled.answer = response(503, headers, body);
             return handled;
         }
         self.refill(now);
@@ -356,7 +400,8 @@ impl Server {
             let mut headers = self.rate_headers(now);
             let delay_s = if quota_spent { 3600 } else { 1 };
             self.add_retry_after(&mut headers, &mut handled, delay_s, now);
-            handled.answer = response(429, headers, r#"{"error":"Too Many Requests"}"#);
+            let body = self.error_body(r#"{"error":"Too Many Requests"}"#);
+            handled.answer = response(429, headers, body);
             return handled;
         }
         self.tokens_milli -= 1000;
@@ -374,11 +419,9 @@ impl Server {
                 self.apply(req);
             }
             let status = [500, 502, 504][self.rng.below_inclusive(2) as usize % 3];
-            handled.answer = response(
-                status,
-                self.rate_headers(now),
-                r#"{"error":"Internal error"}"#,
-            );
+            let headers = self.rate_headers(now);
+            let body = self.error_body(r#"{"error":"Internal error"}"#);
+            handled.answer = response(status, headers, body);
             return handled;
         }
         self.apply(req);
@@ -410,6 +453,9 @@ impl Server {
             headers.push("Retry-After", Value::Text("soon"));
             return;
         }
+        if self.config.hostile_headers && self.hostile_retry_after(headers, handled, now) {
+            return;
+        }
         let configured = self.config.retry_after;
         let coin = self.chance(0.5);
         let form = match configured {
@@ -437,6 +483,38 @@ impl Server {
         }
     }
 
+    /// Most of the time, a hostile `Retry-After` (and what it asks, for
+    /// the invariant); `false` when this answer gets an honest one.
+    fn hostile_retry_after(
+        &mut self,
+        headers: &mut Headers,
+        handled: &mut Handled,
+        now: Millis,
+    ) -> bool {
+        if !self.chance(0.7) {
+            return false;
+        }
+        let wall_ms = self.config.wall_epoch_ms + now.as_u64();
+        let pick = self.rng.below_inclusive(hostile::RETRY_AFTERS - 1);
+        if hostile::PAUSING_RETRY_AFTERS.contains(&pick) && !self.chance(0.1) {
+            // Rarer: each one stops every call for `maxPauseMs`.
+            return false;
+        }
+        let (value, delay_ms) = hostile::retry_after(pick, wall_ms);
+        headers.push("Retry-After", value);
+        handled.server_delay_ms = delay_ms;
+        true
+    }
+
+    /// An error response's body: now and then one of 4 MB.
+    fn error_body(&mut self, usual: &'static str) -> &'static str {
+        if self.config.hostile_headers && self.chance(0.3) {
+            let pick = self.rng.below_inclusive(hostile::BIG_BODIES - 1);
+            return hostile::big_body(pick);
+        }
+        usual
+    }
+
     fn apply(&mut self, req: Request) {
         if req.method != Method::Post && req.method != Method::Patch {
             return;
@@ -457,6 +535,159 @@ fn response(status: u16, headers: Headers, body: &'static str) -> Answer {
         status,
         headers,
         body,
+    }
+}
+
+/// What the hostile-headers mode sends.
+pub mod hostile {
+    use std::sync::OnceLock;
+
+    use super::{Headers, Value};
+
+    /// How many `Retry-After` values [`retry_after`] picks from.
+    pub const RETRY_AFTERS: u64 = 12;
+    /// The picks that ask for longer than any client waits.
+    pub const PAUSING_RETRY_AFTERS: [u64; 3] = [0, 2, 8];
+
+    /// `Retry-After` number `pick`, at wall-clock `wall_ms`, and the delay
+    /// it asks in ms as a client that reads it correctly must honour
+    /// (`None`: it is not a delay in either RFC 9110 form).
+    #[must_use]
+    pub fn retry_after(pick: u64, wall_ms: u64) -> (Value, Option<u64>) {
+        const YEAR_S: u64 = 31_536_000;
+        // 9999-12-31T23:59:59Z, the last instant an HTTP-date can name.
+        const LAST_DATE_S: u64 = 253_402_300_799;
+        match pick {
+            0 => (Value::Num(3 * YEAR_S), Some(3 * YEAR_S * 1000)),
+            1 => (Value::Text("-5"), None),
+            2 => (Value::Text("99999999999999999999999"), Some(u64::MAX)),
+            3 => (Value::Text("1e3"), None),
+            // Arabic-Indic and full-width digits: numbers to a person, not to RFC 9110.
+            4 => (Value::Text("\u{663}\u{660}"), None),
+            5 => (Value::Text("\u{ff13}\u{ff10}"), None),
+            // A day ago, and a date of the last century: "now".
+            6 => (Value::HttpDate(wall_ms / 1000 - 86_400), Some(0)),
+            7 => (Value::Text("Sun, 06 Nov 1994 08:49:37 GMT"), Some(0)),
+            8 => (
+                Value::Text("Fri, 31 Dec 9999 23:59:59 GMT"),
+                Some((LAST_DATE_S * 1000).saturating_sub(wall_ms)),
+            ),
+            9 => (Value::Text("Sun, 06 N\u{f6}v 2094 08:49:37 GMT"), None),
+            10 => (Value::Text("\u{feff}120"), None),
+            _ => (Value::Num(0), Some(0)),
+        }
+    }
+
+    /// How many sets of rate headers [`rate_headers`] picks from.
+    pub const RATE_HEADER_SETS: u64 = 9;
+    /// The set whose quota left goes up and down.
+    pub const WOBBLING_SET: u64 = 5;
+    /// The set that says a window is spent for billions of years.
+    pub const PAUSING_SET: u64 = 8;
+
+    /// Lying rate headers, set number `pick`; `left` is the day's real
+    /// remainder, `wobble` a random number in 2 000..=20 000.
+    pub fn rate_headers(h: &mut Headers, pick: u64, left: u64, wobble: u64) {
+        let fields: &[(&'static str, Value)] = match pick {
+            // Non-ASCII bytes in values and a name.
+            0 => &[
+                ("x-limit-per-second", Value::Text("\u{ff11}\u{ff10}")),
+                ("x-remaining-this-second", Value::Text("\u{663}")),
+                ("x-limit-per-day", Value::Text("10000\u{a0}")),
+                ("x-remaining-today", Value::Text("9\u{301}999")),
+                ("x-l\u{ed}mit-per-second", Value::Text("1")),
+            ],
+            // Numbers past u64.
+            1 => &[
+                ("x-limit-per-second", Value::Text("99999999999999999999")),
+                (
+                    "x-remaining-this-second",
+                    Value::Text("18446744073709551616"),
+                ),
+                ("x-limit-per-day", Value::Text("99999999999999999999")),
+                ("x-remaining-today", Value::Text("99999999999999999999")),
+            ],
+            // Floats, negatives, NaN.
+            2 => &[
+                ("x-limit-per-second", Value::Text("1e308")),
+                ("x-remaining-this-second", Value::Text("-3")),
+                ("x-limit-per-day", Value::Text("-1")),
+                ("x-remaining-today", Value::Text("NaN")),
+            ],
+            // Zero limits.
+            3 => &[
+                ("x-limit-per-second", Value::Text("0")),
+                ("x-limit-per-day", Value::Text("0")),
+            ],
+            // More left than the limit allows, and a daily limit that changes.
+            4 => &[
+                ("x-limit-per-second", Value::Num(10)),
+                ("x-remaining-this-second", Value::Num(50)),
+                ("x-limit-per-day", Value::Num(20_000)),
+                ("x-remaining-today", Value::Num(50_000)),
+            ],
+            // The same field twice, saying different things.
+            6 => &[
+                ("x-remaining-today", Value::Num(9_000)),
+                ("X-Remaining-Today", Value::Num(1)),
+                ("x-limit-per-day", Value::Num(10_000)),
+            ],
+            // IETF fields with huge, negative and zero numbers.
+            7 => &[
+                (
+                    "RateLimit",
+                    Value::Text("\"p\";r=99999999999999999999;t=-1, \"q\";r=-3"),
+                ),
+                ("RateLimit-Policy", Value::Text("\"p\";q=0;w=0")),
+                ("X-RateLimit-Limit", Value::Text("1e308")),
+            ],
+            // An exhausted window that resets in three billion years.
+            8 => &[
+                ("X-RateLimit-Remaining", Value::Num(0)),
+                ("X-RateLimit-Reset", Value::Text("99999999999999999999")),
+            ],
+            _ => &[],
+        };
+        for (name, value) in fields {
+            h.push(name, *value);
+        }
+        if pick == WOBBLING_SET {
+            // The quota left going up and down between responses.
+            h.push("x-limit-per-second", Value::Num(10));
+            h.push("x-limit-per-day", Value::Num(10_000));
+            h.push("x-remaining-today", Value::Num(wobble.max(left / 2)));
+        }
+    }
+
+    /// How many bodies [`big_body`] picks from.
+    pub const BIG_BODIES: u64 = 5;
+
+    /// The size of each big body, in bytes (about).
+    pub const BIG_BODY_BYTES: usize = 4 << 20;
+
+    /// Big error body number `pick`: a JSON message of 4 MB, a JSON
+    /// message after 4 MB of padding, 4 MB of HTML, a 4 MB line of
+    /// two-byte characters, half a million JSON keys.
+    #[must_use]
+    pub fn big_body(pick: u64) -> &'static str {
+        static BODIES: OnceLock<[String; 5]> = OnceLock::new();
+        let bodies = BODIES.get_or_init(|| {
+            let x = "x".repeat(BIG_BODY_BYTES);
+            let keys = r#""k":"v","#.repeat(BIG_BODY_BYTES / 8);
+            let exact = |parts: &[&str]| {
+                let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                parts.iter().for_each(|p| s.push_str(p));
+                s
+            };
+            [
+                exact(&[r#"{"error":""#, &x, r#""}"#]),
+                exact(&[r#"{"pad":""#, &x, r#"","error":"late"}"#]),
+                exact(&["<html><body>", &x, "</body></html>"]),
+                "\u{e9}".repeat(BIG_BODY_BYTES / 2),
+                exact(&["{", &keys, r#""error":"deep"}"#]),
+            ]
+        });
+        bodies.get(pick as usize).map_or("", String::as_str)
     }
 }
 
@@ -495,6 +726,37 @@ pub fn http_date(unix_s: u64) -> String {
 mod tests {
     use super::*;
     use steadfast_core::headers::parse_http_date;
+
+    #[test]
+    fn hostile_retry_afters_ask_what_the_invariant_enforces() {
+        use steadfast_core::headers::parse_retry_after;
+        let wall = 1_795_000_123_456;
+        for pick in 0..hostile::RETRY_AFTERS {
+            let (value, asked) = hostile::retry_after(pick, wall);
+            let mut buf = [0u8; 40];
+            let text = value.render(&mut buf);
+            let read = parse_retry_after(text, Some(steadfast_core::UnixMillis(wall)));
+            match asked {
+                Some(ms) => assert_eq!(read, Ok(ms), "{text:?}"),
+                None => assert!(read.is_err(), "{text:?} read as {read:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_rate_headers_fit_one_response_and_big_bodies_are_big() {
+        for pick in 0..hostile::RATE_HEADER_SETS {
+            let mut h = Headers::default();
+            hostile::rate_headers(&mut h, pick, 100, 5_000);
+            assert!(!h.is_empty() && h.len() + 1 < MAX_FIELDS, "set {pick}");
+        }
+        for pick in 0..hostile::BIG_BODIES {
+            let body = hostile::big_body(pick);
+            assert!(body.len() >= hostile::BIG_BODY_BYTES, "body {pick}");
+            assert!(steadfast_core::body::server_message(body)
+                .is_none_or(|m| m.chars().count() <= steadfast_core::body::MAX_MESSAGE_CHARS));
+        }
+    }
 
     #[test]
     fn http_dates_round_trip_through_the_core_parser() {

@@ -163,6 +163,19 @@ pub fn run(
     calls: &[CallSpec],
     horizon: Millis,
 ) -> RunResult {
+    run_from(policy, server, calls, Millis::ZERO, horizon)
+}
+
+/// [`run`] for a world whose clock reads `start` when it begins (the
+/// calls' arrivals are on the same clock): a policy that already ran, for
+/// the long soak. The timeline's seconds count from `start`.
+pub fn run_from(
+    policy: &mut dyn Policy,
+    server: &mut Server,
+    calls: &[CallSpec],
+    start: Millis,
+    horizon: Millis,
+) -> RunResult {
     let mut m = Metrics {
         latencies_ms: Vec::with_capacity(calls.len()),
         calls: calls.len() as u64,
@@ -170,7 +183,7 @@ pub fn run(
         trace_hash: 0xcbf2_9ce4_8422_2325,
         ..Metrics::default()
     };
-    let last_arrival_s = calls.last().map_or(0, |c| c.arrival.as_u64() / 1000) as usize;
+    let last_arrival_s = calls.last().map_or(0, |c| c.arrival.since(start) / 1000) as usize;
     let mut timeline: Vec<Second> = Vec::with_capacity(last_arrival_s * 2 + 64);
     // Ops are numbered 1..=n in arrival order.
     let spec_of = |op: u64| {
@@ -186,9 +199,10 @@ pub fn run(
     let mut free_slots: Vec<usize> = Vec::new();
     let mut seq = 0u64;
     let mut next_arrival = 0usize;
-    let mut now = Millis::ZERO;
+    let mut now = start;
     let mut steps_here = 0u64;
     let mut not_before = Millis::ZERO;
+    let mut frame = policy.clock(start);
     let mut circuit = CircuitState::Closed;
     let mut probes: HashSet<(u64, u32)> = HashSet::default();
     let mut half_open_sends = 0u64;
@@ -219,6 +233,9 @@ pub fn run(
             steps_here = 0;
         }
         now = now.max(t);
+        // The time the policy's host can know has passed: the pauses a
+        // server asked for are checked on it.
+        frame = frame.max(policy.clock(now));
 
         if delivery == Some(t) {
             if let Some(Reverse((_, _, slot))) = queue.pop() {
@@ -227,7 +244,7 @@ pub fn run(
                     payload.get_mut(slot).and_then(Option::take)
                 {
                     if let Some(d) = delay {
-                        not_before = not_before.max(now.plus(d.min(max_pause_ms)));
+                        not_before = not_before.max(frame.plus(d.min(max_pause_ms)));
                     }
                     probes.remove(&(op, attempt));
                     policy.deliver(op, attempt, &answer, now);
@@ -243,7 +260,10 @@ pub fn run(
         }
 
         policy.drain(&mut actions);
-        let second = (now.as_u64() / 1000) as usize;
+        // A jump the policy's clock made at this instant counts for what
+        // it sends now.
+        frame = frame.max(policy.clock(now));
+        let second = (now.since(start) / 1000) as usize;
         if timeline.len() <= second {
             timeline.resize(second + 1, Second::default());
         }
@@ -256,7 +276,7 @@ pub fn run(
                         &mut m.trace_hash,
                         &[now.as_u64(), 1, op, u64::from(attempt)],
                     );
-                    if now < not_before {
+                    if frame < not_before {
                         m.early_sends += 1;
                     }
                     match circuit {

@@ -148,6 +148,77 @@ fn a_hostile_server_neither_crashes_nor_stalls_the_client() {
     }
 }
 
+#[test]
+fn hostile_headers_and_megabyte_bodies_break_no_invariant_and_stall_no_call() {
+    // Fifty seeds: the server's lies come at random, and some seeds draw a
+    // Retry-After of 9999 or a failed half-open probe that costs minutes.
+    let s = Scenario::hostile_headers();
+    let (mut successes, mut calls) = (0, 0);
+    for seed in 0..50 {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert!(
+            ours.successes * 10 >= ours.calls * 3,
+            "seed {seed}: {} of {} succeeded\nreplay: {}",
+            ours.successes,
+            ours.calls,
+            replay_command(s.name, seed)
+        );
+        successes += ours.successes;
+        calls += ours.calls;
+    }
+    assert!(
+        successes * 10 >= calls * 9,
+        "{successes} of {calls} calls succeeded"
+    );
+    let theirs = s.run_seed(42).metrics;
+    assert!(
+        ended(&theirs, "crashed") > 0,
+        "the seed's int(Retry-After) raises"
+    );
+}
+
+#[test]
+fn a_host_clock_that_jumps_back_and_forward_wedges_nothing() {
+    let s = Scenario::clock_jumps();
+    let steady = Scenario {
+        host: steadfast_sim::scenario::HostShape::default(),
+        ..Scenario::clock_jumps()
+    };
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        // Every invariant; pauses are checked on the host's clock (a jump
+        // forward ends the waits it jumps over, as no host can tell it
+        // from time that passed).
+        assert_invariants(&s, seed, &ours);
+        assert!(
+            ours.sent_during_outage <= 5 + 3,
+            "seed {seed}: {} requests into the outage",
+            ours.sent_during_outage
+        );
+        assert!(
+            ours.last_success.is_some_and(|t| t.as_u64() >= 180_000),
+            "seed {seed}: the circuit recovers after the outage"
+        );
+        assert!(
+            ours.successes * 10 >= ours.calls * 9,
+            "seed {seed}: {} of {}",
+            ours.successes,
+            ours.calls
+        );
+        // A clock set back costs no waiting: calls are no slower than on a
+        // steady clock (were the jump back taken as time standing still,
+        // every wait would last 30 s longer, twice).
+        let still = steady.run_steadfast(seed).metrics;
+        assert!(
+            ours.latency_quantile(0.5) <= still.latency_quantile(0.5) + 10_000,
+            "seed {seed}: p50 {} ms with jumps, {} ms without",
+            ours.latency_quantile(0.5),
+            still.latency_quantile(0.5)
+        );
+    }
+}
+
 fn ended(m: &Metrics, how: &str) -> u64 {
     m.endings
         .iter()

@@ -88,18 +88,20 @@ impl OutcomeWindow {
                 filled,
                 failures,
             } => {
+                // Saturating: a restored window may hold counts that do not
+                // add up; it must still never panic.
                 if let Some(slot) = ring.get_mut(*next) {
                     if *slot {
-                        *failures -= 1;
+                        *failures = failures.saturating_sub(1);
                     }
                     *slot = failed;
                 }
-                *failures += u64::from(failed);
-                *next = (*next + 1) % ring.len().max(1);
-                *filled = (*filled + 1).min(ring.len());
+                *failures = failures.saturating_add(u64::from(failed));
+                *next = next.saturating_add(1) % ring.len().max(1);
+                *filled = filled.saturating_add(1).min(ring.len());
             }
             OutcomeWindow::Time { width_ms, buckets } => {
-                let slot = now.as_u64() / *width_ms;
+                let slot = now.as_u64() / (*width_ms).max(1);
                 let len = buckets.len().max(1) as u64;
                 if let Some(b) = buckets.get_mut((slot % len) as usize) {
                     if b.slot != slot {
@@ -126,8 +128,8 @@ impl OutcomeWindow {
                 failures: *failures,
             },
             OutcomeWindow::Time { width_ms, buckets } => {
-                let current = now.as_u64() / *width_ms;
-                let oldest = current.saturating_sub(buckets.len() as u64 - 1);
+                let current = now.as_u64() / (*width_ms).max(1);
+                let oldest = current.saturating_sub((buckets.len() as u64).saturating_sub(1));
                 buckets
                     .iter()
                     .filter(|b| b.calls > 0 && b.slot >= oldest && b.slot <= current)

@@ -70,6 +70,10 @@ use crate::retry::{GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy
 use crate::rng::SplitMix64;
 use crate::time::{Millis, MonotonicClamp, UnixMillis};
 
+/// How far behind the latest instant a host's `now` may be and still be
+/// taken as time standing still, rather than as the host's clock set back.
+pub const SET_BACK_TOLERANCE_MS: u64 = 1_000;
+
 /// Where one call stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -122,7 +126,12 @@ struct Call {
 /// Every `now` a host passes is its own monotonic clock in milliseconds (in
 /// JavaScript, `performance.now()`), and every instant the engine hands back
 /// (`poll_timeout`, events, `health`) is on that same clock. Time should not
-/// go backwards; if it does, the engine treats it as standing still.
+/// go backwards. If it does by up to [`SET_BACK_TOLERANCE_MS`], the engine
+/// treats it as standing still; further, as the host's clock set back (a
+/// wall clock corrected, a `now` of `Date.now`): no time passed across the
+/// jump, and every wait keeps its length on the new clock. A clock that
+/// jumps forward cannot be told from time that passed: waits it jumps over
+/// end.
 ///
 /// # Restarts
 ///
@@ -463,7 +472,19 @@ impl Engine {
     // ----- time ----------------------------------------------------------------
 
     /// A host instant on the engine's time line, never before one seen.
+    ///
+    /// An instant up to [`SET_BACK_TOLERANCE_MS`] behind the latest is
+    /// taken as time standing still (a stale reading: mapping it as a jump
+    /// would move every later instant on, and end a server's pause early).
+    /// One further behind means the host's clock was set back: from here on
+    /// the host's clock maps onto the engine's time line where it left off,
+    /// as if no time passed across the jump, so that timers keep their real
+    /// length instead of waiting for the clock to catch up.
     fn observe(&mut self, host: Millis) -> Millis {
+        let latest = self.clock.latest();
+        if latest.since(self.base.inward(host)) > SET_BACK_TOLERANCE_MS {
+            self.base = TimeBase::aligning(host, latest);
+        }
         self.clock.observe(self.base.inward(host))
     }
 

@@ -470,3 +470,68 @@ fn the_engine_can_move_between_threads() {
     assert_send::<Engine>();
     assert_send::<Output>();
 }
+
+#[test]
+fn a_host_clock_set_back_an_hour_does_not_hold_calls_for_an_hour() {
+    // A host whose clock is the wall clock (a `now` option of `Date.now`)
+    // sees it set back by an hour. Treating the earlier instant as "time
+    // stands still" would keep every timer waiting until the clock caught
+    // up: the attempt below would time out an hour and 30 s later.
+    let hour = 3_600_000;
+    let mut e = Engine::new(config(), Millis(hour)).unwrap();
+    let call = e.start(get("/x"), Millis(hour));
+    assert_eq!(sends(&drain(&mut e)), [1]);
+    assert_eq!(e.poll_timeout(), Some(Millis(hour + 30_000)));
+    // The next reading of the clock is an hour less (10 000 instead of
+    // 3 610 000): no time passed across the jump, as far as anyone can tell.
+    e.handle_timeout(Millis(10_000));
+    assert!(drain(&mut e).is_empty());
+    // The attempt times out 30 s after it was sent, on the new clock.
+    assert_eq!(e.poll_timeout(), Some(Millis(40_000)));
+    e.handle_timeout(Millis(40_000));
+    let out = drain(&mut e);
+    assert!(
+        matches!(out[0], Output::Abort { attempt: 1, .. }),
+        "{out:?}"
+    );
+    // Its retry follows the backoff on the new clock, and the call ends.
+    let log = run(&mut e, u64::MAX, |_, _, _| Some(status(200)));
+    let ended: Vec<_> = log
+        .iter()
+        .filter_map(|(at, o)| match o {
+            Output::Done { call: c, result } if *c == call => Some((*at, result.is_ok())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended, [(Millis(41_000), true)]);
+    assert_eq!(e.health(Millis(41_000)).active_calls, 0);
+}
+
+#[test]
+fn an_instant_slightly_behind_never_shortens_a_servers_pause() {
+    // Out-of-order instants within a second (a host that read its clock
+    // before a lock) are taken as time standing still: were they read as
+    // the clock set back, every later instant would map further on, and a
+    // server's pause would end early.
+    let mut e = engine(config());
+    let call = e.start(get("/x"), Millis(10_000));
+    drain(&mut e);
+    let retry_after = ResponseMeta {
+        status: 503,
+        headers: &[("Retry-After", "2")],
+        body: None,
+        wall: None,
+    };
+    e.handle_response(call, 1, retry_after, Millis(10_000));
+    drain(&mut e);
+    assert_eq!(
+        e.health(Millis(10_000)).limiter.held_until,
+        Some(Millis(12_000))
+    );
+    e.handle_timeout(Millis(9_200));
+    assert_eq!(e.poll_timeout(), Some(Millis(12_000)));
+    assert_eq!(
+        e.health(Millis(10_000)).limiter.held_until,
+        Some(Millis(12_000))
+    );
+}

@@ -62,7 +62,8 @@ impl RollingCount {
     }
 
     fn slot(&self, at: Millis) -> u64 {
-        at.as_u64() / self.width_ms
+        // Never 0 in a ring this code made; a restored one may say anything.
+        at.as_u64() / self.width_ms.max(1)
     }
 
     /// How far ahead of now a request may be counted: one bucket. Further
@@ -179,6 +180,22 @@ impl RollingCount {
     pub(crate) fn used(&self, now: Millis) -> u64 {
         let gone: u64 = self.stale(now).map(|b| u64::from(b.count)).sum();
         self.total.saturating_sub(gone)
+    }
+
+    /// The start of the newest bucket that counts a request (booked ones
+    /// included), or `None` if nothing is counted.
+    pub(crate) fn last_counted(&self, now: Millis) -> Option<Millis> {
+        let oldest = self.oldest(now).max(self.expired_below);
+        let newest = self.slot(now).saturating_add(1);
+        let len = self.ring.len() as u64;
+        (oldest..=newest)
+            .rev()
+            .find(|s| {
+                self.ring
+                    .get((s % len.max(1)) as usize)
+                    .is_some_and(|b| b.slot == *s && b.count > 0)
+            })
+            .map(|s| Millis(s.saturating_mul(self.width_ms)))
     }
 
     /// When the oldest counted request leaves the window (so one more may

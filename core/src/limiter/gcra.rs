@@ -97,13 +97,17 @@ impl Gcra {
         }
     }
 
-    /// The pace slowed from `old_us` to `new_us` between requests at `now`:
-    /// what is booked ahead of `now` is stretched to the new interval, so the
-    /// burst already spent stays spent. (Keeping TAT as it was would let the
+    /// The pace changed from `old_us` to `new_us` between requests at `now`:
+    /// what is booked ahead of `now` is rescaled to the new interval, so it
+    /// stands for the same number of requests. When the pace slows, the
+    /// burst already spent stays spent (keeping TAT as it was would let the
     /// larger tolerance of the slower interval release a fresh burst right
-    /// after the server pushed back.)
+    /// after the server pushed back). When it speeds up again, the bookings
+    /// shrink back: were they kept, every slow-down that followed would
+    /// stretch them again, and a pace that slows and recovers over and over
+    /// (a 429 between successes) would push them out without end.
     pub(crate) fn stretch(&mut self, now: Millis, old_us: u64, new_us: u64) {
-        if new_us <= old_us || old_us == 0 {
+        if new_us == old_us || old_us == 0 {
             return;
         }
         let now_us = now.as_u64().saturating_mul(MICROS_PER_MS);
@@ -194,11 +198,26 @@ mod tests {
     }
 
     #[test]
-    fn speeding_up_does_not_stretch() {
+    fn speeding_up_shrinks_what_is_booked_ahead_in_proportion() {
         let mut g = Gcra::default();
         let _ = g.book(Millis(0), 200_000, 1);
-        g.stretch(Millis(0), 200_000, 100_000);
-        assert_eq!(g.tat_us, 200_000);
+        let _ = g.book(Millis(0), 200_000, 1);
+        g.stretch(Millis(100), 200_000, 100_000);
+        // 300 ms ahead of now at 200 ms apart is 150 ms at 100 ms apart.
+        assert_eq!(g.tat_us, 250_000);
+    }
+
+    #[test]
+    fn slowing_and_recovering_leaves_the_bookings_where_they_were() {
+        let mut g = Gcra::default();
+        for _ in 0..5 {
+            let _ = g.book(Millis(0), 100_000, 1);
+        }
+        for _ in 0..40 {
+            g.stretch(Millis(0), 100_000, 200_000);
+            g.stretch(Millis(0), 200_000, 100_000);
+        }
+        assert_eq!(g.tat_us, 500_000);
     }
 
     #[test]

@@ -628,11 +628,23 @@ impl RateLimiter {
     /// `quota_probe`: this caller is the one that may ask the server again.
     fn exhausted_given(&self, used: u64, now: Millis, quota_probe: bool) -> Option<Millis> {
         let allowance = self.day_allowance()?;
-        let local = (used >= allowance).then(|| {
+        let mut local = (used >= allowance).then(|| {
             self.day
                 .next_release(now)
                 .unwrap_or(now.plus(self.config.quota_recheck_ms))
         });
+        if local.is_some() && self.limit_is_servers() {
+            // A limit only the server said (lower than ours, or ours unset)
+            // is asked again, one request per `quota_recheck_ms` (from the
+            // start of the last one's 1-minute bucket, and one bucket on):
+            // believed for the day, it would let no request through to say
+            // it changed.
+            let ask_at = self.day.last_counted(now).map_or(now, |last| {
+                last.plus(self.config.quota_recheck_ms)
+                    .plus(self.day.max_lookahead_ms())
+            });
+            local = local.map(|until| until.min(ask_at)).filter(|t| *t > now);
+        }
         let server = self.server_day.and_then(|s| {
             if quota_probe || self.server_left(&s) > 0 {
                 return None;
@@ -676,6 +688,15 @@ impl RateLimiter {
             pause_asked_until: (self.held_until > now && self.pause_asked_until > self.held_until)
                 .then_some(self.pause_asked_until),
             exhausted_until: self.exhausted_until(now),
+        }
+    }
+
+    /// Whether the quota in force is the server's word, not our own.
+    fn limit_is_servers(&self) -> bool {
+        match (self.config.per_day, self.server_per_day) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(ours), Some(theirs)) => theirs < ours,
         }
     }
 

@@ -535,3 +535,107 @@ fn a_send_a_little_late_delays_the_next_by_the_lateness_not_a_whole_interval() {
         );
     }
 }
+
+#[test]
+fn a_pace_that_slows_and_recovers_again_and_again_books_no_further_ahead() {
+    // Found by the simulation's hostile_headers scenario: every 429 doubles
+    // the interval and stretches what the send gate has booked ahead by as
+    // much, but the successes that bring the pace back did not shrink it.
+    // Each slow-down/recovery cycle doubled the gate's backlog: after hours
+    // of 429s between successes, the next send was booked 61 hours out and
+    // thirteen calls never ended.
+    let mut l = limiter(LimiterConfig::default());
+    let rate = quiet();
+    // Ten callers: the first goes, nine are booked up to 900 ms ahead.
+    let first = ready(l.reserve(Millis(0)));
+    let mut booked: Vec<LimiterPermit> = (0..9)
+        .map(|_| match l.reserve(Millis(0)) {
+            Admission::Scheduled(p) => p,
+            other => panic!("expected Scheduled, got {other:?}"),
+        })
+        .collect();
+    l.complete(first, None, Millis(1));
+    for _ in 0..30 {
+        // A 429 that asks no pause (Retry-After: 0), then enough successes
+        // to bring the pace back to 10/s.
+        l.learn(
+            LimiterFeedback {
+                status: 429,
+                server_delay_ms: Some(0),
+                rate: &rate,
+            },
+            Millis(1),
+        );
+        for _ in 0..10 {
+            l.learn(ok(), Millis(1));
+        }
+    }
+    assert_eq!(l.status(Millis(1)).slowdown, 1.0);
+    // The nine booked slots still go at the restored pace, about a tenth of
+    // a second apart: not 2^30 times further out.
+    let mut now = Millis(1);
+    for p in &mut booked {
+        loop {
+            match l.confirm(p, now) {
+                Confirmation::Go => break,
+                Confirmation::NotBefore(at) => {
+                    assert!(at.since(now) <= 1_000, "booked {} ms ahead", at.since(now));
+                    now = at;
+                }
+                Confirmation::Held { until } => panic!("held until {until}"),
+            }
+        }
+    }
+    assert!(now <= Millis(2_000), "the last went at {now}");
+}
+
+#[test]
+fn a_daily_limit_only_the_server_said_is_asked_again_not_believed_for_a_day() {
+    // One response says `x-limit-per-day: 1` (a lie, a misconfigured proxy,
+    // or a limit lowered for a while). Counted against it, the requests of
+    // the last 24 hours spend it at once; were that believed until they
+    // leave the window, no request would go for a day, so no response could
+    // ever say the limit is back. Found by the long soak: after a server of
+    // 600 a day, the servers of 10 000 that followed got nothing for hours.
+    let mut l = limiter(LimiterConfig::default());
+    for i in 0..5 {
+        let p = ready(l.reserve(Millis(i * 1_000)));
+        l.complete(p, None, Millis(i * 1_000 + 50));
+    }
+    let p = ready(l.reserve(Millis(5_000)));
+    let mut said = quiet();
+    said.per_day.limit = Some(1);
+    respond(&mut l, p, &said, false, None, Millis(5_050));
+    // Spent by our own count: refused, but asked again within a minute or
+    // two (the day's ring counts in 1-minute buckets), not in 24 hours.
+    let until = match l.reserve(Millis(6_000)) {
+        Admission::Exhausted { until } => until,
+        other => panic!("expected Exhausted, got {other:?}"),
+    };
+    assert!(until <= Millis(5_000 + 120_000), "exhausted until {until}");
+    // Then one request asks; the others wait for its answer.
+    let probe = ready(l.reserve(until));
+    assert!(matches!(l.reserve(until), Admission::Exhausted { .. }));
+    // The server says its limit is 10 000 again: the quota is open.
+    let mut again = quiet();
+    again.per_day.limit = Some(10_000);
+    respond(&mut l, probe, &again, false, None, until.plus(40));
+    assert!(matches!(
+        l.reserve(until.plus(50)),
+        Admission::Ready(_) | Admission::Scheduled(_)
+    ));
+    // A limit of our own is ours to keep: no asking.
+    let mut own = limiter(LimiterConfig {
+        per_day: Some(3),
+        buffer_ratio: 0.0,
+        ..LimiterConfig::default()
+    });
+    for i in 0..3 {
+        let p = ready(own.reserve(Millis(i * 1_000)));
+        own.complete(p, None, Millis(i * 1_000 + 50));
+    }
+    match own.reserve(Millis(300_000)) {
+        Admission::Exhausted { until } => assert!(until > Millis(86_400_000), "{until}"),
+        other => panic!("expected Exhausted, got {other:?}"),
+    }
+}
