@@ -48,6 +48,8 @@ struct Host {
     fetch: Function,
     /// `this` for `fetch`: the global object for the global fetch.
     fetch_this: JsValue,
+    /// Whether `fetch` is the host's own (no `fetch` option given).
+    global_fetch: bool,
     clock: Option<ClockOption>,
     /// `performance` and `performance.now`, when no clock is injected.
     perf_now: Option<(JsValue, Function)>,
@@ -294,6 +296,7 @@ impl Client {
     /// A client from decoded options.
     pub(crate) fn new(options: ClientOptions, error_class: Function) -> Result<Self, JsValue> {
         let global: JsValue = js_sys::global().into();
+        let global_fetch = options.fetch.is_none();
         let (fetch, fetch_this) = match options.fetch {
             Some(f) => (f, JsValue::UNDEFINED),
             None => {
@@ -309,6 +312,18 @@ impl Client {
         let perf_now = js::get_function(&performance, "now").map(|f| (performance, f));
         let json_parse = js::get_function(&js::get(&global, "JSON"), "parse");
         let url_ctor = js::get_function(&global, "URL");
+        if let (Some(ctor), false) = (&url_ctor, options.base_url.is_empty()) {
+            let problem =
+                match Reflect::construct(ctor, &Array::of1(&options.base_url.as_str().into())) {
+                    Ok(url) => url_problem(&url),
+                    Err(_) => Some("must be an absolute URL (https://host/prefix)"),
+                };
+            if let Some(problem) = problem {
+                return Err(
+                    js_sys::RangeError::new(&format!("steadfast: `baseUrl` {problem}")).into(),
+                );
+            }
+        }
 
         let mut headers: Vec<(String, String)> = Vec::new();
         let mut secrets = Vec::new();
@@ -333,6 +348,7 @@ impl Client {
             headers,
             fetch,
             fetch_this,
+            global_fetch,
             clock: options.clock,
             perf_now,
             json_parse,
@@ -408,10 +424,16 @@ impl Client {
         json: &JsValue,
     ) -> Result<Promise, JsValue> {
         let method = options::decode_method(method).map_err(OptionError::into_js)?;
+        if method == Method::Trace && self.host.global_fetch {
+            return Err(js_sys::RangeError::new(
+                "steadfast: `method` TRACE is refused by fetch (give `fetch` to send it your own way)",
+            )
+            .into());
+        }
         let path = path
             .as_string()
             .ok_or_else(|| js_sys::TypeError::new("steadfast: `path` must be a string"))?;
-        let call = options::decode_call(init, json).map_err(OptionError::into_js)?;
+        let call = options::decode_call(init, json, method).map_err(OptionError::into_js)?;
         if self.with(|s| s.closed).ok_or_else(busy)? {
             return Err(self.closed_error(method, &path));
         }
@@ -422,13 +444,20 @@ impl Client {
         }
         let url = transport::build_url(&self.host.base_url, &path, &call.query);
         if let Some(ctor) = &self.host.url_ctor {
-            Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
-                js_sys::TypeError::new(&format!(
-                    "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
-                    options::quote(&path),
-                    options::quote(&self.host.base_url)
-                ))
-            })?;
+            // Quoted without its query: that is where keys hide.
+            let parsed =
+                Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
+                    js_sys::TypeError::new(&format!(
+                        "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
+                        options::quote(transport::without_query(&path)),
+                        options::quote(transport::without_query(&self.host.base_url))
+                    ))
+                })?;
+            if let Some(problem) = url_problem(&parsed) {
+                return Err(
+                    js_sys::RangeError::new(&format!("steadfast: `path` {problem}")).into(),
+                );
+            }
         }
 
         // Header fields: the client's, then the call's (names lower-cased,
@@ -624,7 +653,7 @@ impl Client {
             &JsValue::from_str(&url),
             &init.build(),
         ) {
-            Ok(v) => Promise::resolve(&v),
+            Ok(v) => js::resolve(&v),
             Err(e) => Promise::reject(&e),
         };
         let client = self.clone();
@@ -1040,7 +1069,7 @@ impl Client {
             &controller.signal(),
         );
         let promise = match slept {
-            Ok(v) => Promise::resolve(&v),
+            Ok(v) => js::resolve(&v),
             Err(e) => Promise::reject(&e),
         };
         let client = self.clone();
@@ -1077,6 +1106,20 @@ impl Client {
         let _ = self.with(|s| s.engine.handle_timeout(now));
         self.pump();
     }
+}
+
+/// What makes a parsed `URL` one that `fetch` cannot send over HTTP: a
+/// scheme other than `http:` / `https:`, or credentials (`user:pass@`),
+/// which `fetch` refuses. `None` when it is fine.
+fn url_problem(url: &JsValue) -> Option<&'static str> {
+    let protocol = js::get(url, "protocol").as_string().unwrap_or_default();
+    if protocol != "http:" && protocol != "https:" {
+        return Some("must be an http: or https: URL");
+    }
+    let credentials = ["username", "password"]
+        .iter()
+        .any(|k| js::get(url, k).as_string().is_some_and(|s| !s.is_empty()));
+    credentials.then_some("must not carry credentials (user:password@): send them in `headers`")
 }
 
 /// A number for JavaScript (counts and instants stay far below 2^53).
@@ -1206,11 +1249,10 @@ async fn read_response(promise: Promise) -> Fetched {
     };
     let mut fields = Vec::new();
     let headers = Obj::new();
-    if let Ok(Some(entries)) = js_sys::try_iter(&js::get(&response, "headers")) {
-        for entry in entries.take(MAX_HEADERS) {
-            let Ok(entry) = entry else {
-                break;
-            };
+    // Read through `Reflect` step by step: a user's `fetch` may answer
+    // headers whose iterator or entries throw.
+    if let Some(entries) = js::iterate(&js::get(&response, "headers"), MAX_HEADERS) {
+        for entry in entries {
             let (Some(k), Some(v)) = (
                 Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string()),
                 Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string()),
@@ -1223,7 +1265,7 @@ async fn read_response(promise: Promise) -> Fetched {
         }
     }
     let text = match js::get_function(&response, "text").map(|f| f.call0(&response)) {
-        Some(Ok(p)) => match JsFuture::from(Promise::resolve(&p)).await {
+        Some(Ok(p)) => match JsFuture::from(js::resolve(&p)).await {
             Ok(t) if t.is_string() => t,
             Ok(_) => JsValue::from_str(""),
             Err(e) => return Fetched::Failure(e),
@@ -1255,8 +1297,9 @@ pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure 
         }
     }
     let errors = js::get(&cause, "errors");
-    if Array::is_array(&errors) {
-        for e in errors.unchecked_ref::<Array>().iter().take(8) {
+    if js::is_array(&errors) {
+        for i in 0..8 {
+            let e = Reflect::get_u32(&errors, i).unwrap_or(JsValue::UNDEFINED);
             if let Some(c) = js::get(&e, "code").as_string() {
                 codes.push(c);
             }

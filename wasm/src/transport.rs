@@ -68,6 +68,12 @@ pub(crate) fn build_url(base: &str, path: &str, query: &[(String, String)]) -> S
     url
 }
 
+/// `s` up to its query or fragment: what an error message may quote of a
+/// path or URL (API keys travel in queries).
+pub(crate) fn without_query(s: &str) -> &str {
+    s.split(['?', '#']).next().unwrap_or(s)
+}
+
 /// `encodeURIComponent`: everything but the unreserved characters
 /// percent-encoded, as UTF-8.
 fn encode_component(s: &str, out: &mut String) {
@@ -162,6 +168,13 @@ mod tests {
             build_url("http://h", "/x?k=1", &q),
             "http://h/x?k=1&a%20b=%C3%A9%26%3D&n=1"
         );
+    }
+
+    #[test]
+    fn queries_are_left_out_of_quotes() {
+        assert_eq!(without_query("/x?api_key=k#f"), "/x");
+        assert_eq!(without_query("https://h/v3#top"), "https://h/v3");
+        assert_eq!(without_query("/plain"), "/plain");
     }
 
     #[test]
