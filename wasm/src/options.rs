@@ -578,7 +578,13 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
     if let Some(n) = s.int32("maxBreakers")? {
         b.max_breakers = n;
     }
-    if let Some(rate) = s.optional_section("failureRate", FAILURE_RATE)? {
+    // Off unless given (`optional_section` opens an absent section at its
+    // defaults, right for `retry.budget`, on by default, but not here).
+    let rate = match s.present("failureRate")? {
+        None => None,
+        Some(_) => s.optional_section("failureRate", FAILURE_RATE)?,
+    };
+    if let Some(rate) = rate {
         let mut fr = FailureRateConfig {
             threshold: 0.5,
             minimum_calls: 10,
