@@ -1078,8 +1078,12 @@ impl Client {
             if ok {
                 client.on_timer(generation);
             } else if client.with(|s| s.timer.generation) == Some(generation) {
+                // The sleep is abandoned: its signal says so (a clock whose
+                // promise failed may still hold a timer of its own).
                 let fallback = client.real_timeout(generation, delay);
-                let _ = client.with(|s| s.timer.handle = fallback);
+                if let Some(old) = client.with(|s| mem::replace(&mut s.timer.handle, fallback)) {
+                    old.cancel();
+                }
             }
         });
         TimerHandle::Sleep(controller)
