@@ -141,6 +141,10 @@ struct HostCall {
     attempt: Option<Attempt>,
     last_response: Option<LastResponse>,
     last_cause: Option<JsValue>,
+    /// This call's own secrets (its credential headers and query
+    /// parameters, every form): scrubbed from its error bodies with the
+    /// client's, never kept past the call.
+    secrets: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -333,7 +337,7 @@ impl Client {
                 secrets.extend(
                     transport::secret_parts(&value)
                         .into_iter()
-                        .map(String::from),
+                        .flat_map(transport::secret_forms),
                 );
             }
             headers.retain(|(n, _)| *n != name);
@@ -434,6 +438,7 @@ impl Client {
             .as_string()
             .ok_or_else(|| js_sys::TypeError::new("steadfast: `path` must be a string"))?;
         let call = options::decode_call(init, json, method).map_err(OptionError::into_js)?;
+        let secrets = transport::call_secrets(&call.headers, &path, &call.query);
         if self.with(|s| s.closed).ok_or_else(busy)? {
             return Err(self.closed_error(method, &path));
         }
@@ -514,6 +519,7 @@ impl Client {
                         attempt: None,
                         last_response: None,
                         last_cause: None,
+                        secrets,
                     },
                 );
                 id
@@ -694,16 +700,19 @@ impl Client {
                     .0
                     .is_some();
                 // Error bodies are read in Rust (the engine wants the
-                // server's message) and their data scrubbed of secrets.
-                let body = if is_error { text.as_string() } else { None };
-                let data = match &body {
-                    Some(b) => {
-                        let Some(scrubbed) = self.with(|s| s.engine.scrub(b)) else {
+                // server's message), and scrubbed of the client's and the
+                // call's secrets before the engine or the user sees them.
+                let (body, data) = match text.as_string().filter(|_| is_error) {
+                    Some(raw) => {
+                        let Some(scrubbed) = self.scrub_for(call, &raw) else {
                             return;
                         };
-                        self.host.parse(&JsValue::from_str(&scrubbed))
+                        let Some(clean) = self.scrub_parsed(call, scrubbed) else {
+                            return;
+                        };
+                        (Some(clean.0), clean.1)
                     }
-                    None => self.host.parse(&text),
+                    None => (None, self.host.parse(&text)),
                 };
                 let refs: Vec<(&str, &str)> = fields
                     .iter()
@@ -746,6 +755,48 @@ impl Client {
             }
         }
         self.pump();
+    }
+
+    /// `text` without the client's secrets nor call `id`'s.
+    fn scrub_for(&self, id: CallId, text: &str) -> Option<String> {
+        self.with(|s| {
+            let text = s.engine.scrub(text);
+            match s.calls.get(&id.0) {
+                Some(c) if !c.secrets.is_empty() => transport::scrub(&text, &c.secrets),
+                _ => text,
+            }
+        })
+    }
+
+    /// An error body already scrubbed as text, parsed: answers the text the
+    /// engine reads and the `data` the user gets. JSON escapes (`\u002b`,
+    /// `\/`) can hide a secret from the scrub of the text, and parsing undoes
+    /// them: a parsed body is written back as plain JSON and scrubbed again
+    /// (the engine then reads that text).
+    fn scrub_parsed(&self, id: CallId, scrubbed: String) -> Option<(String, JsValue)> {
+        let parsed = self.host.parse(&JsValue::from_str(&scrubbed));
+        if let Some(decoded) = parsed.as_string() {
+            if decoded == scrubbed {
+                return Some((scrubbed, parsed)); // not JSON: the text itself
+            }
+            let again = self.scrub_for(id, &decoded)?;
+            return Some((scrubbed, JsValue::from_str(&again)));
+        }
+        if !parsed.is_object() {
+            return Some((scrubbed, parsed)); // a number, a boolean, null
+        }
+        let Some(plain) = js_sys::JSON::stringify(&parsed)
+            .ok()
+            .and_then(|j| j.as_string())
+        else {
+            return Some((scrubbed, parsed));
+        };
+        let again = self.scrub_for(id, &plain)?;
+        if again == plain {
+            return Some((plain, parsed));
+        }
+        let data = self.host.parse(&JsValue::from_str(&again));
+        Some((again, data))
     }
 
     /// `Output::Done`: the call's one and only settlement.
