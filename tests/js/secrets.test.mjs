@@ -250,6 +250,9 @@ test("every failure path of a client: no secret in errors, events, health, monit
   const dup = await failing("would duplicate", t.post("/acted", { secret: "body" }, perCall()));
   assert.equal(dup.reason, "would_duplicate_write");
   assert.equal(acted, 1, "the unkeyed POST was not sent again");
+  const dupPatch = await failing("would duplicate (PATCH)", t.patch("/acted", { secret: "body" }, perCall()));
+  assert.equal(dupPatch.reason, "would_duplicate_write");
+  assert.equal(acted, 2, "nor the unkeyed PATCH");
   const timeout = await failing("timeout", t.get("/hang", perCall({ timeoutMs: 100 })));
   assert.equal(timeout.category, "timeout");
   const controller = new AbortController();
@@ -289,8 +292,14 @@ test("every failure path of a client: no secret in errors, events, health, monit
   // A 429 pauses every call (at most maxPauseMs): the next one waits, a
   // `rateLimited` event.
   const paced = makeClient("paced", { limiter: { perSecond: 1000, burst: 100, maxPauseMs: 100 } });
+  const pauses = [];
+  paced.on("rateLimited", (p) => pauses.push(p.delayMs));
   await failing("paced 429", paced.get("/e429", perCall()));
+  const waited = performance.now();
   await failing("paced after", paced.get("/e404", perCall()));
+  // The server asked for 30 s: every call waits at most maxPauseMs.
+  assert.ok(pauses.length > 0 && pauses.every((ms) => ms <= 100), `${pauses}`);
+  assert.ok(performance.now() - waited < 1000, "waited out the server's 30 s");
   collectState("paced", paced);
   paced.close();
 
