@@ -25,7 +25,9 @@ const CALL_TOKEN = "sess/Call+Token=777";
 const QUERY_KEY = "qk/Query+Key=4242";
 const USER_PASS = "alice:pa55/w0rd+Basic";
 const BASIC = Buffer.from(USER_PASS).toString("base64");
-const SECRETS = { KEY, TOKEN, CALL_TOKEN, QUERY_KEY, BASIC };
+// Digest credentials have quotes, which JSON escapes.
+const DIGEST = 'username="alice", response="6629fae49393a053974509"';
+const SECRETS = { KEY, TOKEN, CALL_TOKEN, QUERY_KEY, BASIC, DIGEST };
 
 /** Every form a secret could take in our output. */
 function forms(secret) {
@@ -35,6 +37,7 @@ function forms(secret) {
     encodeURIComponent(secret),
     encodeURIComponent(secret).toLowerCase(),
     secret.replaceAll("/", "\\/"),
+    JSON.stringify(secret).slice(1, -1),
     b64,
     Buffer.from(secret).toString("base64url"),
     b64.replace(/=+$/, ""),
@@ -283,11 +286,16 @@ test("every failure path of a client: no secret in errors, events, health, monit
   collectState("refused", r);
   r.close();
 
-  // Basic credentials and an api_key written into the path itself.
+  // Basic and Digest credentials, and an api_key written into the path.
   const basic = makeClient("basic", { headers: { authorization: `Basic ${BASIC}` } });
   await failing("basic", basic.get(`/e400?api_key=${encodeURIComponent(QUERY_KEY)}`));
   collectState("basic", basic);
   basic.close();
+  const digest = makeClient("digest", { headers: { authorization: `Digest ${DIGEST}` } });
+  const d = await failing("digest", digest.get("/e401"));
+  assert.ok(JSON.stringify(d.data).includes("[redacted]"), JSON.stringify(d.data));
+  collectState("digest", digest);
+  digest.close();
 
   // A 429 pauses every call (at most maxPauseMs): the next one waits, a
   // `rateLimited` event.

@@ -132,8 +132,10 @@ pub(crate) fn secret_parts(value: &str) -> Vec<&str> {
 const MIN_SECRET_LEN: usize = 6;
 
 /// The forms a secret may come back in: as sent, percent-encoded (a server
-/// echoing the request's URL), and with `/` written `\/` (JSON as PHP
-/// writes it). None for a value too short to be a secret.
+/// echoing the request's URL), with `/` written `\/` (JSON as PHP writes
+/// it), and with `"` and `\` escaped as any JSON writes them (a Digest
+/// `Authorization` value has quotes). None for a value too short to be a
+/// secret.
 pub(crate) fn secret_forms(value: &str) -> Vec<String> {
     let value = value.trim();
     if value.len() < MIN_SECRET_LEN {
@@ -147,6 +149,9 @@ pub(crate) fn secret_forms(value: &str) -> Vec<String> {
     }
     if value.contains('/') {
         forms.push(value.replace('/', "\\/"));
+    }
+    if value.contains(['"', '\\']) {
+        forms.push(value.replace('\\', "\\\\").replace('"', "\\\""));
     }
     forms
 }
@@ -306,6 +311,8 @@ mod tests {
             "k=[redacted] t=[redacted]"
         );
         assert!(secret_forms("short").is_empty());
+        assert!(secret_forms(r#"Digest response="a\b1""#)
+            .contains(&String::from(r#"Digest response=\"a\\b1\""#)));
     }
 
     #[test]
