@@ -60,27 +60,27 @@ server.handle = (req, res, entry) => {
     url: req.url,
     query: Object.fromEntries(url.searchParams),
   };
-  const json = (status, extra = {}) => {
+  const json = (status, headers = {}) => {
     // As PHP's json_encode writes it: slashes escaped.
-    const text = JSON.stringify({ ...echo, ...extra }).replaceAll("/", "\\/");
-    res.writeHead(status, { "content-type": "application/json", ...extra.headers });
+    const text = JSON.stringify(echo).replaceAll("/", "\\/");
+    res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(text);
   };
   switch (route) {
     case "e400":
       return json(400);
     case "e401":
-      return json(401, { headers: { "www-authenticate": `Bearer error="invalid_token"` } });
+      return json(401, { "www-authenticate": `Bearer error="invalid_token"` });
     case "e403":
       return json(403);
     case "e404":
       return json(404);
     case "e429":
-      return json(429, { headers: { "retry-after": "30" } });
+      return json(429, { "retry-after": "30" });
     case "e500":
       return json(500);
     case "e503":
-      return json(503, { headers: { "retry-after": "0" } });
+      return json(503, { "retry-after": "0" });
     case "text500":
       // Plain text, the secret straddling the 200-character cut.
       res.writeHead(500, { "content-type": "text/plain" });
