@@ -150,7 +150,7 @@ export interface MonitorOptions {
 export interface ClientOptions {
   /** Prefix of every path (`https://openapi.etsy.com/v3`). */
   baseUrl?: string;
-  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...) never appear in errors, events or health(). */
+  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). */
   headers?: Record<string, string>;
   /** Default `globalThis.fetch`. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;

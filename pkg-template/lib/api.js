@@ -26,10 +26,27 @@ function createApi(wasm, ensureReady) {
 
   class ResilienceError extends Error {
     constructor(message, fields) {
-      const f = fields == null ? {} : fields;
-      super(message, f.cause !== undefined ? { cause: f.cause } : undefined);
+      if (message !== undefined && typeof message !== "string") {
+        try {
+          message = String(message);
+        } catch {
+          throw new TypeError("steadfast: `message` must be a string");
+        }
+      }
+      // Read once, before anything is built: a getter that throws is a bad
+      // argument, named as such.
+      const values = {};
+      let cause;
+      try {
+        const f = fields == null ? {} : Object(fields);
+        for (const key of Object.keys(FIELDS)) values[key] = f[key];
+        cause = f.cause;
+      } catch {
+        throw new TypeError("steadfast: `fields` must be a readable object");
+      }
+      super(message, cause !== undefined ? { cause } : undefined);
       for (const key of Object.keys(FIELDS)) {
-        this[key] = f[key] !== undefined ? f[key] : FIELDS[key];
+        this[key] = values[key] !== undefined ? values[key] : FIELDS[key];
       }
     }
 
@@ -100,6 +117,25 @@ function createApi(wasm, ensureReady) {
     return new Client(options);
   }
 
+  // The building blocks' optional `signal`: undefined / null, or an
+  // AbortSignal (read once, here: a getter that throws is a bad argument, not
+  // a failure of the caller's function, and nothing runs before the check).
+  function checkSignal(signal) {
+    if (signal === undefined || signal === null) return undefined;
+    let ok = false;
+    try {
+      ok =
+        typeof signal === "object" &&
+        typeof signal.aborted === "boolean" &&
+        typeof signal.addEventListener === "function" &&
+        typeof signal.removeEventListener === "function";
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new TypeError("steadfast: `signal` must be an AbortSignal");
+    return signal;
+  }
+
   // Settles with `promise`, or rejects with the signal's reason as soon as
   // it aborts.
   function raceAbort(promise, signal) {
@@ -145,6 +181,7 @@ function createApi(wasm, ensureReady) {
 
     async execute(fn, signal) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
+      signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
       const permit = this.#inner.acquire();
       if (permit < 0) {
@@ -202,6 +239,7 @@ function createApi(wasm, ensureReady) {
 
     // Resolves when a slot is the caller's; every wait is the core's answer.
     async acquire(signal) {
+      signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
       let ticket = -1;
       for (;;) {
@@ -246,6 +284,7 @@ function createApi(wasm, ensureReady) {
     // Runs `fn(signal)` until it succeeds or the core says stop.
     async execute(fn, signal) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
+      signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
       const id = this.#inner.start();
       try {
@@ -263,6 +302,9 @@ function createApi(wasm, ensureReady) {
           if (d === undefined) return value;
           if (!d.retry) {
             if (ok) return value;
+            // What `fn` threw is the caller's: it travels as `cause`,
+            // untouched, and nothing of it (its message may hold a token)
+            // is copied into this error's message or fields.
             throw new ResilienceError(`gave up after ${attempts} attempt(s): ${d.reason}`, {
               category: d.category,
               kind: "gave_up",
@@ -271,7 +313,6 @@ function createApi(wasm, ensureReady) {
               retryAfterMs: d.retryAfterMs,
               attempts,
               isRetryable: d.isRetryable,
-              serverMessage: value && typeof value.message === "string" ? value.message : null,
               cause: value,
             });
           }

@@ -43,9 +43,11 @@ test("classifyError reads Etsy's headers, Retry-After and the server's message",
   assert.equal(classifyError(400, '{"error":"bad"}').category, "validation");
   assert.equal(classifyError(501).isRetryable, false);
   assert.equal(classifyError(200).category, null);
-  for (const bad of [99, 1000, 200.5, "200", NaN]) {
+  for (const bad of [99, 1000, 200.5, NaN]) {
     assert.throws(() => classifyError(bad), RangeError);
   }
+  // A string where a number belongs is a wrong type, as for every option.
+  assert.throws(() => classifyError("200"), TypeError);
 });
 
 test("CircuitBreaker opens after failures, fails fast, closes after a half-open probe", async () => {

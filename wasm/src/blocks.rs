@@ -4,40 +4,57 @@
 
 use crate::slots::Slots;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use steadfast_core::breaker::{BreakerOutcome, CircuitBreaker};
 use steadfast_core::classify::{classify_failure, classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
 use steadfast_core::{Millis, UnixMillis};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::js::{self, Obj};
 use crate::options::{self, OptionError};
 
 /// Header fields from a `Headers`, a `Map`, an array of pairs or a plain
-/// object (at most 256; names lower-cased). Anything else reads as none.
-pub(crate) fn header_fields(v: &JsValue) -> Vec<(String, String)> {
+/// object (at most 256; names lower-cased; pairs that are not two strings
+/// left out); `undefined` and `null` are none. `Err(())` for anything else
+/// (a number, a string, a function) and for headers that could not be read
+/// (a getter or a proxy trap threw).
+pub(crate) fn header_fields(v: &JsValue) -> Result<Vec<(String, String)>, ()> {
+    const MAX: usize = 256;
     let mut out = Vec::new();
     if v.is_undefined() || v.is_null() {
-        return out;
+        return Ok(out);
     }
-    let entries = match js::get_function(v, "entries") {
-        Some(f) if !Array::is_array(v) => f.call0(v).ok(),
-        _ if Array::is_array(v) => Some(v.clone()),
-        _ => Some(js_sys::Object::entries(v.unchecked_ref()).into()),
+    if !v.is_object() {
+        return Err(());
+    }
+    let pairs = if js::is_array(v) {
+        js::iterate(v, MAX)
+    } else if let Some(f) = js::get_function(v, "entries") {
+        f.call0(v).ok().and_then(|e| js::iterate(&e, MAX))
+    } else {
+        js::entries(v).ok().and_then(|e| js::iterate(&e, MAX))
     };
-    if let Some(Ok(Some(iter))) = entries.map(|e| js_sys::try_iter(&e)) {
-        for entry in iter.take(256).flatten() {
-            let k = Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string());
-            let v = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
-            if let (Some(k), Some(v)) = (k, v) {
-                out.push((k.to_ascii_lowercase(), v));
-            }
+    for entry in pairs.ok_or(())? {
+        let k = Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string());
+        let v = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+        if let (Some(k), Some(v)) = (k, v) {
+            out.push((k.to_ascii_lowercase(), v));
         }
     }
-    out
+    Ok(out)
+}
+
+/// [`header_fields`] of a user's argument: a `TypeError` naming it when
+/// they are not headers or cannot be read.
+pub(crate) fn header_argument(v: &JsValue, name: &str) -> Result<Vec<(String, String)>, JsValue> {
+    header_fields(v).map_err(|()| {
+        js_sys::TypeError::new(&format!(
+            "steadfast: `{name}` must be a Headers, a Map, an array of pairs or a plain object (readable)"
+        ))
+        .into()
+    })
 }
 
 fn window(w: &WindowReading) -> JsValue {
@@ -88,12 +105,10 @@ pub fn classify_error(
     let status = status
         .as_f64()
         .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s))
-        .ok_or_else(|| {
-            js_sys::RangeError::new("steadfast: `status` must be a whole number in 100..=999")
-        })?;
+        .ok_or_else(|| crate::standalone::status_error(&status, "status"))?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let status = status as u16;
-    let fields = header_fields(&headers);
+    let fields = header_argument(&headers, "headers")?;
     let body = match body.as_string() {
         Some(s) => Some(s),
         None if body.is_undefined() || body.is_null() => None,
@@ -142,8 +157,8 @@ impl WasmBreaker {
         let mut config = EngineConfig::default();
         let now = options::decode_breaker_alone(&options, BREAKER_TOP, &mut config)
             .map_err(OptionError::into_js)?;
-        let breaker =
-            CircuitBreaker::new(config.breaker).map_err(|e| OptionError::Config(e).into_js())?;
+        let breaker = CircuitBreaker::new(config.breaker)
+            .map_err(|e| OptionError::block(e, "breaker").into_js())?;
         Ok(WasmBreaker {
             breaker,
             permits: Slots::default(),

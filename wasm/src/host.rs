@@ -48,6 +48,8 @@ struct Host {
     fetch: Function,
     /// `this` for `fetch`: the global object for the global fetch.
     fetch_this: JsValue,
+    /// Whether `fetch` is the host's own (no `fetch` option given).
+    global_fetch: bool,
     clock: Option<ClockOption>,
     json_parse: Option<Function>,
     url_ctor: Option<Function>,
@@ -137,6 +139,10 @@ struct HostCall {
     attempt: Option<Attempt>,
     last_response: Option<LastResponse>,
     last_cause: Option<JsValue>,
+    /// This call's own secrets (its credential headers and query
+    /// parameters, every form): scrubbed from its error bodies with the
+    /// client's, never kept past the call.
+    secrets: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,6 +298,7 @@ impl Client {
     /// A client from decoded options.
     pub(crate) fn new(options: ClientOptions, error_class: Function) -> Result<Self, JsValue> {
         let global: JsValue = js_sys::global().into();
+        let global_fetch = options.fetch.is_none();
         let (fetch, fetch_this) = match options.fetch {
             Some(f) => (f, JsValue::UNDEFINED),
             None => {
@@ -305,6 +312,18 @@ impl Client {
         };
         let json_parse = js::get_function(&js::get(&global, "JSON"), "parse");
         let url_ctor = js::get_function(&global, "URL");
+        if let (Some(ctor), false) = (&url_ctor, options.base_url.is_empty()) {
+            let problem =
+                match Reflect::construct(ctor, &Array::of1(&options.base_url.as_str().into())) {
+                    Ok(url) => url_problem(&url),
+                    Err(_) => Some("must be an absolute URL (https://host/prefix)"),
+                };
+            if let Some(problem) = problem {
+                return Err(
+                    js_sys::RangeError::new(&format!("steadfast: `baseUrl` {problem}")).into(),
+                );
+            }
+        }
 
         let mut headers: Vec<(String, String)> = Vec::new();
         let mut secrets = Vec::new();
@@ -314,7 +333,7 @@ impl Client {
                 secrets.extend(
                     transport::secret_parts(&value)
                         .into_iter()
-                        .map(String::from),
+                        .flat_map(transport::secret_forms),
                 );
             }
             headers.retain(|(n, _)| *n != name);
@@ -329,6 +348,7 @@ impl Client {
             headers,
             fetch,
             fetch_this,
+            global_fetch,
             clock: options.clock,
             json_parse,
             url_ctor,
@@ -403,10 +423,17 @@ impl Client {
         json: &JsValue,
     ) -> Result<Promise, JsValue> {
         let method = options::decode_method(method).map_err(OptionError::into_js)?;
+        if method == Method::Trace && self.host.global_fetch {
+            return Err(js_sys::RangeError::new(
+                "steadfast: `method` TRACE is refused by fetch (give `fetch` to send it your own way)",
+            )
+            .into());
+        }
         let path = path
             .as_string()
             .ok_or_else(|| js_sys::TypeError::new("steadfast: `path` must be a string"))?;
-        let call = options::decode_call(init, json).map_err(OptionError::into_js)?;
+        let call = options::decode_call(init, json, method).map_err(OptionError::into_js)?;
+        let secrets = transport::call_secrets(&call.headers, &path, &call.query);
         if self.with(|s| s.closed).ok_or_else(busy)? {
             return Err(self.closed_error(method, &path));
         }
@@ -417,13 +444,20 @@ impl Client {
         }
         let url = transport::build_url(&self.host.base_url, &path, &call.query);
         if let Some(ctor) = &self.host.url_ctor {
-            Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
-                js_sys::TypeError::new(&format!(
-                    "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
-                    options::quote(&path),
-                    options::quote(&self.host.base_url)
-                ))
-            })?;
+            // Quoted without its query: that is where keys hide.
+            let parsed =
+                Reflect::construct(ctor, &Array::of1(&JsValue::from_str(&url))).map_err(|_| {
+                    js_sys::TypeError::new(&format!(
+                        "steadfast: `path` {} does not make a valid URL with `baseUrl` {}",
+                        options::quote(transport::without_query(&path)),
+                        options::quote(transport::without_query(&self.host.base_url))
+                    ))
+                })?;
+            if let Some(problem) = url_problem(&parsed) {
+                return Err(
+                    js_sys::RangeError::new(&format!("steadfast: `path` {problem}")).into(),
+                );
+            }
         }
 
         // Header fields: the client's, then the call's (names lower-cased,
@@ -480,6 +514,7 @@ impl Client {
                         attempt: None,
                         last_response: None,
                         last_cause: None,
+                        secrets,
                     },
                 );
                 id
@@ -619,7 +654,7 @@ impl Client {
             &JsValue::from_str(&url),
             &init.build(),
         ) {
-            Ok(v) => Promise::resolve(&v),
+            Ok(v) => js::resolve(&v),
             Err(e) => Promise::reject(&e),
         };
         let client = self.clone();
@@ -660,16 +695,19 @@ impl Client {
                     .0
                     .is_some();
                 // Error bodies are read in Rust (the engine wants the
-                // server's message) and their data scrubbed of secrets.
-                let body = if is_error { text.as_string() } else { None };
-                let data = match &body {
-                    Some(b) => {
-                        let Some(scrubbed) = self.with(|s| s.engine.scrub(b)) else {
+                // server's message), and scrubbed of the client's and the
+                // call's secrets before the engine or the user sees them.
+                let (body, data) = match text.as_string().filter(|_| is_error) {
+                    Some(raw) => {
+                        let Some(scrubbed) = self.scrub_for(call, &raw) else {
                             return;
                         };
-                        self.host.parse(&JsValue::from_str(&scrubbed))
+                        let Some(clean) = self.scrub_parsed(call, scrubbed) else {
+                            return;
+                        };
+                        (Some(clean.0), clean.1)
                     }
-                    None => self.host.parse(&text),
+                    None => (None, self.host.parse(&text)),
                 };
                 let refs: Vec<(&str, &str)> = fields
                     .iter()
@@ -712,6 +750,48 @@ impl Client {
             }
         }
         self.pump();
+    }
+
+    /// `text` without the client's secrets nor call `id`'s.
+    fn scrub_for(&self, id: CallId, text: &str) -> Option<String> {
+        self.with(|s| {
+            let text = s.engine.scrub(text);
+            match s.calls.get(&id.0) {
+                Some(c) if !c.secrets.is_empty() => transport::scrub(&text, &c.secrets),
+                _ => text,
+            }
+        })
+    }
+
+    /// An error body already scrubbed as text, parsed: answers the text the
+    /// engine reads and the `data` the user gets. JSON escapes (`\u002b`,
+    /// `\/`) can hide a secret from the scrub of the text, and parsing undoes
+    /// them: a parsed body is written back as plain JSON and scrubbed again
+    /// (the engine then reads that text).
+    fn scrub_parsed(&self, id: CallId, scrubbed: String) -> Option<(String, JsValue)> {
+        let parsed = self.host.parse(&JsValue::from_str(&scrubbed));
+        if let Some(decoded) = parsed.as_string() {
+            if decoded == scrubbed {
+                return Some((scrubbed, parsed)); // not JSON: the text itself
+            }
+            let again = self.scrub_for(id, &decoded)?;
+            return Some((scrubbed, JsValue::from_str(&again)));
+        }
+        if !parsed.is_object() {
+            return Some((scrubbed, parsed)); // a number, a boolean, null
+        }
+        let Some(plain) = js_sys::JSON::stringify(&parsed)
+            .ok()
+            .and_then(|j| j.as_string())
+        else {
+            return Some((scrubbed, parsed));
+        };
+        let again = self.scrub_for(id, &plain)?;
+        if again == plain {
+            return Some((plain, parsed));
+        }
+        let data = self.host.parse(&JsValue::from_str(&again));
+        Some((again, data))
     }
 
     /// `Output::Done`: the call's one and only settlement.
@@ -1048,7 +1128,7 @@ impl Client {
             &controller.signal(),
         );
         let promise = match slept {
-            Ok(v) => Promise::resolve(&v),
+            Ok(v) => js::resolve(&v),
             Err(e) => Promise::reject(&e),
         };
         let client = self.clone();
@@ -1057,8 +1137,12 @@ impl Client {
             if ok {
                 client.on_timer(generation);
             } else if client.with(|s| s.timer.generation) == Some(generation) {
+                // The sleep is abandoned: its signal says so (a clock whose
+                // promise failed may still hold a timer of its own).
                 let fallback = client.real_timeout(generation, delay);
-                let _ = client.with(|s| s.timer.handle = fallback);
+                if let Some(old) = client.with(|s| mem::replace(&mut s.timer.handle, fallback)) {
+                    old.cancel();
+                }
             }
         });
         TimerHandle::Sleep(controller)
@@ -1085,6 +1169,20 @@ impl Client {
         let _ = self.with(|s| s.engine.handle_timeout(now));
         self.pump();
     }
+}
+
+/// What makes a parsed `URL` one that `fetch` cannot send over HTTP: a
+/// scheme other than `http:` / `https:`, or credentials (`user:pass@`),
+/// which `fetch` refuses. `None` when it is fine.
+fn url_problem(url: &JsValue) -> Option<&'static str> {
+    let protocol = js::get(url, "protocol").as_string().unwrap_or_default();
+    if protocol != "http:" && protocol != "https:" {
+        return Some("must be an http: or https: URL");
+    }
+    let credentials = ["username", "password"]
+        .iter()
+        .any(|k| js::get(url, k).as_string().is_some_and(|s| !s.is_empty()));
+    credentials.then_some("must not carry credentials (user:password@): send them in `headers`")
 }
 
 /// A number for JavaScript (counts and instants stay far below 2^53).
@@ -1214,11 +1312,10 @@ async fn read_response(promise: Promise) -> Fetched {
     };
     let mut fields = Vec::new();
     let headers = Obj::new();
-    if let Ok(Some(entries)) = js_sys::try_iter(&js::get(&response, "headers")) {
-        for entry in entries.take(MAX_HEADERS) {
-            let Ok(entry) = entry else {
-                break;
-            };
+    // Read through `Reflect` step by step: a user's `fetch` may answer
+    // headers whose iterator or entries throw.
+    if let Some(entries) = js::iterate(&js::get(&response, "headers"), MAX_HEADERS) {
+        for entry in entries {
             let (Some(k), Some(v)) = (
                 Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string()),
                 Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string()),
@@ -1231,7 +1328,7 @@ async fn read_response(promise: Promise) -> Fetched {
         }
     }
     let text = match js::get_function(&response, "text").map(|f| f.call0(&response)) {
-        Some(Ok(p)) => match JsFuture::from(Promise::resolve(&p)).await {
+        Some(Ok(p)) => match JsFuture::from(js::resolve(&p)).await {
             Ok(t) if t.is_string() => t,
             Ok(_) => JsValue::from_str(""),
             Err(e) => return Fetched::Failure(e),
@@ -1263,8 +1360,9 @@ pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure 
         }
     }
     let errors = js::get(&cause, "errors");
-    if Array::is_array(&errors) {
-        for e in errors.unchecked_ref::<Array>().iter().take(8) {
+    if js::is_array(&errors) {
+        for i in 0..8 {
+            let e = Reflect::get_u32(&errors, i).unwrap_or(JsValue::UNDEFINED);
             if let Some(c) = js::get(&e, "code").as_string() {
                 codes.push(c);
             }

@@ -6,7 +6,7 @@
 //! for the few settings that belong to the host. Every error names the
 //! option as the user wrote it: `retry.maxRetries`, `init.timeoutMs`.
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::EngineConfig;
@@ -54,6 +54,23 @@ impl OptionError {
         }
     }
 
+    /// The core's refusal of a building block's option, named as the user
+    /// wrote it: `new CircuitBreaker({ openBackoff })` is `openBackoff`, not
+    /// `breaker.openBackoff`.
+    pub(crate) fn block(e: ConfigError, section: &str) -> Self {
+        match e.option() {
+            Some(option) => Self::Range {
+                option: option
+                    .strip_prefix(section)
+                    .and_then(|o| o.strip_prefix('.'))
+                    .unwrap_or(option)
+                    .into(),
+                problem: problem(&e).replace(&format!("`{section}."), "`"),
+            },
+            None => Self::Config(e),
+        }
+    }
+
     fn type_of(option: &str, expected: &'static str) -> Self {
         Self::Type {
             option: option.into(),
@@ -74,8 +91,22 @@ type Result<T> = core::result::Result<T, OptionError>;
 /// The core's error in words, numbers written by JavaScript: Rust's float
 /// formatting would add some 18 KB to the module for error messages alone.
 fn describe(e: &ConfigError) -> String {
-    let problem = match e {
+    match e.option() {
+        Some(option) => format!("`{option}` {}", problem(e)),
+        None => "unknown HTTP method".into(),
+    }
+}
+
+/// What is wrong with the option [`describe`] names.
+fn problem(e: &ConfigError) -> String {
+    match e {
         ConfigError::NotFinite { .. } => "must be a finite number".into(),
+        // The core's "above zero" bound: no one reads 2.2e-308 as zero.
+        ConfigError::OutOfRange { min, max, got, .. } if *min == f64::MIN_POSITIVE => format!(
+            "must be above 0 and at most {}, got {}",
+            js_num(*max),
+            js_num(*got)
+        ),
         ConfigError::OutOfRange { min, max, got, .. } => format!(
             "must be between {} and {}, got {}",
             js_num(*min),
@@ -84,10 +115,6 @@ fn describe(e: &ConfigError) -> String {
         ),
         ConfigError::Inconsistent { other, .. } => format!("must not exceed `{other}`"),
         _ => "has a value that cannot be used".into(),
-    };
-    match e.option() {
-        Some(option) => format!("`{option}` {problem}"),
-        None => "unknown HTTP method".into(),
     }
 }
 
@@ -129,7 +156,7 @@ impl Section {
             return Ok(section);
         }
         let shown = if prefix.is_empty() { "options" } else { prefix };
-        if !value.is_object() || Array::is_array(value) {
+        if !value.is_object() || crate::js::is_array(value) {
             return Err(OptionError::type_of(shown, "an object"));
         }
         let keys = Reflect::own_keys(value.unchecked_ref())
@@ -398,6 +425,7 @@ pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
     let fetch = top.function("fetch")?;
     let clock = match top.present("clock")? {
         None => None,
+        Some(v) if v.is_null() => None,
         Some(v) => {
             let clock = Section::open(&v, "clock", CLOCK)?;
             let now = clock
@@ -470,7 +498,7 @@ fn decode_retry(s: &Section, config: &mut EngineConfig) -> Result<()> {
             "decorrelated" => Jitter::Decorrelated,
             _ => {
                 return Err(OptionError::range(
-                    "retry.jitter",
+                    &s.name("jitter"),
                     format!(
                         "must be one of \"none\", \"full\", \"equal\", \"decorrelated\", got {}",
                         quote(&j)
@@ -550,7 +578,13 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
     if let Some(n) = s.int32("maxBreakers")? {
         b.max_breakers = n;
     }
-    if let Some(rate) = s.optional_section("failureRate", FAILURE_RATE)? {
+    // Off unless given (`optional_section` opens an absent section at its
+    // defaults, right for `retry.budget`, on by default, but not here).
+    let rate = match s.present("failureRate")? {
+        None => None,
+        Some(_) => s.optional_section("failureRate", FAILURE_RATE)?,
+    };
+    if let Some(rate) = rate {
         let mut fr = FailureRateConfig {
             threshold: 0.5,
             minimum_calls: 10,
@@ -605,12 +639,11 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
 }
 
 fn decode_categories(v: &JsValue, name: &str) -> Result<CategorySet> {
-    if !Array::is_array(v) {
+    if !crate::js::is_array(v) {
         return Err(OptionError::type_of(name, "an array of category names"));
     }
-    let array: &Array = v.unchecked_ref();
     let mut set = CategorySet::EMPTY;
-    for (i, item) in array.iter().enumerate() {
+    for (i, item) in items(v, name, 64)?.into_iter().enumerate() {
         let item_name = format!("{name}[{i}]");
         let s = item
             .as_string()
@@ -696,7 +729,7 @@ fn decode_monitor(s: &Section, config: &mut EngineConfig) -> Result<()> {
 /// Header fields from a plain object of strings (`undefined` values are
 /// left out). Names are kept as given; fetch lower-cases them.
 pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, String)>> {
-    if !v.is_object() || Array::is_array(v) {
+    if !v.is_object() || crate::js::is_array(v) {
         return Err(OptionError::type_of(name, "an object of header fields"));
     }
     let keys = Reflect::own_keys(v.unchecked_ref())
@@ -727,9 +760,32 @@ pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, Str
                 "must not contain CR, LF or NUL".into(),
             ));
         }
+        if !is_latin1(&value) {
+            return Err(OptionError::range(&field, LATIN1.into()));
+        }
         out.push((key, value));
     }
     Ok(out)
+}
+
+/// What `fetch` refuses in a header value beyond CR, LF and NUL.
+const LATIN1: &str =
+    "must contain only characters up to U+00FF (fetch sends header values as Latin-1)";
+
+/// Whether every character fits a byte, as `fetch` requires of a header
+/// value (a `ByteString`).
+fn is_latin1(s: &str) -> bool {
+    s.chars().all(|c| u32::from(c) <= 0xFF)
+}
+
+/// The items of the array option `name`, at most `max`.
+fn items(v: &JsValue, name: &str, max: u32) -> Result<Vec<JsValue>> {
+    crate::js::array_items(v, max).map_err(|e| match e {
+        crate::js::ItemsError::Unreadable => OptionError::type_of(name, "a readable array"),
+        crate::js::ItemsError::TooMany => {
+            OptionError::range(name, format!("must have at most {max} items"))
+        }
+    })
 }
 
 /// RFC 9110 `token`: a valid header name.
@@ -782,7 +838,13 @@ pub(crate) fn decode_method(v: &JsValue) -> Result<Method> {
 }
 
 /// Decodes a call's `init`; `json_arg` is `post(path, json)`'s body.
-pub(crate) fn decode_call(init: &JsValue, json_arg: &JsValue) -> Result<CallOptions> {
+/// `method` decides whether a body may be sent (`fetch` refuses one with
+/// GET and HEAD).
+pub(crate) fn decode_call(
+    init: &JsValue,
+    json_arg: &JsValue,
+    method: Method,
+) -> Result<CallOptions> {
     let s = Section::open(init, "init", INIT)?;
     let mut call = CallOptions::default();
     if let Some(q) = s.present("query")? {
@@ -799,7 +861,20 @@ pub(crate) fn decode_call(init: &JsValue, json_arg: &JsValue) -> Result<CallOpti
         (None, false) => Some(json_arg.clone()),
         (None, true) => None,
     };
-    let body = s.present("body")?;
+    let body = s.present("body")?.filter(|b| !b.is_null());
+    if matches!(method, Method::Get | Method::Head) {
+        let given = if json.is_some() {
+            Some("init.json")
+        } else {
+            body.as_ref().map(|_| "init.body")
+        };
+        if let Some(name) = given {
+            return Err(OptionError::range(
+                name,
+                format!("cannot be sent with {method} (fetch sends no body with GET or HEAD)"),
+            ));
+        }
+    }
     match (json, body) {
         (Some(_), Some(_)) => {
             return Err(OptionError::range(
@@ -814,12 +889,11 @@ pub(crate) fn decode_call(init: &JsValue, json_arg: &JsValue) -> Result<CallOpti
             call.body = Some(text);
             call.json = true;
         }
-        (None, Some(b)) if b.is_null() => {}
         (None, Some(b)) => {
-            if !(b.is_string() || b.is_object()) {
+            if !is_body(&b) {
                 return Err(OptionError::type_of(
                     "init.body",
-                    "a string, ArrayBuffer, typed array, Blob, FormData or URLSearchParams",
+                    "a string, ArrayBuffer, typed array, DataView, Blob, FormData or URLSearchParams",
                 ));
             }
             call.body = Some(b);
@@ -829,7 +903,7 @@ pub(crate) fn decode_call(init: &JsValue, json_arg: &JsValue) -> Result<CallOpti
     if let Some(h) = s.present("headers")? {
         call.headers = decode_headers(&h, "init.headers")?;
     }
-    if let Some(sig) = s.present("signal")? {
+    if let Some(sig) = s.present("signal")?.filter(|v| !v.is_null()) {
         let aborted = crate::js::get(&sig, "aborted");
         if !sig.is_object()
             || aborted.as_bool().is_none()
@@ -864,16 +938,32 @@ pub(crate) fn decode_call(init: &JsValue, json_arg: &JsValue) -> Result<CallOpti
                 "must be a non-empty string without CR, LF or NUL".into(),
             ));
         }
+        if !is_latin1(&k) {
+            return Err(OptionError::range("init.idempotencyKey", LATIN1.into()));
+        }
         call.idempotency_key = Some(k);
     }
     Ok(call)
 }
 
 /// `JSON.stringify(value)` as a string, `None` if it throws (cycles,
-/// BigInt) or gives `undefined` (a function).
+/// BigInt) or gives `undefined` (a function, a symbol): nothing to send.
 fn stringify(value: &JsValue) -> Option<JsValue> {
-    let json = js_sys::JSON::stringify(value).ok()?;
-    Some(json.into())
+    let json: JsValue = js_sys::JSON::stringify(value).ok()?.into();
+    json.is_string().then_some(json)
+}
+
+/// A body `fetch` sends as it is: a string, an `ArrayBuffer`, a view of one
+/// (typed array, `DataView`, `Buffer`), a `Blob`, `FormData` or
+/// `URLSearchParams`. Anything else `fetch` would turn into text
+/// (`"[object Object]"`) or refuse (a stream, which also cannot be sent
+/// twice).
+fn is_body(b: &JsValue) -> bool {
+    b.is_string()
+        || crate::js::is_buffer_view(b)
+        || ["ArrayBuffer", "Blob", "FormData", "URLSearchParams"]
+            .iter()
+            .any(|class| crate::js::instance_of_global(b, class))
 }
 
 /// Query parameters: strings, numbers, booleans, or arrays of them
@@ -883,7 +973,7 @@ fn decode_query(v: &JsValue) -> Result<Vec<(String, String)>> {
         obj: None,
         prefix: "init.query".into(),
     };
-    if !v.is_object() || Array::is_array(v) {
+    if !v.is_object() || crate::js::is_array(v) {
         return Err(OptionError::type_of("init.query", "an object"));
     }
     let keys = Reflect::own_keys(v.unchecked_ref())
@@ -896,12 +986,12 @@ fn decode_query(v: &JsValue) -> Result<Vec<(String, String)>> {
         let name = s.name(&key);
         let value = Reflect::get(v, &JsValue::from_str(&key))
             .map_err(|_| OptionError::type_of(&name, "readable"))?;
-        let items: Vec<JsValue> = if Array::is_array(&value) {
-            value.unchecked_ref::<Array>().iter().collect()
+        let values: Vec<JsValue> = if crate::js::is_array(&value) {
+            items(&value, &name, 1000)?
         } else {
             vec![value]
         };
-        for item in items {
+        for item in values {
             if item.is_undefined() || item.is_null() {
                 continue;
             }
@@ -937,7 +1027,7 @@ pub(crate) fn decode_breaker_alone(
 
 /// A `clock` with only `now()` (the building blocks never sleep).
 fn decode_now_clock(top: &Section) -> Result<Option<(JsValue, Function)>> {
-    match top.present("clock")? {
+    match top.present("clock")?.filter(|v| !v.is_null()) {
         None => Ok(None),
         Some(v) => {
             let clock = Section::open(&v, "clock", &["now"])?;
@@ -1002,7 +1092,7 @@ pub(crate) fn decode_block_alone(
             extras.idempotent = top.boolean("idempotent")?.unwrap_or(true);
         }
     }
-    if let Some(v) = top.present("clock")? {
+    if let Some(v) = top.present("clock")?.filter(|v| !v.is_null()) {
         let clock = Section::open(&v, "clock", &["now", "sleep"])?;
         let now = clock
             .function("now")?

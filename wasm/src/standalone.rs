@@ -18,7 +18,7 @@ use steadfast_core::retry::{
 use steadfast_core::{Category, Method, Millis, SplitMix64, UnixMillis};
 use wasm_bindgen::prelude::*;
 
-use crate::blocks::header_fields;
+use crate::blocks::{header_argument, header_fields};
 use crate::js::{self, Obj};
 use crate::options::{self, Block, OptionError};
 
@@ -47,12 +47,18 @@ fn checked_status(v: &JsValue, name: &str) -> Result<Option<u16>, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    status_of(v).map(Some).ok_or_else(|| {
-        js_sys::RangeError::new(&format!(
-            "steadfast: `{name}` must be a whole number in 100..=999"
-        ))
-        .into()
-    })
+    status_of(v).map(Some).ok_or_else(|| status_error(v, name))
+}
+
+/// A bad status: a `TypeError` if it is not a number, else a `RangeError`.
+pub(crate) fn status_error(v: &JsValue, name: &str) -> JsValue {
+    if v.as_f64().is_none() {
+        return js_sys::TypeError::new(&format!("steadfast: `{name}` must be a number")).into();
+    }
+    js_sys::RangeError::new(&format!(
+        "steadfast: `{name}` must be a whole number in 100..=999"
+    ))
+    .into()
 }
 
 fn ticket(id: f64) -> Option<u32> {
@@ -92,8 +98,8 @@ impl WasmLimiter {
         let mut config = EngineConfig::default();
         let extras = options::decode_block_alone(&options, Block::Limiter, &mut config)
             .map_err(OptionError::into_js)?;
-        let limiter =
-            RateLimiter::new(config.limiter).map_err(|e| OptionError::Config(e).into_js())?;
+        let limiter = RateLimiter::new(config.limiter)
+            .map_err(|e| OptionError::block(e, "limiter").into_js())?;
         Ok(WasmLimiter {
             limiter,
             permits: Slots::default(),
@@ -165,7 +171,7 @@ impl WasmLimiter {
         status: JsValue,
     ) -> Result<(), JsValue> {
         let status = checked_status(&status, "status")?.unwrap_or(200);
-        let fields = header_fields(&headers);
+        let fields = header_argument(&headers, "headers")?;
         let c = classify_response(status, &fields, None, Some(wall()));
         let now = clock_now(self.clock.as_ref());
         self.limiter.learn(
@@ -193,7 +199,9 @@ impl WasmLimiter {
 fn classify_outcome(ok: bool, value: &JsValue) -> Option<Classification> {
     let response = |v: &JsValue| -> Option<Classification> {
         let status = status_of(&js::get(v, "status"))?;
-        let fields = header_fields(&js::get(v, "headers"));
+        // What the user's function threw or answered: unreadable headers
+        // read as none.
+        let fields = header_fields(&js::get(v, "headers")).unwrap_or_default();
         Some(classify_response(status, &fields, None, Some(wall())))
     };
     if ok {
@@ -233,13 +241,13 @@ impl WasmRetry {
         let extras = options::decode_block_alone(&options, Block::Retry, &mut config)
             .map_err(OptionError::into_js)?;
         let policy =
-            RetryPolicy::new(config.retry).map_err(|e| OptionError::Config(e).into_js())?;
+            RetryPolicy::new(config.retry).map_err(|e| OptionError::block(e, "retry").into_js())?;
         let now = clock_now(extras.clock.as_ref());
         let budget = config
             .budget
             .map(|b| RetryBudget::new(b, now))
             .transpose()
-            .map_err(|e| OptionError::Config(e).into_js())?;
+            .map_err(|e| OptionError::block(e, "retry").into_js())?;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let seed = extras.seed.unwrap_or_else(|| {
             let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
@@ -345,8 +353,8 @@ impl WasmMonitor {
         let mut config = EngineConfig::default();
         let extras = options::decode_block_alone(&options, Block::Monitor, &mut config)
             .map_err(OptionError::into_js)?;
-        let monitor =
-            ErrorMonitor::new(config.monitor).map_err(|e| OptionError::Config(e).into_js())?;
+        let monitor = ErrorMonitor::new(config.monitor)
+            .map_err(|e| OptionError::block(e, "monitor").into_js())?;
         Ok(WasmMonitor {
             monitor,
             clock: extras.clock,
@@ -360,11 +368,17 @@ impl WasmMonitor {
     /// A `TypeError` for an entry that is not an object or fields of the
     /// wrong type, a `RangeError` for an unknown category or a bad status.
     pub fn record(&mut self, entry: JsValue) -> Result<(), JsValue> {
-        if !entry.is_object() {
+        if !entry.is_object() || js::is_array(&entry) {
             return Err(js_sys::TypeError::new("steadfast: `entry` must be an object").into());
         }
-        let status = checked_status(&js::get(&entry, "status"), "entry.status")?;
-        let category = js::get(&entry, "category");
+        // A field whose getter throws is a bad entry, not a success.
+        let field = |key: &str| -> Result<JsValue, JsValue> {
+            js_sys::Reflect::get(&entry, &JsValue::from_str(key)).map_err(|_| {
+                js_sys::TypeError::new(&format!("steadfast: `entry.{key}` must be readable")).into()
+            })
+        };
+        let status = checked_status(&field("status")?, "entry.status")?;
+        let category = field("category")?;
         let category = if category.is_undefined() || category.is_null() {
             status.and_then(|s| classify_response(s, &[] as &[(&str, &str)], None, None).category)
         } else {
@@ -384,7 +398,7 @@ impl WasmMonitor {
             )
         };
         let text = |key: &str| -> Result<Option<String>, JsValue> {
-            let v = js::get(&entry, key);
+            let v = field(key)?;
             if v.is_undefined() || v.is_null() {
                 return Ok(None);
             }
