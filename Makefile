@@ -9,6 +9,7 @@
 #   make test-js  build the package, then test it as a user installs it
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
+#   make soak-js  200,000 calls of the packed package, heap and wasm memory sampled
 #   make test-wasm-hosts  the wasm crate's checks in Node, a Chromium page, a worker and a service worker
 #   make test-browser  build the package, then test its web build in headless Chromium:
 #               a page, and the examples/extension/ service worker stopped and woken
@@ -19,7 +20,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim fuzz
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim soak-js fuzz
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -89,6 +90,13 @@ test-js: package
 ## ~/.cache/steadfast/runtimes when missing or out of date.
 test-runtimes: package
 	node tests/runtimes/run.mjs
+
+## The long package soak: 200,000 calls through one client against the
+## loopback fault server, the JS heap and wasm memory sampled every 20,000
+## (about five minutes; `make test-js` runs the same soak with 100,000).
+SOAK_JS_CALLS ?= 200000
+soak-js: package
+	STEADFAST_SOAK_CALLS=$(SOAK_JS_CALLS) node --test --test-reporter=spec tests/js/soak.test.mjs
 
 ## Same decisions everywhere: every scenario, both policies, three seeds,
 ## replayed inside WebAssembly under Node; each trace hash must equal the

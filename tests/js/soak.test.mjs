@@ -11,7 +11,11 @@ import { fileURLToPath } from "node:url";
 import { scratchDir, startServer } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TOTAL = 100000;
+// 100,000 in `make test-js`; `make soak-js` runs 200,000.
+const TOTAL = Number(process.env.STEADFAST_SOAK_CALLS || 100000);
+if (!Number.isInteger(TOTAL) || TOTAL < 10000 || TOTAL % 100 !== 0) {
+  throw new RangeError(`STEADFAST_SOAK_CALLS must be a whole number of hundreds, at least 10000, got ${process.env.STEADFAST_SOAK_CALLS}`);
+}
 const server = await startServer();
 after(() => server.close());
 
