@@ -14,15 +14,15 @@
 // error. The package is packed from pkg/ and installed into a scratch
 // project, as a user installs it; the peers come from this folder's
 // node_modules (`npm ci`, pinned in package-lock.json).
-import { execFileSync, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { installTarball } from "../../tests/js/install.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "..", "..");
 const self = fileURLToPath(import.meta.url);
 
 // The answer of the loopback server: a small JSON body.
@@ -72,24 +72,6 @@ async function startServer() {
 
 // ----- the package, installed as a user installs it ---------------------------------
 
-/** Packs pkg/ and installs the tarball into the scratch project `dir`. */
-function installSteadfast(dir) {
-  const pkg = path.join(root, "pkg");
-  if (!fs.existsSync(path.join(pkg, "package.json"))) {
-    throw new Error("pkg/ is missing: run `make package` first");
-  }
-  const npm = (args) =>
-    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "inherit"],
-      encoding: "utf8",
-    });
-  const tarball = path.join(dir, JSON.parse(npm(["pack", pkg, "--pack-destination", dir, "--json"]))[0].filename);
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-  npm(["install", tarball, "--offline"]);
-  // A user's module, importing the package by name.
-  fs.writeFileSync(path.join(dir, "user.mjs"), 'export * from "steadfast";\n');
-}
 
 /** The package's exports, imported by name from the scratch project. */
 const loadSteadfast = () => import(pathToFileURL(path.join(process.env.STEADFAST_BENCH_SCRATCH, "user.mjs")).href);
@@ -388,7 +370,7 @@ async function main() {
   const started = performance.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steadfast-bench-"));
   process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
-  installSteadfast(scratch);
+  installTarball(scratch);
   process.env.STEADFAST_BENCH_SCRATCH = scratch;
   const version = (dir) => JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
   console.log(

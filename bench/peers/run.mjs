@@ -13,13 +13,14 @@
 // out/<scenario>.svg. --smoke: a tenth of each workload, no overhead, for a
 // quick check that everything runs. Exits 0 when a target is missed (this is
 // a measurement), non-zero when something fails to run.
-import { execFileSync, fork, spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { KNOBS, SCENARIOS, scenario, workload } from "./scenarios.mjs";
+import { installTarball } from "../../tests/js/install.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
@@ -342,21 +343,6 @@ function targetMisses(rows) {
   return misses;
 }
 
-/** Packs pkg/ and installs the tarball into a scratch project, as a user installs it. */
-function installSteadfast(dir) {
-  const pkg = path.join(root, "pkg");
-  if (!fs.existsSync(path.join(pkg, "package.json"))) throw new Error("pkg/ is missing: run `make package` first");
-  const npm = (args) =>
-    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "inherit"],
-      encoding: "utf8",
-    });
-  const tarball = path.join(dir, JSON.parse(npm(["pack", pkg, "--pack-destination", dir, "--json"]))[0].filename);
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-  npm(["install", tarball, "--offline"]);
-  fs.writeFileSync(path.join(dir, "user.mjs"), 'export * from "steadfast";\n');
-}
 
 const version = (dir) => JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
 
@@ -386,7 +372,7 @@ async function main(o) {
   const started = performance.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steadfast-peers-"));
   process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
-  installSteadfast(scratch);
+  installTarball(scratch);
   process.env.STEADFAST_BENCH_SCRATCH = scratch;
   fs.mkdirSync(o.out, { recursive: true });
 

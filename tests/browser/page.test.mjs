@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { scratchDir, startServer, until } from "../js/harness.mjs";
+import { limitToFivePerSecond, scratchDir, startServer, until } from "../js/harness.mjs";
 import { launch, startStatic } from "./chromium.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,33 +54,17 @@ test("the page loads the installed package's web entry by its bare name and stre
 });
 
 test("a paced burst: the server's x-limit-per-second: 5, read across origins, 15 calls at once → no 429, spaced about 200 ms", async () => {
-  // The server allows 5 a second and says so; it refuses a sixth request
-  // inside any second (one of slack for timer granularity).
-  const arrivals = [];
-  let refused = 0;
-  server.handle = (req, res) => {
-    const now = performance.now();
-    arrivals.push(now);
-    const inLastSecond = arrivals.filter((t) => now - t < 1000).length;
-    if (inLastSecond > 6) {
-      refused++;
-      return server.json(res, 429, { error: "Too many requests" }, { "x-limit-per-second": "5", "x-remaining-this-second": "0" });
-    }
-    server.json(res, 200, { ok: true }, {
-      "x-limit-per-second": "5",
-      "x-remaining-this-second": String(Math.max(0, 5 - inLastSecond)),
-    });
-  };
+  const limit = limitToFivePerSecond(server);
   const preflightsBefore = server.preflights.length;
   const r = await run("burst", { baseUrl: server.baseUrl, calls: 15 });
   assert.equal(r.first.status, 200);
   assert.equal(r.learned, 5, "the client read x-limit-per-second from a cross-origin response");
-  assert.equal(refused, 0, "no 429 from the server");
+  assert.equal(limit.refused, 0, "no 429 from the server");
   assert.deepEqual(r.results.map((x) => x.status), Array(15).fill(200));
   assert.ok(r.results.every((x) => x.attempts === 1));
   assert.equal(r.rateLimitedEvents, 0, "no pause imposed by the server: it never had to refuse");
   // The server's clock: 15 requests after the first at 5/s span about 3 s.
-  const burst = arrivals.slice(1);
+  const burst = limit.arrivals.slice(1);
   const span = burst[burst.length - 1] - burst[0];
   const gaps = burst.slice(1).map((t, i) => t - burst[i]);
   const median = [...gaps].sort((a, b) => a - b)[7];

@@ -1,45 +1,24 @@
 // Shared by the JS tests: the packed package installed into a scratch
 // project and loaded by name, and a fault-injecting HTTP server on loopback.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { pathToFileURL } from "node:url";
+import { installTarball } from "./install.mjs";
 
 /**
- * Packs pkg/ with `npm pack` and installs the tarball into a new scratch
- * project in a temp dir, as a user would; answers the project's folder.
- * Also installs a second copy (as `steadfast-copy`) to check that errors
- * are recognised across copies.
+ * Installs the packed package into the scratch project `dir` (install.mjs),
+ * plus a second copy (as `steadfast-copy`) to check that errors are
+ * recognised across copies, and a user's CommonJS module requiring both;
+ * answers `dir`.
  */
 export function installPackage(dir) {
-  const pkg = path.join(root, "pkg");
-  if (!fs.existsSync(path.join(pkg, "package.json"))) {
-    throw new Error("pkg/ is missing: run `make package` first");
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const npm = (args, cwd) =>
-    execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd,
-      stdio: ["ignore", "pipe", "inherit"],
-      encoding: "utf8",
-    });
-  const out = npm(["pack", pkg, "--pack-destination", dir, "--json"], dir);
-  const tarball = path.join(dir, JSON.parse(out)[0].filename);
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: "scratch", private: true, type: "module" }),
-  );
-  npm(["install", tarball, "--offline"], dir);
+  installTarball(dir);
   fs.cpSync(path.join(dir, "node_modules", "steadfast"), path.join(dir, "node_modules", "steadfast-copy"), {
     recursive: true,
   });
-  // A user's ES module and CommonJS module, importing by name.
-  fs.writeFileSync(path.join(dir, "user.mjs"), 'export * from "steadfast";\n');
   fs.writeFileSync(
     path.join(dir, "user.cjs"),
     'module.exports = { main: require("steadfast"), copy: require("steadfast-copy") };\n',
@@ -78,6 +57,30 @@ const PREFLIGHT = {
   "access-control-allow-headers": "idempotency-key, content-type, authorization, x-api-key",
   "access-control-max-age": "600",
 };
+
+/**
+ * Makes `server` an API that allows 5 requests a second and says so
+ * (`x-limit-per-second: 5`, `x-remaining-this-second`); a sixth request
+ * inside any second (one of slack for timer granularity) gets a 429.
+ * Answers the arrival instants (`performance.now()`) and the 429 count.
+ */
+export function limitToFivePerSecond(server) {
+  const state = { arrivals: [], refused: 0 };
+  server.handle = (req, res) => {
+    const now = performance.now();
+    state.arrivals.push(now);
+    const inLastSecond = state.arrivals.filter((t) => now - t < 1000).length;
+    if (inLastSecond > 6) {
+      state.refused++;
+      return server.json(res, 429, { error: "Too many requests" }, { "x-limit-per-second": "5", "x-remaining-this-second": "0" });
+    }
+    server.json(res, 200, { ok: true }, {
+      "x-limit-per-second": "5",
+      "x-remaining-this-second": String(Math.max(0, 5 - inLastSecond)),
+    });
+  };
+  return state;
+}
 
 /**
  * A loopback HTTP server whose answers a test scripts with `handle(req, res)`.
