@@ -9,7 +9,7 @@ use steadfast_core::breaker::{BreakerOutcome, CircuitBreaker};
 use steadfast_core::classify::{classify_failure, classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
-use steadfast_core::{Millis, UnixMillis};
+use steadfast_core::Millis;
 use wasm_bindgen::prelude::*;
 
 use crate::js::{self, Obj};
@@ -116,7 +116,7 @@ pub fn classify_error(
             .ok()
             .and_then(|s| s.as_string()),
     };
-    let wall = UnixMillis(crate::host::millis(js_sys::Date::now()).0);
+    let wall = crate::standalone::wall();
     let c = classify_response(status, &fields, body.as_deref(), Some(wall));
     Ok(classification_value(&c))
 }
@@ -168,11 +168,7 @@ impl WasmBreaker {
     }
 
     fn now(&self) -> Millis {
-        let t = match &self.now {
-            Some((this, f)) => f.call0(this).ok(),
-            None => return crate::host::millis(js::monotonic_now()),
-        };
-        crate::host::millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
+        crate::standalone::clock_now(self.now.as_ref())
     }
 
     /// Asks leave for one call: a permit number (≥ 0), or, refused, minus

@@ -1043,13 +1043,13 @@ impl Client {
     /// In Node, the timer keeps the process alive only while a call is
     /// pending (`timeout.rs`).
     fn rearm(&self) {
-        let Some((want, armed, generation, pending, real)) = self.with(|s| {
+        let Some((want, armed, generation, pending, armed_timeout)) = self.with(|s| {
             (
                 s.engine.poll_timeout(),
                 s.timer.at,
                 s.timer.generation,
                 !s.calls.is_empty(),
-                matches!(s.timer.handle, TimerHandle::Timeout(_)),
+                s.timer.handle.host_handle(),
             )
         }) else {
             return;
@@ -1061,14 +1061,15 @@ impl Client {
         // the last) cost more than the rest of the call's bookkeeping. An
         // injected clock's sleep is always exact: a fake clock that moves to
         // its next sleeper must not see stale ones.
+        let real = armed_timeout.is_some();
         let early_enough = match (want, armed) {
             (Some(w), Some(a)) => a == w || (real && a <= w),
             (None, Some(_)) => real,
             (_, None) => want.is_none(),
         };
         if early_enough {
-            if let Some(Some(handle)) = self.with(|s| s.timer.handle.host_handle()) {
-                keep_alive(&handle, pending);
+            if let Some(handle) = &armed_timeout {
+                keep_alive(handle, pending);
             }
             return;
         }
@@ -1090,6 +1091,7 @@ impl Client {
             None => self.real_timeout(generation, delay),
             Some(clock) => self.clock_sleep(clock, generation, delay),
         };
+        let new_timeout = handle.host_handle();
         let stale = self.with(|s| {
             if s.timer.generation == generation {
                 s.timer.handle = handle;
@@ -1101,8 +1103,8 @@ impl Client {
         match stale {
             Some(Some(stale)) => stale.cancel(),
             Some(None) => {
-                if let Some(Some(handle)) = self.with(|s| s.timer.handle.host_handle()) {
-                    keep_alive(&handle, pending);
+                if let Some(t) = &new_timeout {
+                    keep_alive(t, pending);
                 }
             }
             None => {}

@@ -31,7 +31,9 @@ pub(crate) fn clock_now(clock: Option<&(JsValue, Function)>) -> Millis {
     crate::host::millis(t.and_then(|v| v.as_f64()).unwrap_or(0.0))
 }
 
-fn wall() -> UnixMillis {
+/// The wall clock, `Date.now()`: what HTTP-date `Retry-After`s are read
+/// against.
+pub(crate) fn wall() -> UnixMillis {
     UnixMillis(crate::host::millis(js_sys::Date::now()).0)
 }
 
