@@ -128,6 +128,13 @@ export interface LimiterOptions {
   maxQueueMs?: number;
   /** Longest pause one server answer (Retry-After on 429/503) imposes on every call, in ms. Default 120000, 0..=86400000. */
   maxPauseMs?: number;
+  /**
+   * How late a timer may fire and the time still be caught up, in ms: a request sent up to this late keeps
+   * the schedule, and the pace leaves this much room in each second so that late sends never put more than
+   * the rate into one second (the pace is `perSecond × 1000 / (1000 + timerSlackMs)`). Default 20, 0..=1000;
+   * 0 paces strictly at `perSecond` and loses every lateness.
+   */
+  timerSlackMs?: number;
 }
 
 export interface MonitorOptions {
@@ -171,7 +178,7 @@ export interface ClientOptions {
 /** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */
 export interface Snapshot {
   readonly format: 2;
-  /** The engine's state, encoded (`sf1:` then hex). */
+  /** The engine's state, encoded (`sf2:` then hex). */
   readonly state: string;
 }
 

@@ -2,7 +2,7 @@
 //! [`Snapshot::decode`].
 //!
 //! A snapshot is written as plain text, safe in JSON and in any string
-//! store: the version tag `sf1:` followed by the lowercase hex of a byte
+//! store: the version tag `sf2:` followed by the lowercase hex of a byte
 //! string. Inside, every field in declaration order: unsigned integers as
 //! LEB128 varints (a 64-bit value is never split or rounded, so the jitter
 //! generator's full state survives), `f64` as its 8 bytes little-endian,
@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use crate::engine::Snapshot;
 
 /// The version tag every encoded snapshot starts with.
-pub const SNAPSHOT_TAG: &str = "sf1:";
+pub const SNAPSHOT_TAG: &str = "sf2:";
 
 /// Why a text is not a snapshot this version can restore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

@@ -150,8 +150,15 @@ impl Host {
     }
 }
 
+/// The defaults, with no jitter, no retry budget and strict pacing (no
+/// timer slack: the host here fires every timer on time, and the rules
+/// below are pinned at whole intervals; the slack is tested on its own).
 fn config() -> EngineConfig {
     EngineConfig {
+        limiter: LimiterConfig {
+            timer_slack_ms: 0,
+            ..LimiterConfig::default()
+        },
         retry: RetryConfig {
             backoff: BackoffConfig {
                 jitter: Jitter::None,
@@ -279,9 +286,10 @@ fn a_slot_the_pace_pushes_past_the_deadline_is_freed_and_never_sent() {
     // The server says 1 per second: the booked slots are spread out again.
     h.respond(first, 1, 200, &[("x-limit-per-second", "1")]);
     h.advance_to(5_000);
-    // Booked for 500; at 100 the half-interval already used becomes 800 ms
-    // of the new 1 s interval: it goes at 900, and the next not before 1 900.
-    assert_eq!(h.sends_of(second), [900], "the pace stretched its slot");
+    // Booked for 500. At 100 the server states its limit: the first request
+    // may have reached it as late as that, so the next goes a whole new
+    // interval on, at 1 100, and the next not before 2 100.
+    assert_eq!(h.sends_of(second), [1_100], "the pace stretched its slot");
     assert!(
         h.sends_of(third).is_empty(),
         "never sent at or after its deadline"
@@ -1051,6 +1059,7 @@ fn a_call_waits_through_at_most_max_retries_plus_one_pauses() {
     let mut cfg = config();
     cfg.retry.max_retries = 1; // so at most 2 pauses
     cfg.limiter.per_second = 1000.0;
+    cfg.limiter.burst = 3; // before any answer, at most a burst goes
     let mut h = Host::new(cfg);
     // Three requests in flight, whose 429s will pause everyone in turn.
     let others: Vec<CallId> = (0..3).map(|_| h.start(get("/o"))).collect();

@@ -613,7 +613,7 @@ fn fuzz_snapshot_decode() {
             }
             (config, hex(&bytes))
         });
-    let any_text = prop_oneof![".{0,64}", "sf1:[0-9a-fA-F]{0,200}", "sf1:.{0,40}"]
+    let any_text = prop_oneof![".{0,64}", "sf2:[0-9a-fA-F]{0,200}", "sf2:.{0,40}"]
         .prop_map(|t| (EngineConfig::default(), t));
     // Bytes that are mostly zeros decode often: every field at its least,
     // widths and lengths included.

@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use steadfast_core::breaker::{BreakerConfig, BreakerOutcome, CircuitBreaker, Permit};
 use steadfast_core::headers::{parse_http_date, parse_retry_after, RateLimitHeaders};
-use steadfast_core::limiter::{Admission, LimiterConfig, LimiterPermit, RateLimiter};
+use steadfast_core::limiter::{Admission, Confirmation, LimiterConfig, LimiterPermit, RateLimiter};
 use steadfast_core::monitor::{normalize_endpoint, ErrorMonitor, MonitorConfig, Observation};
 use steadfast_core::retry::{Backoff, BackoffConfig, Jitter};
 use steadfast_core::{body, Category, Millis, SplitMix64, UnixMillis};
@@ -87,52 +87,102 @@ proptest! {
         }
     }
 
-    /// In any interval [x, x + t) the limiter grants at most
-    /// burst + rate × t requests, and in any quota window at most the daily
-    /// quota minus the buffer — with random arrivals and cancellations.
+    /// In any interval [x, x + t) the limiter lets at most
+    /// `burst + (t + slack) / interval` requests go (interval: a second and
+    /// the slack over the rate), and in any quota window at most the daily
+    /// quota minus the buffer — with random arrivals, cancellations, timer
+    /// slack and host timers that fire late; and tickets go in the order
+    /// they were handed out, but for the lateness of their own timers.
     #[test]
     fn limiter_never_exceeds_burst_plus_rate_nor_the_daily_allowance(
         per_second in 1.0f64..500.0,
         burst in 1u32..8,
         per_day in 5u64..200,
         buffer_ratio in 0.0f64..0.5,
-        arrivals in prop::collection::vec((0u64..300, any::<bool>()), 1..400),
+        slack in 0u64..40,
+        arrivals in prop::collection::vec((0u64..300, any::<bool>(), 0u64..30), 1..400),
     ) {
         let window = 14_400u64; // 10 ms buckets: a short "day" to exercise rollover
         let mut l = RateLimiter::new(LimiterConfig {
             per_second, burst, per_day: Some(per_day), buffer_ratio, day_window_ms: window,
-            adaptive: false, ..LimiterConfig::default()
+            adaptive: false, timer_slack_ms: slack, ..LimiterConfig::default()
         }).unwrap();
         let allowance = per_day - (per_day as f64 * buffer_ratio) as u64;
         let mut now = 0u64;
         let mut sent: Vec<u64> = Vec::new();
-        let mut pending: Vec<LimiterPermit> = Vec::new();
-        for (gap, cancel) in arrivals {
-            now += gap;
-            // Send every booked slot whose time has come.
-            pending.retain(|p| {
-                if p.at().as_u64() <= now { sent.push(p.at().as_u64()); false } else { true }
-            });
+        // (timer, order handed out, permit)
+        let mut pending: Vec<(u64, usize, LimiterPermit)> = Vec::new();
+        let mut order = 0usize;
+        let mut went: Vec<(usize, u64)> = Vec::new();
+        let fire = |l: &mut RateLimiter, pending: &mut Vec<(u64, usize, LimiterPermit)>, now: u64, late: u64, sent: &mut Vec<u64>, went: &mut Vec<(usize, u64)>| {
+            // The host runs every timer due by now, earliest first.
+            pending.sort_by_key(|(at, k, _)| (*at, *k));
+            let mut left = Vec::new();
+            for (at, k, mut p) in pending.drain(..) {
+                if at > now {
+                    left.push((at, k, p));
+                    continue;
+                }
+                match l.confirm(&mut p, Millis(now)) {
+                    Confirmation::Go => {
+                        sent.push(now);
+                        went.push((k, now));
+                        l.complete(p, None, Millis(now));
+                    }
+                    Confirmation::NotBefore(t) => left.push((t.as_u64() + late, k, p)),
+                    Confirmation::Held { until } => left.push((until.as_u64() + late, k, p)),
+                }
+            }
+            *pending = left;
+        };
+        for (gap, cancel, late) in arrivals {
+            // Every timer due before the next arrival fires at its instant.
+            let target = now + gap;
+            while let Some(next) = pending.iter().map(|(at, _, _)| *at).filter(|at| *at <= target).min() {
+                now = now.max(next);
+                fire(&mut l, &mut pending, now, late, &mut sent, &mut went);
+            }
+            now = target;
+            fire(&mut l, &mut pending, now, late, &mut sent, &mut went);
             match l.reserve(Millis(now)) {
-                Admission::Ready(p) => sent.push(p.at().as_u64()),
+                Admission::Ready(p) => {
+                    sent.push(now);
+                    went.push((order, now));
+                    l.complete(p, None, Millis(now));
+                }
                 Admission::Scheduled(p) if cancel => l.cancel(p, Millis(now)),
-                Admission::Scheduled(p) => pending.push(p),
+                Admission::Scheduled(p) => pending.push((p.at().as_u64() + late, order, p)),
                 _ => {}
             }
+            order += 1;
         }
-        sent.extend(pending.iter().map(|p| p.at().as_u64()));
+        // Let every booked request go.
+        for _ in 0..100_000 {
+            let Some(next) = pending.iter().map(|(at, _, _)| *at).min() else { break };
+            now = now.max(next);
+            fire(&mut l, &mut pending, now, 0, &mut sent, &mut went);
+        }
+        prop_assert!(pending.is_empty(), "every booked request went");
         sent.sort_unstable();
-        let interval_ms = 1000.0 / per_second;
+        let interval_ms = (1000.0 + slack as f64) / per_second;
         for (i, &x) in sent.iter().enumerate() {
             for (j, &y) in sent.iter().enumerate().skip(i) {
                 let n = (j - i + 1) as f64;
-                // n grants within [x, y], i.e. within [x, x + t) for t = y - x + 1.
+                // n sends within [x, y], i.e. within [x, x + t) for t = y - x + 1.
                 let t = (y - x + 1) as f64;
-                prop_assert!(n <= f64::from(burst) + t / interval_ms + 1e-9,
-                    "{} grants in {} ms (rate {}/s, burst {})", n, t, per_second, burst);
+                prop_assert!(n <= f64::from(burst) + (t + slack as f64) / interval_ms + 1e-9,
+                    "{} sends in {} ms (rate {}/s, burst {}, slack {})", n, t, per_second, burst, slack);
             }
             let in_window = sent[i..].iter().take_while(|&&y| y < x + window).count() as u64;
             prop_assert!(in_window <= allowance, "{} in one window, allowance {}", in_window, allowance);
+        }
+        // First come, first served: a ticket handed out earlier never went
+        // after a later one by more than the lateness of the timers (< 30).
+        went.sort_unstable();
+        let mut latest = 0u64;
+        for &(_, at) in &went {
+            prop_assert!(at + 30 > latest, "sent at {} after a later ticket at {}", at, latest);
+            latest = latest.max(at);
         }
     }
 

@@ -206,7 +206,7 @@ function collectState(label, client) {
   collect(`${label} health().monitor`, h.monitor);
   const snap = client.snapshot();
   collect(`${label} snapshot`, snap);
-  const hex = snap.state.replace(/^sf1:/, "");
+  const hex = snap.state.replace(/^sf2:/, "");
   seen.push([`${label} snapshot state decoded`, Buffer.from(hex, "hex").toString("latin1")]);
 }
 

@@ -399,6 +399,7 @@ const LIMITER: &[&str] = &[
     "quotaRecheckMs",
     "maxQueueMs",
     "maxPauseMs",
+    "timerSlackMs",
 ];
 const MONITOR: &[&str] = &[
     "windowMs",
@@ -699,6 +700,9 @@ fn decode_limiter(s: &Section, config: &mut EngineConfig) -> Result<()> {
     }
     if let Some(n) = s.int("maxPauseMs", MAX_SAFE)? {
         l.max_pause_ms = n;
+    }
+    if let Some(n) = s.int("timerSlackMs", MAX_SAFE)? {
+        l.timer_slack_ms = n;
     }
     Ok(())
 }

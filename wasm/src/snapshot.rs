@@ -1,7 +1,7 @@
 //! `client.snapshot()` and `createClient({ restore })`: the core's
 //! [`Snapshot`] as plain JSON and back.
 //!
-//! The snapshot is `{ format: 2, state: "sf1:…" }`: `state` is the core's own
+//! The snapshot is `{ format: 2, state: "sf2:…" }`: `state` is the core's own
 //! compact text ([`Snapshot::encode`]), which keeps the jitter generator's
 //! full 64-bit state (a JavaScript number could not) and needs no serde in
 //! this crate. `format` marks the layout's version.

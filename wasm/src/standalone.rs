@@ -128,7 +128,11 @@ impl WasmLimiter {
                         self.permits.insert(id, permit);
                         return step(Some(id), now.until(at), None);
                     }
-                    Confirmation::Held { until } => return step(None, now.until(until), None),
+                    Confirmation::Held { until } => {
+                        // The ticket keeps its place for when the pause ends.
+                        self.permits.insert(id, permit);
+                        return step(Some(id), now.until(until), None);
+                    }
                 }
             }
         }

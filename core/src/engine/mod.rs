@@ -115,6 +115,8 @@ struct Call {
     hold_waits: u32,
     phase: Phase,
     wake: Option<Millis>,
+    /// Its place in the order calls started.
+    order: u64,
     /// The last attempt's outcome, for the error if a wait ends the call.
     last: Option<LastOutcome>,
 }
@@ -154,10 +156,15 @@ pub struct Engine {
     budget: Option<RetryBudget>,
     rng: SplitMix64,
     calls: Slab<Call>,
-    /// Wake-ups, earliest first. An entry whose call no longer wakes at that
+    /// Wake-ups, earliest first, and among those due at one instant in the
+    /// order the calls started (so that callers waiting for the same moment
+    /// — a pause's end, a circuit's half-open moment — ask the limiter in
+    /// the order they came). An entry whose call no longer wakes at that
     /// instant (it moved on, or ended) is stale and skipped: cheaper than
     /// removing it from the middle of the heap.
-    timers: BinaryHeap<Reverse<(Millis, CallId)>>,
+    timers: BinaryHeap<Reverse<(Millis, u64, CallId)>>,
+    /// Calls started so far: the next call's place in the start order.
+    started: u64,
     outputs: VecDeque<Output>,
     secrets: Secrets,
     endpoints: EndpointCache,
@@ -188,6 +195,7 @@ impl Engine {
             rng: SplitMix64::new(config.seed),
             calls: Slab::new(),
             timers: BinaryHeap::new(),
+            started: 0,
             outputs: VecDeque::new(),
             secrets: Secrets::default(),
             endpoints: EndpointCache::default(),
@@ -305,8 +313,10 @@ impl Engine {
             hold_waits: 0,
             phase: Phase::Waiting,
             wake: None,
+            order: self.started,
             last: None,
         };
+        self.started = self.started.wrapping_add(1);
         let id = self.calls.insert(call);
         self.admit(id, now);
         self.drain_machine_events();
@@ -359,7 +369,7 @@ impl Engine {
     /// came due meanwhile are paced again from `now`, not sent together.
     pub fn handle_timeout(&mut self, now: Millis) {
         let now = self.observe(now);
-        while let Some(&Reverse((at, id))) = self.timers.peek() {
+        while let Some(&Reverse((at, _, id))) = self.timers.peek() {
             if at > now {
                 break;
             }
@@ -426,7 +436,7 @@ impl Engine {
     /// no call does).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let call = self.timers.peek().map(|Reverse((at, _))| *at);
+        let call = self.timers.peek().map(|Reverse((at, _, _))| *at);
         let monitor = self.monitor.poll_timeout();
         let at = match (call, monitor) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -567,7 +577,7 @@ impl Engine {
                     self.set_phase(id, Phase::Slotted { slot }, Some(at));
                 }
             }
-            Confirmation::Held { until } => self.wait_for_pause(id, until, now),
+            Confirmation::Held { until } => self.hold_slot(id, slot, until, now),
         }
     }
 
@@ -801,6 +811,28 @@ impl Engine {
         }
     }
 
+    /// The server asked everyone to pause until `until` while the call held
+    /// a ticket: it keeps its place in the line for when the pause ends
+    /// (a bounded number of times, as [`Engine::wait_for_pause`]).
+    fn hold_slot(&mut self, id: CallId, slot: LimiterPermit, until: Millis, now: Millis) {
+        let max_waits = self.policy.config().max_retries.saturating_add(1);
+        let Some(call) = self.calls.get_mut(&id) else {
+            self.limiter.cancel(slot, now);
+            return;
+        };
+        if call.hold_waits < max_waits && call.deadline.is_none_or(|d| until < d) {
+            call.hold_waits += 1;
+            self.set_phase(id, Phase::Slotted { slot }, Some(until));
+            self.outputs.push_back(Output::Event(Event::RateLimited {
+                call: id,
+                until: self.base.outward(until),
+            }));
+        } else {
+            self.limiter.cancel(slot, now);
+            self.fail(id, FailureKind::RateLimited, Some(now.until(until)), true);
+        }
+    }
+
     fn set_phase(&mut self, id: CallId, phase: Phase, wake: Option<Millis>) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -809,7 +841,7 @@ impl Engine {
         call.phase = phase;
         call.wake = wake;
         if let Some(at) = wake {
-            self.timers.push(Reverse((at, id)));
+            self.timers.push(Reverse((at, call.order, id)));
         }
     }
 
@@ -854,7 +886,7 @@ impl Engine {
     /// Drops stale wake-ups from the top of the heap, so that
     /// [`Engine::poll_timeout`] names a real one.
     fn prune_timers(&mut self) {
-        while let Some(&Reverse((at, id))) = self.timers.peek() {
+        while let Some(&Reverse((at, _, id))) = self.timers.peek() {
             if self.calls.get(&id).is_some_and(|c| c.wake == Some(at)) {
                 return;
             }

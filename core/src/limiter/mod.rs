@@ -14,14 +14,42 @@
 //! * [`Admission::Queued`] — many callers are ahead: ask again at `until`;
 //! * [`Admission::Backlogged`] — the line is longer than `max_queue_ms`.
 //!
-//! Pacing is GCRA with a burst (module `gcra`), twice: *bookings* keep
-//! callers in the order they asked, and a *send gate* that every request
-//! passes just before it goes keeps actual sends within `burst + rate × t`
-//! in every interval — also when the pace slows after slots were booked at
-//! the old one, and when a host's timer fires late (a background tab's
-//! timers run once a minute; a laptop wakes from sleep) and many booked
-//! slots come due at once: those are paced again from the instant they
-//! really go. The daily quota is a rolling
+//! Pacing keeps a **line** (module `line`): every caller a numbered ticket,
+//! whose moment follows from its number and the pace in force, so that
+//! callers go in the order they asked whatever happens meanwhile — the pace
+//! slows after the server states its limit, a host's timer fires late, a
+//! server's pause ends. A *send gate* (module `gcra`) that every request
+//! passes just before it goes holds actual sends to the bound below, also
+//! when a host's timers fire late (a background tab's run once a second; a
+//! laptop wakes from sleep) and many tickets come due at once: those are
+//! paced again from the instant they really go, still in order. A burst
+//! beyond one is spent only out of what the server says is left of its
+//! current second (module `second`).
+//!
+//! # The pacing guarantee
+//!
+//! With `r` the rate in force (the lower of `perSecond` and the server's
+//! `x-limit-per-second`, divided by the slow-down), `b` the burst and `L`
+//! the timer slack (`timerSlackMs`, 20 ms by default), tickets are due one
+//! interval `T = (1 s + L) / r` apart, and:
+//!
+//! * **the bound** — in any window of length `t`, at most
+//!   `b + ⌊(t + L) / T⌋` requests are sent; so at most `r + b − 1` in any
+//!   second (with `b = 1`: at most `r`, which is what a server counting per
+//!   wall-clock second allows), and at most `b + ⌊L / T⌋` at one instant;
+//! * **the rate** — a ticket whose moment passed goes at once, and the next
+//!   keeps the line's cadence: a host whose timers fire up to `L` late
+//!   still sends at `r` exactly, that is `1 / (1 + L / 1 s)` of the stated
+//!   limit (98 % by default: the room that keeps the bound when sends are
+//!   late). Later than `L`, the lateness beyond it is lost, never made up
+//!   in a burst;
+//! * **the order** — ticket `k` is never due after ticket `k + 1`, under
+//!   every change of pace, slack or pause: a caller that asked first is
+//!   sent first, unless the host runs the later caller's timer first (then
+//!   by at most that timer's lateness). A retry asks again at its own retry
+//!   time and queues from there.
+//!
+//! The daily quota is a rolling
 //! window with a safety buffer (module `daily`), reconciled with the server's
 //! `x-remaining-today`: the local estimate is decremented for every request
 //! sent since the server last spoke, so concurrent callers cannot overshoot
@@ -46,15 +74,16 @@
 //!
 //! let config = LimiterConfig { per_second: 2.0, ..LimiterConfig::default() };
 //! let mut limiter = RateLimiter::new(config)?;
-//! // The first request may go at once; the second is booked half a second later.
+//! // The first request may go at once; the second is booked about half a
+//! // second later (2 a second, with room for 20 ms of timer lateness).
 //! let Admission::Ready(first) = limiter.reserve(Millis(0)) else { panic!("not ready") };
 //! let Admission::Scheduled(mut second) = limiter.reserve(Millis(0)) else { panic!("not booked") };
-//! assert_eq!(second.at(), Millis(500)); // the host arms a timer for then
-//! // When the timer fires, the slot is confirmed (the pace may have slowed meanwhile).
-//! assert_eq!(limiter.confirm(&mut second, Millis(500)), Confirmation::Go);
-//! // After each response, the permit goes back with what the server said: a 429
-//! // asking for 2 s pauses every caller.
+//! assert_eq!(second.at(), Millis(510)); // the host arms a timer for then
+//! // After each response, the permit goes back with what the server said.
 //! limiter.complete(first, None, Millis(40));
+//! // The second's timer fires 7 ms late: it goes, and the lateness is not lost.
+//! assert_eq!(limiter.confirm(&mut second, Millis(517)), Confirmation::Go);
+//! // Its answer is a 429 asking for 2 s: every caller pauses.
 //! let rate = RateLimitHeaders::default(); // no rate headers
 //! let said = LimiterFeedback { status: 429, server_delay_ms: Some(2_000), rate: &rate };
 //! limiter.complete(second, Some(said), Millis(540));
@@ -65,10 +94,14 @@
 mod adaptive;
 mod daily;
 mod gcra;
+mod line;
+mod second;
 
 use adaptive::Slowdown;
 use daily::RollingCount;
-use gcra::{Gcra, Slot};
+use gcra::{Gcra, MICROS_PER_MS};
+use line::Line;
+use second::{SecondReport, WINDOW_MS};
 
 use crate::error::{check_f64, check_u64, ConfigError};
 use crate::headers::RateLimitHeaders;
@@ -82,7 +115,8 @@ use crate::time::{Millis, MonotonicClamp};
 pub struct LimiterConfig {
     /// Requests per second to pace at.
     pub per_second: f64,
-    /// Requests that may go back to back before pacing applies.
+    /// Requests that may go back to back before pacing applies. Beyond one,
+    /// spent only out of what the server says is left of its second.
     pub burst: u32,
     /// Requests per rolling window (`None`: no daily quota).
     pub per_day: Option<u64>,
@@ -113,6 +147,13 @@ pub struct LimiterConfig {
     /// not the day. The call that got the answer still reports the server's
     /// full delay.
     pub max_pause_ms: u64,
+    /// How late a host's timer may fire and the time still be caught up:
+    /// a request sent up to this late keeps the schedule (the next one is
+    /// not pushed back), and the pace leaves this much room in every
+    /// second, so that late sends never put more than the rate into one.
+    /// 20 ms covers Node's and browsers' timers under load; 0 paces
+    /// strictly at `perSecond` and loses every lateness.
+    pub timer_slack_ms: u64,
 }
 
 impl Default for LimiterConfig {
@@ -130,26 +171,31 @@ impl Default for LimiterConfig {
             quota_recheck_ms: 60_000,
             max_queue_ms: 300_000,
             max_pause_ms: 120_000,
+            timer_slack_ms: 20,
         }
     }
 }
 
-/// A booked slot; confirm it with [`RateLimiter::confirm`] when it comes due,
-/// hand it back with [`RateLimiter::complete`] after the request, or
-/// [`RateLimiter::cancel`] if it was never sent.
+/// A caller's place in the line; confirm it with [`RateLimiter::confirm`]
+/// when it comes due, hand it back with [`RateLimiter::complete`] after the
+/// request, or [`RateLimiter::cancel`] if it was never sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct LimiterPermit {
-    slot: Slot,
-    /// The send gate's booking, once the slot came due.
-    gate: Option<Slot>,
+    /// The caller's ticket in the line.
+    ticket: u64,
+    /// When it was due, as last answered.
+    due: Millis,
+    /// Where the daily window counts it: once sent, the instant it went.
+    counted: Millis,
 }
 
 impl LimiterPermit {
-    /// When the request may be sent (to be confirmed then).
+    /// When the request may be sent, as the limiter last answered (to be
+    /// confirmed then).
     #[must_use]
     pub fn at(&self) -> Millis {
-        self.gate.map_or(self.slot.at, |g| g.at)
+        self.due
     }
 }
 
@@ -161,8 +207,8 @@ pub enum Confirmation {
     Go,
     /// Not yet: the pace allows it at this instant (confirm again then).
     NotBefore(Millis),
-    /// The server asked for a pause until then: the slot is given back; ask
-    /// again with [`RateLimiter::reserve`].
+    /// The server asked for a pause until then: the permit keeps its place
+    /// in the line; confirm it again then (or cancel it).
     Held {
         /// End of the pause.
         until: Millis,
@@ -264,7 +310,7 @@ struct ServerDay {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RateLimiter {
     config: LimiterConfig,
-    gcra: Gcra,
+    line: Line,
     day: RollingCount,
     slowdown: Slowdown,
     server_per_second: Option<u64>,
@@ -275,18 +321,22 @@ pub struct RateLimiter {
     /// `held_until` when it was clamped).
     #[cfg_attr(feature = "serde", serde(default))]
     pause_asked_until: Millis,
-    /// Reservations to send, paced at the current interval, in the order
-    /// booked slots came due.
-    #[cfg_attr(feature = "serde", serde(default))]
-    gate: Gcra,
-    /// What was really sent, at the current interval.
+    /// What was really sent, at the current interval: the bound's gate.
     #[cfg_attr(feature = "serde", serde(default))]
     sent: Gcra,
+    /// What the server last said is left of its second.
+    #[cfg_attr(feature = "serde", serde(default))]
+    second: Option<SecondReport>,
     in_flight: u64,
     /// Derived from the fields above; refreshed when they change.
     interval_us: u64,
     allowance: Option<u64>,
     clock: MonotonicClamp,
+    /// Whether any request has been answered (or has failed) since this
+    /// limiter was made or restored: until then at most a burst goes (see
+    /// [`RateLimiter::confirm`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    answered: bool,
 }
 
 impl RateLimiter {
@@ -300,7 +350,7 @@ impl RateLimiter {
         check_config(&config)?;
         let mut limiter = Self {
             config,
-            gcra: Gcra::default(),
+            line: Line::default(),
             day: RollingCount::new(config.day_window_ms),
             slowdown: Slowdown::default(),
             server_per_second: None,
@@ -308,12 +358,13 @@ impl RateLimiter {
             server_day: None,
             held_until: Millis::ZERO,
             pause_asked_until: Millis::ZERO,
-            gate: Gcra::default(),
             sent: Gcra::default(),
+            second: None,
             in_flight: 0,
             interval_us: 0,
             allowance: None,
             clock: MonotonicClamp::default(),
+            answered: false,
         };
         limiter.refresh_derived();
         Ok(limiter)
@@ -339,8 +390,9 @@ impl RateLimiter {
         self.config = config;
         self.held_until = self.held_until.min(now.plus(config.max_pause_ms));
         self.refresh_derived();
-        self.gate.stretch(now, old_interval, self.interval_us);
-        self.sent.stretch(now, old_interval, self.interval_us);
+        self.line.stretch(now, old_interval, self.interval_us);
+        self.sent
+            .repace(now, old_interval, self.interval_us, self.window_us());
         Ok(())
     }
 
@@ -359,8 +411,7 @@ impl RateLimiter {
         // latest; at most a burst stands on it.
         let burst = u64::from(self.config.burst);
         let ahead_ms = self.interval_us.saturating_mul(burst).div_ceil(1000);
-        self.gcra.cap(taken_at.plus(ahead_ms));
-        self.gate.cap(taken_at.plus(ahead_ms));
+        self.line.cap(taken_at.plus(ahead_ms));
         self.sent.cap(taken_at.plus(ahead_ms));
     }
 }
@@ -396,6 +447,7 @@ fn check_config(config: &LimiterConfig) -> Result<(), ConfigError> {
         )?;
         check_u64("limiter.maxQueueMs", config.max_queue_ms, 0, 86_400_000)?;
         check_u64("limiter.maxPauseMs", config.max_pause_ms, 0, 86_400_000)?;
+        check_u64("limiter.timerSlackMs", config.timer_slack_ms, 0, 1_000)?;
         Ok(())
     }
 }
@@ -414,7 +466,8 @@ impl RateLimiter {
         &self.config
     }
 
-    /// Asks to send one request at `now`; books a slot unless held or spent.
+    /// Asks to send one request at `now`; hands out a ticket unless held or
+    /// spent.
     ///
     /// A [`Admission::Ready`] permit has passed the send gate: send at once.
     pub fn reserve(&mut self, now: Millis) -> Admission {
@@ -428,11 +481,11 @@ impl RateLimiter {
         if let Some(until) = self.held_until(now) {
             return Admission::Held { until };
         }
-        let slot = self.gcra.book(now, self.interval_us, self.config.burst);
-        let wait = slot.at.since(now);
+        let tolerance = self.tolerance_us(now);
+        let due = self.line.next_due(now, tolerance);
+        let wait = due.since(now);
         if wait > self.config.max_queue_ms {
-            self.gcra.unbook(&slot);
-            return Admission::Backlogged { until: slot.at };
+            return Admission::Backlogged { until: due };
         }
         // Under a daily quota, never book further ahead than the daily ring
         // can count: come back when the turn is well within reach (half the
@@ -440,7 +493,6 @@ impl RateLimiter {
         // back again), and book then.
         let lookahead = self.day.max_lookahead_ms();
         if wait > lookahead && self.day_limit().is_some() {
-            self.gcra.unbook(&slot);
             return Admission::Queued {
                 until: now.plus(wait - lookahead / 2),
             };
@@ -452,90 +504,159 @@ impl RateLimiter {
                 s.exhausted_at = Some(now);
             }
         }
-        self.day.add(slot.at, now);
+        let ticket = self.line.book(now, self.interval_us);
+        self.day.add(due, now);
         self.in_flight += 1;
         if let Some(s) = &mut self.server_day {
             s.sent_since += 1;
         }
-        let mut permit = LimiterPermit { slot, gate: None };
-        if slot.at > now {
+        let mut permit = LimiterPermit {
+            ticket,
+            due,
+            counted: due,
+        };
+        if due > now {
             return Admission::Scheduled(permit);
         }
-        match self.pass_gate(&mut permit, now) {
+        match self.pass_gate(&mut permit, now, tolerance) {
             Ok(()) => Admission::Ready(permit),
             Err(_) => Admission::Scheduled(permit),
         }
     }
 
-    /// Takes `permit` through the send gate at `now`: `Ok` if it may go now
-    /// (the send is recorded), else the instant to come back (the permit
-    /// then holds a reservation at that instant, in the order asked).
-    ///
-    /// A reservation whose moment came is checked against what was really
-    /// sent as well: when a timer fires late, many reservations come due at
-    /// once, and all but the first are booked again from `now`.
-    fn pass_gate(&mut self, permit: &mut LimiterPermit, now: Millis) -> Result<(), Millis> {
-        let (interval, burst) = (self.interval_us, self.config.burst);
-        let reservation = match permit.gate {
-            Some(g) => g,
-            None => {
-                let g = self.gate.book_send(now, interval, burst);
-                permit.gate = Some(g);
-                g
-            }
+    /// The burst's share of the tolerance at `now`: `b − 1` intervals, with
+    /// `b` the configured burst or less, as what the server says is left of
+    /// its second allows.
+    #[inline]
+    fn tolerance_us(&self, now: Millis) -> u64 {
+        let burst = match &self.second {
+            Some(s) => s.burst(self.config.burst, now),
+            None => self.config.burst,
         };
-        if reservation.at > now {
-            return Err(reservation.at);
+        self.interval_us
+            .saturating_mul(u64::from(burst.saturating_sub(1)))
+    }
+
+    /// A second and the timer slack, in microseconds: the span the pace
+    /// spreads the rate over.
+    #[inline]
+    fn window_us(&self) -> u64 {
+        WINDOW_MS
+            .saturating_add(self.config.timer_slack_ms)
+            .saturating_mul(MICROS_PER_MS)
+    }
+
+    /// While no request has been answered, a burst has gone and the first
+    /// window since the first send is still running: its end.
+    #[inline]
+    fn probe_ends(&self, now: Millis) -> Option<Millis> {
+        if self.answered || self.sent.sends() < u64::from(self.config.burst) {
+            return None;
         }
-        if self.sent.earliest(now, interval, burst) > now {
-            // An earlier request went out later than its slot: this one's
-            // reservation is due but too close to it. Give the reservation
-            // back before booking again (when no later booking stands on
-            // it), or the new one lands a whole interval after the old.
-            self.gate.unbook(&reservation);
-            self.gate.raise_to(&self.sent);
-            let again = self.gate.book_send(now, interval, burst);
-            permit.gate = Some(again);
-            return Err(again.at.max(now.plus(1)));
+        let first_us = self.sent.first_send_us()?;
+        let end = Millis(
+            first_us
+                .saturating_add(self.window_us())
+                .div_ceil(MICROS_PER_MS),
+        );
+        (end > now).then_some(end)
+    }
+
+    /// The timer slack, in microseconds.
+    #[inline]
+    fn slack_us(&self) -> u64 {
+        self.config.timer_slack_ms.saturating_mul(MICROS_PER_MS)
+    }
+
+    /// Takes a due `permit` through the send gate at `now`: `Ok` if it may
+    /// go now (the send is recorded), else the instant to come back; then
+    /// the permit's ticket, and every one after it, is due no sooner.
+    ///
+    /// The gate refuses only what would break the bound: a ticket due by
+    /// the line after the pace sped up, or after the host ran timers out of
+    /// order. Moving the line rather than this ticket alone keeps the order.
+    #[inline]
+    fn pass_gate(
+        &mut self,
+        permit: &mut LimiterPermit,
+        now: Millis,
+        tolerance_us: u64,
+    ) -> Result<(), Millis> {
+        let mut earliest = self
+            .sent
+            .earliest(now, tolerance_us.saturating_add(self.slack_us()));
+        if let Some(end) = self.probe_ends(now) {
+            // Nothing has come back yet: the server may allow less than
+            // configured, and say so in its first answer. Look again an
+            // interval on (at the latest when the first window ends).
+            let again = now.plus(self.interval_us.div_ceil(MICROS_PER_MS).max(1));
+            earliest = earliest.max(again.min(end));
         }
-        let _ = self.sent.book_send(now, interval, burst);
+        if earliest > now {
+            self.line
+                .delay(permit.ticket, earliest, self.interval_us, tolerance_us);
+            permit.due = earliest;
+            return Err(earliest);
+        }
+        self.sent.record(now, self.interval_us);
+        if let Some(s) = &mut self.second {
+            s.on_send();
+        }
         Ok(())
     }
 
-    /// A booked slot came due at `now`: may its request go?
+    /// A ticket's moment came at `now` (or its host's timer says so): may
+    /// its request go?
     ///
-    /// Every request passes the send gate here, paced at the *current*
-    /// interval from what was really sent: slots booked at a faster pace
-    /// that has since slowed, or many slots released at once by a timer
-    /// that fired late, are spread out again rather than sent together.
-    /// A pause the server asked for meanwhile gives the slot back.
+    /// Its moment is recomputed from the line as it stands (the pace may
+    /// have slowed, the burst the server allows may have shrunk), and the
+    /// send gate checks it against what was really sent. A ticket late by
+    /// no more than the timer slack goes with the line's cadence kept; one
+    /// later than that moves the line on (see the module's guarantee). A
+    /// pause the server asked for meanwhile answers [`Confirmation::Held`]:
+    /// the ticket keeps its place for when the pause ends.
+    ///
+    /// Until the first answer comes back, at most `burst` requests go in the
+    /// first second (the next caller looks again an interval on): the
+    /// server may allow less than configured, and say so in that answer.
+    /// One round trip at the start, at most a second, buys a client that
+    /// does not overshoot a limit it has not heard yet.
     pub fn confirm(&mut self, permit: &mut LimiterPermit, now: Millis) -> Confirmation {
         let now = self.clock.observe(now);
         if let Some(until) = self.held_until(now) {
-            self.cancel(*permit, now);
             return Confirmation::Held { until };
         }
-        if let Err(at) = self.pass_gate(permit, now) {
+        let tolerance = self.tolerance_us(now);
+        let due = self.line.due(
+            permit.ticket,
+            now,
+            self.interval_us,
+            tolerance,
+            self.slack_us(),
+        );
+        if due > now {
+            permit.due = due;
+            return Confirmation::NotBefore(due);
+        }
+        if let Err(at) = self.pass_gate(permit, now, tolerance) {
             return Confirmation::NotBefore(at);
         }
-        // Sent later than booked: count it where it really went, so that it
+        // Sent later than counted: count it where it really went, so that it
         // leaves the daily window no sooner than the server's count.
-        if now > permit.slot.at {
-            self.day.remove(permit.slot.at, now);
+        if now > permit.counted {
+            self.day.remove(permit.counted, now);
             self.day.add(now, now);
-            permit.slot.at = now;
+            permit.counted = now;
         }
+        permit.due = now;
         Confirmation::Go
     }
 
     /// Gives back a permit whose request was never sent.
     pub fn cancel(&mut self, permit: LimiterPermit, now: Millis) {
         let now = self.clock.observe(now);
-        self.gcra.unbook(&permit.slot);
-        if let Some(g) = &permit.gate {
-            self.gate.unbook(g);
-        }
-        self.day.remove(permit.slot.at, now);
+        self.line.unbook(permit.ticket, self.interval_us);
+        self.day.remove(permit.counted, now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(s) = &mut self.server_day {
             s.sent_since = s.sent_since.saturating_sub(1);
@@ -550,13 +671,13 @@ impl RateLimiter {
         feedback: Option<LimiterFeedback<'_>>,
         now: Millis,
     ) {
-        // The slot stays counted (it was sent); completing only ends it as
-        // in flight.
-        let _ = permit;
+        // The request stays counted (it was sent); completing only ends it
+        // as in flight.
         let now = self.clock.observe(now);
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.answered = true;
         if let Some(f) = feedback {
-            self.learn(f, now);
+            self.learn_sent_at(f, permit.counted.min(now), now);
         }
     }
 
@@ -564,6 +685,16 @@ impl RateLimiter {
     /// hosts that report responses of requests sent around the limiter).
     pub fn learn(&mut self, f: LimiterFeedback<'_>, now: Millis) {
         let now = self.clock.observe(now);
+        // The request went at `now` at the latest: a report of the server's
+        // second is then held for a window from `now` (the longest it can
+        // still apply).
+        self.learn_sent_at(f, now, now);
+    }
+
+    /// [`RateLimiter::learn`] for the response, at `now`, to a request sent
+    /// at `sent_at`.
+    fn learn_sent_at(&mut self, f: LimiterFeedback<'_>, sent_at: Millis, now: Millis) {
+        self.answered = true;
         let rate_limited = f.status == 429;
         if self.config.adaptive {
             if rate_limited {
@@ -586,18 +717,34 @@ impl RateLimiter {
                 .max(now.plus(p.min(self.config.max_pause_ms)));
             self.pause_asked_until = self.pause_asked_until.max(asked);
         }
+        let mut stated_lower = false;
         if let Some(l) = f.rate.per_second.limit.filter(|l| *l > 0) {
+            stated_lower = self.server_per_second.is_none_or(|old| l < old);
             self.server_per_second = Some(l);
         }
         if let Some(l) = f.rate.per_day.limit.filter(|l| *l > 0) {
             self.server_per_day = Some(l);
         }
+        if let Some(remaining) = f.rate.per_second.remaining {
+            // Answers may come back out of order: the report of the request
+            // sent last is the one that says most.
+            if self.second.is_none_or(|s| s.sent_no_later_than(sent_at)) {
+                self.second = Some(SecondReport::new(remaining, self.in_flight, sent_at));
+            }
+        }
         let old_interval = self.interval_us;
         self.refresh_derived();
-        // Bookings only order callers; the gate is what sends pass, so it is
-        // the one whose spent burst must stay spent at the slower pace.
-        self.gate.stretch(now, old_interval, self.interval_us);
-        self.sent.stretch(now, old_interval, self.interval_us);
+        // What is booked ahead stands for the same number of requests at the
+        // new pace; a burst spent stays spent.
+        self.line.stretch(now, old_interval, self.interval_us);
+        self.sent
+            .repace(now, old_interval, self.interval_us, self.window_us());
+        if stated_lower && self.interval_us > old_interval {
+            // The server has just said a lower limit than the pace so far:
+            // what went in the last second may reach it as late as now.
+            self.sent
+                .count_recent_from(now, old_interval, self.interval_us, self.window_us());
+        }
         if let Some(remaining) = f.rate.per_day.remaining {
             // Requests still in flight may not be in the server's count yet.
             let mut view = ServerDay {
@@ -726,13 +873,15 @@ impl RateLimiter {
     }
 
     /// Microseconds between requests: the slower of our pace and the
-    /// server's, stretched by the slow-down.
+    /// server's, spread over a second plus the timer slack (so that sends
+    /// up to the slack late never put more than the rate into one second),
+    /// stretched by the slow-down.
     fn compute_interval_us(&self) -> u64 {
         let rate = match self.server_per_second {
             Some(l) => self.config.per_second.min(l as f64),
             None => self.config.per_second,
         };
-        let us = 1_000_000.0 / rate * self.slowdown.multiplier();
+        let us = self.window_us() as f64 / rate * self.slowdown.multiplier();
         (us as u64).max(1)
     }
 }
@@ -749,7 +898,8 @@ crate::codec::codec_struct!(LimiterConfig {
     rate_limit_pause_ms,
     quota_recheck_ms,
     max_queue_ms,
-    max_pause_ms
+    max_pause_ms,
+    timer_slack_ms
 });
 crate::codec::codec_struct!(ServerDay {
     remaining,
@@ -758,7 +908,7 @@ crate::codec::codec_struct!(ServerDay {
 });
 crate::codec::codec_struct!(RateLimiter {
     config,
-    gcra,
+    line,
     day,
     slowdown,
     server_per_second,
@@ -766,12 +916,13 @@ crate::codec::codec_struct!(RateLimiter {
     server_day,
     held_until,
     pause_asked_until,
-    gate,
     sent,
+    second,
     in_flight,
     interval_us,
     allowance,
-    clock
+    clock,
+    answered
 });
 
 #[cfg(test)]

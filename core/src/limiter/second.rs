@@ -1,0 +1,105 @@
+//! What the server says is left of its current second.
+//!
+//! Etsy counts requests per second and says, on every answer, how many its
+//! current second still allows (`x-remaining-this-second`). Servers count
+//! such a window one of two ways: a counter per wall-clock second, reset
+//! all at once, or a token bucket, refilled a little at a time. The pace
+//! alone (at most the stated limit in any second, see the limiter) is safe
+//! under both; a *burst* is not: a client allowed ten back to back would put
+//! the ten into a second whose counter is already half spent. So a burst
+//! larger than one is spent only out of what the server last said is left,
+//! less what was sent since:
+//!
+//! * under a counter per second, what it says is left is exactly what may
+//!   still arrive this second;
+//! * under a token bucket, tokens only accumulate until the next request,
+//!   so what it said is a floor.
+//!
+//! Either way the report is used until one window after the request that
+//! carried it was sent: by then that request's second has ended (a counter
+//! was reset) or the bucket has refilled by a whole second's limit. With no
+//! report in force, the configured burst applies.
+
+use crate::time::Millis;
+
+/// The length of the window Etsy's per-second headers describe.
+pub(crate) const WINDOW_MS: u64 = 1_000;
+
+/// The last report of the server's per-second window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) struct SecondReport {
+    /// `x-remaining-this-second` as reported.
+    remaining: u64,
+    /// Requests sent since the reporting one was (or in flight at it).
+    sent_since: u64,
+    /// Until when the report holds: one window after its request was sent.
+    until: Millis,
+}
+
+impl SecondReport {
+    /// A report of `remaining` in the second of a request sent at `sent_at`,
+    /// with `in_flight` others still unanswered (they may arrive after it).
+    pub(crate) fn new(remaining: u64, in_flight: u64, sent_at: Millis) -> Self {
+        Self {
+            remaining,
+            sent_since: in_flight,
+            until: sent_at.plus(WINDOW_MS),
+        }
+    }
+
+    /// One more request went.
+    pub(crate) fn on_send(&mut self) {
+        self.sent_since = self.sent_since.saturating_add(1);
+    }
+
+    /// Whether the reporting request was sent no later than `sent_at`.
+    pub(crate) fn sent_no_later_than(&self, sent_at: Millis) -> bool {
+        self.until <= sent_at.plus(WINDOW_MS)
+    }
+
+    /// The burst that may be spent at `now`: `configured`, or, while the
+    /// report holds, no more than one plus what it left.
+    pub(crate) fn burst(&self, configured: u32, now: Millis) -> u32 {
+        if now >= self.until {
+            return configured;
+        }
+        let left = self.remaining.saturating_sub(self.sent_since);
+        let allowed = u32::try_from(left.saturating_add(1)).unwrap_or(u32::MAX);
+        configured.min(allowed)
+    }
+}
+
+crate::codec::codec_struct!(SecondReport {
+    remaining,
+    sent_since,
+    until
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_burst_is_what_the_server_left_less_what_went_since() {
+        let mut r = SecondReport::new(4, 1, Millis(100));
+        assert_eq!(
+            r.burst(10, Millis(150)),
+            4,
+            "one plus four left less one in flight"
+        );
+        r.on_send();
+        r.on_send();
+        assert_eq!(r.burst(10, Millis(150)), 2);
+        assert!(r.sent_no_later_than(Millis(100)) && !r.sent_no_later_than(Millis(99)));
+        assert_eq!(r.burst(2, Millis(150)), 2, "never more than configured");
+    }
+
+    #[test]
+    fn nothing_left_means_no_burst_and_one_window_later_the_configured_one() {
+        let r = SecondReport::new(0, 3, Millis(100));
+        assert_eq!(r.burst(10, Millis(100)), 1);
+        assert_eq!(r.burst(10, Millis(1_099)), 1);
+        assert_eq!(r.burst(10, Millis(1_100)), 10);
+    }
+}
