@@ -1,11 +1,16 @@
 // `make bench-js`: the npm package's per-call overhead, side by side in one
-// run, then one markdown table.
+// run, and the limiter's pace, then markdown tables.
 //   (a) `client.get` vs a bare `fetch` (+ `.json()`) to a keep-alive HTTP
 //       server on loopback (its own process, so that its work is not done
 //       on the measured thread), one call at a time and 16 at once;
 //   (b) `CircuitBreaker.execute` and `RetryPolicy.execute` over a resolved
 //       async function vs cockatiel's retry and breaker and opossum, as the
-//       cost over a bare `await fn()`.
+//       cost over a bare `await fn()`;
+//   (c) pacing: 5,000 `client.get`s queued at once through one client
+//       (perSecond 10, 50, 100, 200, 1000, a burst of 1) over an in-memory
+//       `fetch`, the sends per second achieved against the rate configured,
+//       over all 5,000 or the first 20 s, and the busiest second (never above
+//       the rate); the calls left are aborted, and each must settle once.
 // Each comparison runs in a fresh Node process of its own (so that one
 // library's code never shapes the JIT's view of another's), in rounds: every
 // case of the comparison once per round, back to back, the order rotating,
@@ -15,6 +20,7 @@
 // project, as a user installs it; the peers come from this folder's
 // node_modules (`npm ci`, pinned in package-lock.json).
 import { fork } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -36,6 +42,15 @@ const BODY = JSON.stringify({
 // Rounds measured per comparison, after WARMUP rounds thrown away.
 const ROUNDS = 21;
 const WARMUP = 2;
+
+// (c) pacing: the rates configured, the calls queued at once at each, how
+// long the sends are measured at most, and the target, achieved / configured
+// (the pace leaves the limiter's 20 ms of timer slack in each second:
+// 1000 / 1020 ≈ 0.98 at best).
+const PACE_RATES = [10, 50, 100, 200, 1000];
+const PACE_CALLS = 5000;
+const PACE_CAP_MS = 20_000;
+const PACE_TARGET = 0.97;
 
 const [mode, arg] = process.argv.slice(2);
 const entry = mode === "--serve" ? serve : mode === "--group" ? () => runGroup(arg) : main;
@@ -316,6 +331,15 @@ const GROUPS = {
       { batchMs: 60 },
     );
   },
+
+  // (c) the limiter's pace, one rate after another, each with a client of
+  // its own.
+  async pacing() {
+    const steadfast = await loadSteadfast();
+    const out = [];
+    for (const perSecond of PACE_RATES) out.push(await pace(steadfast, perSecond));
+    return out;
+  },
 };
 
 /** Each case of `cases`, checking that it ran `fn` (1 added to the sum) once per call. */
@@ -330,6 +354,116 @@ function counted(sum, cases) {
       },
     ]),
   );
+}
+
+/**
+ * Queues PACE_CALLS `client.get`s at once through one client paced at
+ * `perSecond` (a burst of 1, no daily quota; retry and the rest at their
+ * defaults) over a `fetch` that answers at once, each call with the signal
+ * of one AbortController, and records the instant of every fetch. The
+ * window ends when every call went or PACE_CAP_MS after the queueing began;
+ * then the calls left are aborted, every call must settle once (those sent
+ * fulfilled, the others rejected, with the abort's reason or refused at once
+ * by the limiter; no send after the abort) and the client is closed. Answers
+ * the sends' figures (instants in ms).
+ */
+async function pace(steadfast, perSecond) {
+  const sends = [];
+  const fetches = new Uint8Array(PACE_CALLS);
+  const client = steadfast.createClient({
+    baseUrl: "https://api.example.test",
+    fetch: async (url) => {
+      sends.push(performance.now());
+      const u = String(url);
+      fetches[Number(u.slice(u.lastIndexOf("/") + 1))]++;
+      return new Response(BODY, { status: 200, headers: { "content-type": "application/json" } });
+    },
+    limiter: { perSecond, burst: 1, perDay: null },
+  });
+  let retried = 0;
+  client.on("retry", () => retried++);
+
+  const controller = new AbortController();
+  setMaxListeners(PACE_CALLS + 1, controller.signal); // a listener per call
+  const reason = new Error("the measurement window closed");
+  const settled = new Uint8Array(PACE_CALLS);
+  let fulfilled = 0;
+  let rejected = 0;
+  // Refused at once, never sent: the calls that would queue past
+  // limiter.maxQueueMs (300 s by default; at 10/s, 5,000 calls need more).
+  let refused = 0;
+  let wrong = 0; // fulfilled with another answer, or rejected for another reason
+  let timer;
+  const capped = new Promise((resolve) => (timer = setTimeout(resolve, PACE_CAP_MS, "cap")));
+  const calls = Array.from({ length: PACE_CALLS }, (_, i) =>
+    client.get(`/listings/${i}`, { signal: controller.signal }).then(
+      (res) => {
+        settled[i]++;
+        fulfilled++;
+        if (res.status !== 200 || res.data.listing_id !== 1) wrong++;
+      },
+      (e) => {
+        settled[i]++;
+        rejected++;
+        if (e instanceof steadfast.ResilienceError && e.kind === "rate_limited" && e.attempts === 0) refused++;
+        else if (e !== reason) wrong++;
+      },
+    ),
+  );
+  const all = Promise.all(calls);
+
+  // The window: every call settled, or the cap. The abort follows at once,
+  // before any other timer of the client's can fire.
+  const ended = await Promise.race([all.then(() => "all"), capped]);
+  clearTimeout(timer);
+  const n = sends.length;
+  controller.abort(reason);
+  const done = await Promise.race([
+    all.then(() => true),
+    new Promise((resolve) => (timer = setTimeout(resolve, 10_000, false))),
+  ]);
+  clearTimeout(timer);
+  const never = settled.filter((x) => x === 0).length;
+  const twice = settled.filter((x) => x > 1).length;
+  client.close();
+
+  const at = `${perSecond}/s`;
+  check(done && never === 0, `${at}: ${never} call(s) never settled`);
+  check(twice === 0, `${at}: ${twice} call(s) settled more than once`);
+  check(sends.length === n, `${at}: ${sends.length - n} send(s) after the abort`);
+  check(fetches.every((x) => x <= 1) && retried === 0, `${at}: a call sent twice (${retried} retries)`);
+  check(fulfilled === n, `${at}: ${fulfilled} call(s) fulfilled, ${n} sent`);
+  check(rejected === PACE_CALLS - n, `${at}: ${rejected} call(s) rejected, ${PACE_CALLS - n} not sent`);
+  check(wrong === 0, `${at}: ${wrong} call(s) settled with another answer or reason`);
+  check(n >= 3, `${at}: ${n} send(s) in the window`);
+
+  // The first send goes while the calls are being queued, the second once
+  // that synchronous loop is over: the 1st → 2nd gap is the loop's; the
+  // worst gap is taken from the 2nd send on, over the span of `achieved`.
+  let worstGap = 0;
+  for (let i = 2; i < n; i++) worstGap = Math.max(worstGap, sends[i] - sends[i - 1]);
+  return {
+    perSecond,
+    sends: n,
+    ended,
+    refused,
+    spanMs: sends[n - 1] - sends[0],
+    // Steady state: from the 2nd send (the first goes at once) to the last.
+    achieved: ((n - 2) * 1000) / (sends[n - 1] - sends[1]),
+    firstGap: sends[1] - sends[0],
+    worstGap,
+    busiest: busiestSecond(sends),
+  };
+}
+
+/** The most of the sorted instants `ts` (ms) in any window [t, t + 1000) starting at one of them. */
+function busiestSecond(ts) {
+  let most = 0;
+  for (let i = 0, j = 0; i < ts.length; i++) {
+    while (j < ts.length && ts[j] < ts[i] + 1000) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
 }
 
 /** In a child process: measures one group, sends the result to the parent. */
@@ -388,6 +522,8 @@ async function main() {
   const re = await group("retry");
   console.log("    retry over breaker…");
   const bo = await group("both");
+  console.log(`(c) pacing: ${PACE_CALLS} calls queued at once through one client, at ${PACE_RATES.join(", ")}/s…`);
+  const pc = await group("pacing");
 
   // Cost over the baseline, round by round (each round runs every case of
   // its comparison back to back, so they share the load of the moment).
@@ -415,6 +551,34 @@ async function main() {
     console.log(`\nnote: the client paced ${h.paced} and retried ${h.retried} call(s); its figures include that.`);
   }
 
+  console.log(
+    `\n(c) pacing: ${PACE_CALLS} \`client.get\`s queued at once, \`limiter: { perSecond, burst: 1, perDay: null }\`, ` +
+      `an in-memory \`fetch\`; sends measured until all went or for ${PACE_CAP_MS / 1e3} s; achieved: sends per second ` +
+      `from the 2nd send to the last; busiest second: the most sends in any [t, t + 1000 ms) from a send.\n`,
+  );
+  console.log("| configured /s | sends measured | achieved /s | achieved / configured | busiest second | target | met? |");
+  console.log("|---:|---:|---:|---:|---:|---|---|");
+  for (const p of pc) {
+    const held = p.ended === "all" ? `all ${p.sends}, in ${fmt(p.spanMs / 1e3)} s` : `${p.sends}, in ${PACE_CAP_MS / 1e3} s`;
+    console.log(
+      `| ${p.perSecond} | ${held} | ${fmt(p.achieved, 2)} | ${fmt(p.achieved / p.perSecond, 3)} | ${p.busiest} | ` +
+        `≥ ${PACE_TARGET.toFixed(2)} | ${p.achieved / p.perSecond >= PACE_TARGET ? "yes" : "**no**"} |`,
+    );
+  }
+  console.log(
+    `\nworst gap between consecutive sends from the 2nd on (the configured interval): ` +
+      pc.map((p) => `${p.perSecond}/s ${fmt(p.worstGap)} ms (${fmt(1000 / p.perSecond)} ms)`).join(", ") +
+      `; the 1st → 2nd gap, the synchronous queueing of the ${PACE_CALLS} calls: ` +
+      pc.map((p) => `${fmt(p.firstGap, 0)} ms`).join(", ") +
+      ".",
+  );
+  for (const p of pc.filter((p) => p.refused)) {
+    console.log(
+      `note: at ${p.perSecond}/s the client refused ${p.refused} call(s) at once (rate_limited, never sent): ` +
+        `they would have queued past limiter.maxQueueMs (300 s by default).`,
+    );
+  }
+
   const rows = [
     ["(a) `client.get` vs bare `fetch` + `.json()`, one at a time, µs/call", h.seq, "client.get", "bare fetch", 1e-3, 1, 1.05],
     ["(a) same, 16 at once, µs/call (wall time / calls)", h.conc, "client.get", "bare fetch", 1e-3, 1, 1.05],
@@ -432,7 +596,8 @@ async function main() {
     ],
   ];
   console.log(
-    `\nratio: steadfast / peer, the median over ${ROUNDS} rounds of the ratio within a round (below 1: we cost less).\n`,
+    `\nratio: steadfast / peer, the median over ${ROUNDS} rounds of the ratio within a round (below 1: we cost less); ` +
+      `for (c), achieved / configured (above is better).\n`,
   );
   console.log("| benchmark | steadfast | peer | peer value | ratio | target | met? |");
   console.log("|---|---:|---|---:|---:|---|---|");
@@ -444,5 +609,16 @@ async function main() {
         `${fmt(ratio, 2)} | ${target === null ? "—" : `≤ ${target.toFixed(2)}`} | ${met} |`,
     );
   }
+  for (const p of pc) {
+    const ratio = p.achieved / p.perSecond;
+    console.log(
+      `| (c) pacing at ${p.perSecond}/s, burst 1, sends/s achieved | ${fmt(p.achieved, 2)} | configured | ${p.perSecond} | ` +
+        `${fmt(ratio, 3)} | ≥ ${PACE_TARGET.toFixed(2)} | ${ratio >= PACE_TARGET ? "yes" : "**no**"} |`,
+    );
+  }
   console.log(`\n(${fmt((performance.now() - started) / 1e3, 0)} s; load average ${os.loadavg()[0].toFixed(2)} at the end)`);
+
+  // A busiest second above the rate is a wrong result, not a missed target.
+  const crowded = pc.filter((p) => p.busiest > p.perSecond);
+  check(crowded.length === 0, crowded.map((p) => `${p.busiest} sends in one second at ${p.perSecond}/s`).join(", "));
 }

@@ -408,7 +408,7 @@ fn limiter() {
             Admission::Exhausted { until } => {
                 slots.push(format!("quota spent until {}", duration(until.0)));
             }
-            Admission::Queued { until } | Admission::Backlogged { until } => {
+            Admission::Backlogged { until } => {
                 slots.push(format!("ask again {}", at(until)));
             }
         }

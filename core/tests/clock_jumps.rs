@@ -200,8 +200,6 @@ proptest! {
                     }
                     Admission::Held { until } => prop_assert!(
                         until.as_u64() <= latest.saturating_add(config.max_pause_ms)),
-                    Admission::Queued { until } => prop_assert!(
-                        until.as_u64() <= latest.saturating_add(config.max_queue_ms)),
                     // The day's ring frees a slot at most a window and two
                     // of its 1-minute buckets on; the server's word is
                     // asked again after `quotaRecheckMs`.

@@ -647,7 +647,10 @@ fn a_probe_in_flight_at_snapshot_time_does_not_hold_its_slot_after_restore() {
 
 #[test]
 fn requests_in_flight_at_snapshot_time_are_not_in_flight_after_restore() {
-    let mut h = Host::new(config());
+    // A burst of 3: before any answer, at most a burst goes.
+    let mut cfg = config();
+    cfg.limiter.burst = 3;
+    let mut h = Host::new(cfg);
     for _ in 0..3 {
         let _ = h.start(get("/a"));
         h.advance_to(h.now + 100);
@@ -656,7 +659,7 @@ fn requests_in_flight_at_snapshot_time_are_not_in_flight_after_restore() {
     let saved = h
         .engine
         .snapshot(Millis(h.now), UnixMillis(1_700_000_000_000));
-    let e = Engine::restore(config(), saved, Millis(0), UnixMillis(1_700_000_001_000)).unwrap();
+    let e = Engine::restore(cfg, saved, Millis(0), UnixMillis(1_700_000_001_000)).unwrap();
     let mut h = Host::around(e, 0);
     assert_eq!(h.engine.health(Millis(0)).limiter.in_flight, 0);
     let call = h.start(get("/a"));
@@ -994,8 +997,8 @@ fn a_long_line_comes_back_later_and_everyone_goes_in_order() {
     let mut cfg = config();
     cfg.limiter.per_second = 1.0;
     let mut h = Host::new(cfg);
-    // More than a minute of line: the daily quota's ring can book a minute
-    // ahead; the rest are asked back.
+    // More than a minute of line (the daily quota's window counts in
+    // one-minute buckets): everyone is booked at once, in order.
     let patient = RequestMeta {
         timeout_ms: Some(3_600_000),
         ..get("/a")
@@ -1013,22 +1016,23 @@ fn a_long_line_comes_back_later_and_everyone_goes_in_order() {
     for _ in 0..90 {
         let _ = h.start(patient);
     }
-    // Slots are booked a minute ahead (the quota ring's reach); past that, a
-    // caller is asked back when its turn is half a minute nearer: at 31 s.
+    // The 91st caller's turn is at 90 s.
     let late = h.start(RequestMeta {
-        deadline_ms: Some(31_000),
+        deadline_ms: Some(90_000),
         ..patient
     });
     assert_eq!(h.failure_of(late).kind, FailureKind::DeadlineExceeded);
     assert_eq!(h.done.last().unwrap().0, 0);
     let in_time = h.start(RequestMeta {
-        deadline_ms: Some(31_001),
+        deadline_ms: Some(90_001),
         ..patient
     });
     assert!(
         h.result_of(in_time).is_none(),
-        "it may come back before its deadline"
+        "it takes the turn given back, before its deadline"
     );
+    h.advance_to(100_000);
+    assert_eq!(h.sends_of(in_time), [90_000]);
 }
 
 #[test]

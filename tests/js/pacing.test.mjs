@@ -115,7 +115,11 @@ for (const { limit, burst } of [
     const failed = r.results.filter((x) => !x.ok);
     assert.equal(failed.length, 0, `calls failed: ${failed.slice(0, 3).map((x) => x.error).join("; ")}`);
     assert.equal(r.rejected, 0, "no 429");
-    assert.ok(r.busiest <= limit + 1, `${r.busiest} requests in one sliding second, at ${r.busiestWindow.join(" ")} ms`);
+    // In any second at all: the limit plus one with no burst; with a burst,
+    // what is left of the server's second may be spent at its end and the
+    // next second's room at once (the server's own count is the 429 check).
+    const bound = limit + Math.max(1, burst - 1);
+    assert.ok(r.busiest <= bound, `${r.busiest} requests in one sliding second, at ${r.busiestWindow.join(" ")} ms`);
     const budgetMs = (calls / limit) * 1.05 * 1000 + 500;
     assert.ok(r.elapsedMs <= budgetMs, `took ${r.elapsedMs.toFixed(0)} ms, more than ${budgetMs} ms`);
     assert.ok(r.latestAfterTurn <= 1000, `call ${r.latestCall} finished ${r.latestAfterTurn.toFixed(0)} ms after its turn`);

@@ -79,6 +79,12 @@ pub trait Policy {
     fn clock(&self, now: Millis) -> Millis {
         now
     }
+    /// How much later than a call that started after it a call sent once
+    /// may be sent (the first-come-first-served invariant), where the
+    /// policy claims the order at all: by default it does not.
+    fn fairness_bound_ms(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Steadfast's engine, hosted as the npm package hosts it.
@@ -92,7 +98,11 @@ pub trait Policy {
 /// * **throttled timers** — the host's timer fires only on whole multiples of
 ///   a period (a background tab runs timers once a minute), while answers
 ///   still arrive on time; like a real host, each input also catches up on
-///   timers that came due.
+///   timers that came due;
+/// * **late timers** — each timer fires a seeded random 0 to `max` ms after
+///   the instant it was armed for, as Node's and browsers' timers do under
+///   load (the lateness is a function of the seed and the instant, so a run
+///   is still replayed exactly).
 pub struct Steadfast {
     engine: Engine,
     config: EngineConfig,
@@ -110,6 +120,11 @@ pub struct Steadfast {
     /// Every call that died with a process: answers to them reach no one.
     dead: crate::fast_hash::FastSet<u64>,
     timer_period_ms: Option<u64>,
+    /// Late timers: the most a timer fires late, in ms, and the seed.
+    timer_lateness: Option<(u64, u64)>,
+    /// Whether the run claims first come, first served (its calls wait only
+    /// for the limiter's pace).
+    first_come_first_served: bool,
     /// Clock jumps still to come: (world instant, ms the host clock moves).
     jumps: std::collections::VecDeque<(Millis, i64)>,
     /// How far the host's clock is off the world's, in ms, after the jumps
@@ -141,6 +156,8 @@ impl Steadfast {
             killed: Vec::new(),
             dead: crate::fast_hash::FastSet::default(),
             timer_period_ms: None,
+            timer_lateness: None,
+            first_come_first_served: false,
             jumps: std::collections::VecDeque::new(),
             skew: 0,
             forward: 0,
@@ -173,6 +190,21 @@ impl Steadfast {
         self
     }
 
+    /// Fires each timer a seeded random 0 to `max_ms` ms late.
+    #[must_use]
+    pub fn with_timer_lateness(mut self, max_ms: Option<u64>, seed: u64) -> Self {
+        self.timer_lateness = max_ms.filter(|m| *m > 0).map(|m| (m, seed));
+        self
+    }
+
+    /// Claims first come, first served for this run (see
+    /// [`Policy::fairness_bound_ms`]).
+    #[must_use]
+    pub fn with_fairness(mut self, claimed: bool) -> Self {
+        self.first_come_first_served = claimed;
+        self
+    }
+
     /// Starts another run on the same engine (the long soak): forgets the
     /// ops of the last run (the next one numbers its own from 1), and takes
     /// this run's host shape, on the world's clock.
@@ -181,7 +213,11 @@ impl Steadfast {
         restarts: &[Millis],
         timer_period_ms: Option<u64>,
         clock_jumps: &[(Millis, i64)],
+        timer_lateness: Option<(u64, u64)>,
+        first_come_first_served: bool,
     ) {
+        self.timer_lateness = timer_lateness.filter(|(m, _)| *m > 0);
+        self.first_come_first_served = first_come_first_served;
         self.calls.clear();
         self.ops.iter_mut().for_each(|o| *o = None);
         self.killed.clear();
@@ -269,6 +305,17 @@ impl Steadfast {
             self.engine.handle_timeout(self.local(now));
         }
     }
+}
+
+/// How late a timer armed for host instant `at` fires: 0 to `max` ms, a
+/// function of the run's seed and the instant (SplitMix64's finaliser), so
+/// that the same timer asked for again fires at the same moment.
+fn lateness(seed: u64, at: u64, max: u64) -> u64 {
+    let mut z = (seed ^ 0x7133_7E1A_7E00_0000).wrapping_add(at.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    z % (max + 1)
 }
 
 /// The engine's slot of a call (ids are slot index + generation).
@@ -360,7 +407,11 @@ impl Policy for Steadfast {
     fn next_timer(&self) -> Option<Millis> {
         let engine = self.engine.poll_timeout().map(|t| {
             // A timer the host's clock says is due fires at once.
-            let world = self.world(t).max(self.last_now);
+            let mut world = self.world(t);
+            if let Some((max, seed)) = self.timer_lateness {
+                world = world.plus(lateness(seed, t.as_u64(), max));
+            }
+            let world = world.max(self.last_now);
             match self.timer_period_ms {
                 Some(p) => Millis(world.as_u64().div_ceil(p).saturating_mul(p)),
                 None => world,
@@ -428,6 +479,20 @@ impl Policy for Steadfast {
 
     fn max_pause_ms(&self) -> u64 {
         self.engine.config().limiter.max_pause_ms
+    }
+
+    /// Where the run's calls wait only for the limiter's pace, Steadfast
+    /// serves them in the order they came. A host whose timers fire late
+    /// by up to `max` may run an earlier caller's timer that much after a
+    /// later caller's input is handled: that is the bound. A throttled host
+    /// (timers on multiples of a period) runs an earlier caller's timer up
+    /// to a period late, and one whose turn the send gate moved on (the
+    /// server's second had no room left) waits for the host's next wake-up,
+    /// while a caller arriving meanwhile is handled at once: two periods.
+    fn fairness_bound_ms(&self) -> Option<u64> {
+        self.first_come_first_served.then(|| {
+            self.timer_lateness.map_or(0, |(max, _)| max) + 2 * self.timer_period_ms.unwrap_or(0)
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use steadfast_core::{Method, Millis, SplitMix64};
 
 use crate::client::{CallSpec, Steadfast};
 use crate::seed_policy::SeedPolicy;
-use crate::server::{RetryAfterForm, Server, ServerConfig};
+use crate::server::{RetryAfterForm, SecondWindow, Server, ServerConfig};
 use crate::world::{run, RunResult};
 
 /// A server's behaviour and the traffic sent to it.
@@ -34,6 +34,14 @@ pub struct Scenario {
     pub unimplemented_fraction: f64,
     /// How Steadfast's host behaves (restarts, throttled timers).
     pub host: HostShape,
+    /// Whether the run's calls wait only for the limiter's pace, so that
+    /// Steadfast must serve them first come, first served (an invariant of
+    /// the run). Not where a circuit opens (the half-open probe and the
+    /// circuit's moment decide who goes), where 429s slow the pace and it
+    /// speeds up again (a caller asking then may be due before those
+    /// already waiting, who sleep until the moments they were told), nor
+    /// where the host's clock jumps.
+    pub first_come_first_served: bool,
 }
 
 /// How the process hosting Steadfast behaves (the seed's policy runs as a
@@ -45,8 +53,13 @@ pub struct HostShape {
     pub restarts: Vec<Millis>,
     /// The host's timer fires only on multiples of this (a background tab).
     pub timer_period_ms: Option<u64>,
+    /// Each host timer fires a seeded random 0 to this many ms late (Node's
+    /// and browsers' timers under load).
+    pub timer_lateness_ms: Option<u64>,
     /// The client's `limiter.burst` (the user's choice; 1 by default).
     pub burst: Option<u32>,
+    /// The client's `limiter.perSecond` (the user's choice; 10 by default).
+    pub per_second: Option<f64>,
     /// At each instant, the clock the host gives the engine jumps by this
     /// many ms (back when negative): a clock set back by NTP, a laptop
     /// that slept with a clock that stops meanwhile and is then corrected.
@@ -65,6 +78,7 @@ impl Scenario {
     #[must_use]
     pub fn rate_limit_pressure() -> Self {
         Self {
+            first_come_first_served: true,
             name: "rate_limit_pressure",
             about: "12 calls/s against a 5/s limit the client must learn from headers",
             server: ServerConfig {
@@ -87,6 +101,7 @@ impl Scenario {
     #[must_use]
     pub fn outage() -> Self {
         Self {
+            first_come_first_served: false,
             name: "outage",
             about: "4 calls/s; every request fails with 503 from 60 s to 180 s",
             server: ServerConfig {
@@ -108,6 +123,7 @@ impl Scenario {
     #[must_use]
     pub fn mixed_faults() -> Self {
         Self {
+            first_come_first_served: true,
             name: "mixed_faults",
             about: "3% 5xx, 1% resets before/after, 1% slow, 10 s outage, mixed Retry-After, 20% writes",
             server: ServerConfig {
@@ -134,6 +150,7 @@ impl Scenario {
     #[must_use]
     pub fn quota_exhaustion() -> Self {
         Self {
+            first_come_first_served: true,
             name: "quota_exhaustion",
             about: "1000 calls against a 600/day quota the client learns from headers",
             server: ServerConfig {
@@ -155,6 +172,7 @@ impl Scenario {
     #[must_use]
     pub fn hostile_server() -> Self {
         Self {
+            first_come_first_served: false,
             name: "hostile_server",
             about: "advertises 10/s, enforces 5/s; Retry-After of a year or 'soon'; garbage headers; 5% 5xx",
             server: ServerConfig {
@@ -186,6 +204,7 @@ impl Scenario {
     #[must_use]
     pub fn hostile_headers() -> Self {
         Self {
+            first_come_first_served: false,
             name: "hostile_headers",
             about: "Retry-After of years, negative, non-ASCII, dates past and far; rate headers huge, negative, non-ASCII, contradictory; 4 MB error bodies",
             server: ServerConfig {
@@ -213,6 +232,8 @@ impl Scenario {
     #[must_use]
     pub fn writes_under_resets() -> Self {
         Self {
+            // Its resets and 5xx open the circuit now and then.
+            first_come_first_served: false,
             name: "writes_under_resets",
             about: "POSTs (half keyed); 10% resets before, 10% after acting, 5% 5xx, 5% slow",
             server: ServerConfig {
@@ -239,6 +260,7 @@ impl Scenario {
     #[must_use]
     pub fn restart_mid_outage() -> Self {
         Self {
+            first_come_first_served: false,
             name: "restart_mid_outage",
             about: "the outage; the client's process killed and restored at 95 s and 150 s, clock from zero",
             host: HostShape {
@@ -246,6 +268,7 @@ impl Scenario {
                 timer_period_ms: None,
                 burst: None,
                 clock_jumps: Vec::new(),
+                ..HostShape::default()
             },
             ..Self::outage()
         }
@@ -261,6 +284,7 @@ impl Scenario {
     #[must_use]
     pub fn background_tab() -> Self {
         Self {
+            first_come_first_served: true,
             name: "background_tab",
             about: "4 calls/s against a 5/s limit; the host's timers fire only on whole seconds",
             server: ServerConfig {
@@ -280,6 +304,44 @@ impl Scenario {
                 timer_period_ms: Some(1_000),
                 burst: Some(5),
                 clock_jumps: Vec::new(),
+                ..HostShape::default()
+            },
+        }
+    }
+
+    /// A queue that never empties against a server counting 20 requests
+    /// per wall-clock second, on a host whose timers fire 0 to 15 ms late
+    /// (Node's under load): the client must send at the server's limit
+    /// less only the room its timer slack keeps, without a single 429 (one
+    /// late send and an on-time next one put 21 into a second if the pace
+    /// leaves no room), and in the order the calls came. The client is set
+    /// to 50 a second, as users who copy a limit from elsewhere do: it
+    /// learns 20 from `x-limit-per-second`.
+    #[must_use]
+    pub fn late_timers() -> Self {
+        Self {
+            first_come_first_served: true,
+            name: "late_timers",
+            about: "30 calls/s against 20/s counted per wall-clock second; the host's timers fire 0-15 ms late",
+            server: ServerConfig {
+                per_second: 20,
+                burst: 20,
+                window: SecondWindow::WallSecond,
+                advertised_per_second: 20,
+                retry_after: RetryAfterForm::Absent,
+                latency_ms: (30, 60),
+                ..ServerConfig::default()
+            },
+            rate_per_s: 30.0,
+            duration_ms: 60_000,
+            post_fraction: 0.0,
+            keyed_fraction: 0.0,
+            horizon_ms: 6 * HOUR,
+            unimplemented_fraction: 0.0,
+            host: HostShape {
+                timer_lateness_ms: Some(15),
+                per_second: Some(50.0),
+                ..HostShape::default()
             },
         }
     }
@@ -292,6 +354,7 @@ impl Scenario {
     #[must_use]
     pub fn clock_jumps() -> Self {
         Self {
+            first_come_first_served: false,
             name: "clock_jumps",
             about: "an outage and 429s; the host's clock jumps back 30 s at 90 s, forward 2 h at 200 s, back 30 s at 250 s",
             server: ServerConfig {
@@ -321,6 +384,7 @@ impl Scenario {
     #[must_use]
     pub fn unimplemented_endpoint() -> Self {
         Self {
+            first_come_first_served: true,
             name: "unimplemented_endpoint",
             about: "4 calls/s, a quarter of them to an endpoint that answers 501 Not Implemented",
             server: ServerConfig {
@@ -352,6 +416,7 @@ impl Scenario {
             Self::unimplemented_endpoint(),
             Self::hostile_headers(),
             Self::clock_jumps(),
+            Self::late_timers(),
         ]
     }
 
@@ -431,11 +496,16 @@ impl Scenario {
         if let Some(burst) = self.host.burst {
             config.limiter.burst = burst;
         }
+        if let Some(rate) = self.host.per_second {
+            config.limiter.per_second = rate;
+        }
         match Steadfast::new(config, self.server.wall_epoch_ms) {
             Ok(policy) => {
                 let mut policy = policy
                     .with_restarts(&self.host.restarts)
                     .with_timer_period(self.host.timer_period_ms)
+                    .with_timer_lateness(self.host.timer_lateness_ms, seed)
+                    .with_fairness(self.first_come_first_served)
                     .with_clock_jumps(&self.host.clock_jumps);
                 run(&mut policy, &mut server, &calls, Millis(self.horizon_ms))
             }

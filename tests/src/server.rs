@@ -36,13 +36,28 @@ pub enum RetryAfterForm {
     Mixed,
 }
 
+/// How the server counts its per-second limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondWindow {
+    /// A token bucket of `burst`, refilled at `per_second` (tokens only
+    /// accumulate: a client paced at the rate never meets an empty one).
+    TokenBucket,
+    /// A counter per wall-clock second, reset all at once on the second:
+    /// `per_second` requests a second, however close together (so a client
+    /// that is late with one request and on time with the next can put one
+    /// too many into a second).
+    WallSecond,
+}
+
 /// The server's behaviour.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Requests per second the token bucket refills.
+    /// Requests per second the server allows.
     pub per_second: u32,
-    /// The bucket's size.
+    /// The token bucket's size (with [`SecondWindow::TokenBucket`]).
     pub burst: u32,
+    /// How the per-second limit is counted.
+    pub window: SecondWindow,
     /// The per-second limit the server *advertises* in `x-limit-per-second`.
     pub advertised_per_second: u32,
     /// Requests per rolling window.
@@ -84,6 +99,7 @@ impl Default for ServerConfig {
         Self {
             per_second: 10,
             burst: 10,
+            window: SecondWindow::TokenBucket,
             advertised_per_second: 10,
             daily_quota: 10_000,
             day_window_ms: 86_400_000,
@@ -244,6 +260,9 @@ pub struct Server {
     rng: SplitMix64,
     tokens_milli: u64,
     refilled_at: Millis,
+    /// With [`SecondWindow::WallSecond`]: the wall-clock second counted,
+    /// and its requests so far.
+    wall_second: (u64, u32),
     accepted: VecDeque<Millis>,
     applied: FastMap<u64, u32>,
     duplicate_writes: u64,
@@ -261,6 +280,7 @@ impl Server {
             rng: SplitMix64::new(seed ^ 0x5E_4E_E4),
             tokens_milli,
             refilled_at: Millis::ZERO,
+            wall_second: (0, 0),
             accepted: VecDeque::new(),
             applied: FastMap::default(),
             duplicate_writes: 0,
@@ -309,6 +329,48 @@ impl Server {
         self.rng.between_inclusive(lo, hi)
     }
 
+    /// Whether a request arriving at `now` fits the per-second limit; if
+    /// it does, it is counted.
+    fn take_one(&mut self, now: Millis) -> bool {
+        match self.config.window {
+            SecondWindow::TokenBucket => {
+                self.refill(now);
+                if self.tokens_milli < 1000 {
+                    return false;
+                }
+                self.tokens_milli -= 1000;
+                true
+            }
+            SecondWindow::WallSecond => {
+                let second = (self.config.wall_epoch_ms + now.as_u64()) / 1000;
+                if self.wall_second.0 != second {
+                    self.wall_second = (second, 0);
+                }
+                if self.wall_second.1 >= self.config.per_second {
+                    return false;
+                }
+                self.wall_second.1 += 1;
+                true
+            }
+        }
+    }
+
+    /// What the per-second window has left, for `x-remaining-this-second`.
+    fn left_this_second(&self, now: Millis) -> u64 {
+        match self.config.window {
+            SecondWindow::TokenBucket => self.tokens_milli / 1000,
+            SecondWindow::WallSecond => {
+                let second = (self.config.wall_epoch_ms + now.as_u64()) / 1000;
+                let used = if self.wall_second.0 == second {
+                    self.wall_second.1
+                } else {
+                    0
+                };
+                u64::from(self.config.per_second.saturating_sub(used))
+            }
+        }
+    }
+
     fn refill(&mut self, now: Millis) {
         let elapsed = now.since(self.refilled_at);
         self.refilled_at = now;
@@ -355,7 +417,7 @@ impl Server {
         h.push("x-limit-per-second", Value::Num(advertised));
         h.push(
             "x-remaining-this-second",
-            Value::Num(self.tokens_milli / 1000),
+            Value::Num(self.left_this_second(now)),
         );
         h.push("x-limit-per-day", Value::Num(self.config.daily_quota));
         let left = self.config.daily_quota.saturating_sub(used);
@@ -392,9 +454,8 @@ impl Server {
             handled.answer = response(503, headers, body);
             return handled;
         }
-        self.refill(now);
         let quota_spent = self.quota_used(now) >= self.config.daily_quota;
-        if quota_spent || self.tokens_milli < 1000 {
+        if quota_spent || !self.take_one(now) {
             handled.quota_overrun = quota_spent;
             handled.rate_limited = true;
             let mut headers = self.rate_headers(now);
@@ -404,7 +465,6 @@ impl Server {
             handled.answer = response(429, headers, body);
             return handled;
         }
-        self.tokens_milli -= 1000;
         self.accepted.push_back(now);
         if let Some(suffix) = self.config.unimplemented_suffix {
             if req.endpoint.ends_with(suffix) {

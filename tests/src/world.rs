@@ -67,6 +67,13 @@ pub struct Metrics {
     pub unended: u64,
     /// Times the simulated clock went backwards or stalled.
     pub time_violations: u64,
+    /// Calls sent once, and sent later than the policy's fairness bound
+    /// after a call sent once that started after them (first come, first
+    /// served), in runs where the policy claims that order.
+    pub unfair_sends: u64,
+    /// The most a call sent once was sent after one that started later, in
+    /// ms (0: never).
+    pub worst_overtake_ms: u64,
     /// Call durations (arrival → end), in ms.
     pub latencies_ms: Vec<u64>,
     /// How calls ended, by word.
@@ -127,6 +134,7 @@ impl Metrics {
             ("call ended twice", self.double_ends),
             ("call never ended", self.unended),
             ("time did not advance", self.time_violations),
+            ("sent after a later caller", self.unfair_sends),
         ]
         .into_iter()
         .filter(|(_, n)| *n > 0)
@@ -208,6 +216,9 @@ pub fn run_from(
     let mut half_open_sends = 0u64;
     let max_probes = policy.max_probes();
     let max_pause_ms = policy.max_pause_ms();
+    let fairness_bound_ms = policy.fairness_bound_ms();
+    // Per op (1-based, in arrival order): its first send, and its sends.
+    let mut first_sends: Vec<(Millis, u32)> = vec![(Millis::MAX, 0); calls.len() + 1];
     let mut actions = Vec::new();
 
     loop {
@@ -292,6 +303,10 @@ pub fn run_from(
                         }
                         CircuitState::Closed => {}
                     }
+                    if let Some(entry) = first_sends.get_mut(op as usize) {
+                        entry.0 = entry.0.min(now);
+                        entry.1 += 1;
+                    }
                     let Some(spec) = spec_of(op) else { continue };
                     let req = Request {
                         op,
@@ -356,6 +371,21 @@ pub fn run_from(
         if sec.quota_left.is_none() {
             sec.quota_left = policy.quota_left(now);
         }
+    }
+    // First come, first served: walking the calls in the order they
+    // started, no call sent once goes more than the bound after the latest
+    // send of the calls before it.
+    let mut latest = Millis::ZERO;
+    for &(at, sends) in first_sends.iter().skip(1) {
+        if sends != 1 {
+            continue;
+        }
+        let overtaken_by = latest.since(at);
+        m.worst_overtake_ms = m.worst_overtake_ms.max(overtaken_by);
+        if fairness_bound_ms.is_some_and(|bound| overtaken_by > bound) {
+            m.unfair_sends += 1;
+        }
+        latest = latest.max(at);
     }
     m.duplicate_writes = server.duplicate_writes();
     m.unended = calls

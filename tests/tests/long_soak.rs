@@ -42,7 +42,9 @@ fn one_engine_keeps_a_million_calls_in_flat_memory() {
         soak.live_growth()
     );
     // Every scenario ran, and each had calls that succeeded.
+    // (Round robin: each had its share of the runs, give or take one.)
+    let share = soak.runs / soak.by_scenario.len() as u64;
     for t in &soak.by_scenario {
-        assert!(t.runs >= 100 && t.successes > 0, "{t:?}");
+        assert!(t.runs >= share.max(50) && t.successes > 0, "{t:?}");
     }
 }

@@ -148,9 +148,7 @@ impl WasmLimiter {
                 self.permits.insert(id, permit);
                 step(Some(id), wait, None)
             }
-            Admission::Held { until } | Admission::Queued { until } => {
-                step(None, now.until(until), None)
-            }
+            Admission::Held { until } => step(None, now.until(until), None),
             Admission::Exhausted { until } => step(None, now.until(until), Some("quota_exhausted")),
             Admission::Backlogged { until } => step(None, now.until(until), Some("backlogged")),
         }

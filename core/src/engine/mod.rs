@@ -165,6 +165,7 @@ pub struct Engine {
     timers: BinaryHeap<Reverse<(Millis, u64, CallId)>>,
     /// Calls started so far: the next call's place in the start order.
     started: u64,
+
     outputs: VecDeque<Output>,
     secrets: Secrets,
     endpoints: EndpointCache,
@@ -196,6 +197,7 @@ impl Engine {
             calls: Slab::new(),
             timers: BinaryHeap::new(),
             started: 0,
+
             outputs: VecDeque::new(),
             secrets: Secrets::default(),
             endpoints: EndpointCache::default(),
@@ -556,7 +558,6 @@ impl Engine {
                     true,
                 );
             }
-            Admission::Queued { until } => self.wait_in_line(id, until),
             Admission::Backlogged { until } => {
                 self.fail(id, FailureKind::RateLimited, Some(now.until(until)), true);
             }
@@ -775,19 +776,6 @@ impl Engine {
             None => call.hold_waits += 1,
         }
         self.set_phase(id, Phase::Waiting, Some(at));
-    }
-
-    /// Many callers are ahead: come back at `until` (bounded by the
-    /// limiter's `max_queue_ms`), unless that passes the deadline.
-    fn wait_in_line(&mut self, id: CallId, until: Millis) {
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        if call.deadline.is_some_and(|d| until >= d) {
-            self.fail(id, FailureKind::DeadlineExceeded, None, true);
-        } else {
-            self.set_phase(id, Phase::Waiting, Some(until));
-        }
     }
 
     /// The server asked everyone to pause until `until` (never longer than

@@ -13,8 +13,10 @@
 //! Arithmetic is in microseconds so that rates such as 3/s lose nothing to
 //! rounding, and instants are whole milliseconds, rounded up: a send made
 //! at the rounded-up millisecond of its exact moment is credited the
-//! rounding (TAT moves on from `now − 999 µs`), so on-time sends never
-//! drift behind the pace.
+//! rounding (TAT moves on from `now − 999 µs`) when the gate has no
+//! tolerance, so on-time sends never drift behind the pace; with a
+//! tolerance the rounding is absorbed by it and nothing is credited, so the
+//! bound holds to the microsecond.
 
 use crate::time::Millis;
 
@@ -48,13 +50,14 @@ impl Gcra {
         Millis(allowed_us.div_ceil(MICROS_PER_MS)).max(now)
     }
 
-    /// Records a send at `now`.
+    /// Records a send at `now`; with `credit`, as made at the rounded-down
+    /// start of its millisecond (see the module docs).
     #[inline]
-    pub(crate) fn record(&mut self, now: Millis, interval_us: u64) {
+    pub(crate) fn record(&mut self, now: Millis, interval_us: u64, credit: bool) {
         let credited = now
             .as_u64()
             .saturating_mul(MICROS_PER_MS)
-            .saturating_sub(MICROS_PER_MS - 1);
+            .saturating_sub(if credit { MICROS_PER_MS - 1 } else { 0 });
         self.tat_us = self.tat_us.max(credited).saturating_add(interval_us);
         if let Some(slot) = self.recent.get_mut(self.sends as usize % RECENT) {
             *slot = credited;
@@ -203,7 +206,7 @@ mod tests {
         (0..n)
             .map(|_| {
                 now = g.earliest(now, tolerance_us).plus(late);
-                g.record(now, interval_us);
+                g.record(now, interval_us, tolerance_us == 0);
                 now.as_u64()
             })
             .collect()
@@ -237,8 +240,8 @@ mod tests {
     #[test]
     fn a_send_a_minute_late_paces_the_next_from_when_it_went() {
         let mut g = Gcra::default();
-        g.record(Millis(0), 100_000);
-        g.record(Millis(60_000), 100_000);
+        g.record(Millis(0), 100_000, true);
+        g.record(Millis(60_000), 100_000, true);
         assert_eq!(g.earliest(Millis(60_000), 0), Millis(60_100));
     }
 
@@ -249,7 +252,7 @@ mod tests {
         // allowed a fifth: four intervals after the first, at 200.
         let mut g = Gcra::default();
         for t in [0, 20, 40, 60] {
-            g.record(Millis(t), 20_000);
+            g.record(Millis(t), 20_000, true);
         }
         g.repace(Millis(61), 20_000, 50_000, 1_020_000);
         assert_eq!(g.earliest(Millis(61), 0), Millis(200));
@@ -265,7 +268,7 @@ mod tests {
         // 100 ms after the first of them would have passed.
         let mut g = Gcra::default();
         for i in 0..100 {
-            g.record(Millis(i * 10), 10_000);
+            g.record(Millis(i * 10), 10_000, true);
         }
         g.repace(Millis(1_000), 10_000, 100_000, 1_000_000);
         let next = g.earliest(Millis(1_000), 0).as_u64();
@@ -276,21 +279,21 @@ mod tests {
     fn a_limit_just_stated_counts_the_last_seconds_sends_from_now() {
         let mut g = Gcra::default();
         for t in [0, 20, 40] {
-            g.record(Millis(t), 20_000);
+            g.record(Millis(t), 20_000, true);
         }
         // Learnt at 75: the three may all have arrived just now.
         g.count_recent_from(Millis(75), 20_000, 51_000, 1_020_000);
         assert_eq!(g.earliest(Millis(75), 0), Millis(75 + 3 * 51));
         // Sends older than the window do not count.
         let mut old = Gcra::default();
-        old.record(Millis(0), 20_000);
+        old.record(Millis(0), 20_000, true);
         old.count_recent_from(Millis(5_000), 20_000, 51_000, 1_020_000);
         assert_eq!(old.earliest(Millis(5_000), 0), Millis(5_000));
         // More sends than remembered, all within the window: the rest are
         // counted at the old pace back to the window's start.
         let mut busy = Gcra::default();
         for i in 0..50 {
-            busy.record(Millis(i * 20), 20_000);
+            busy.record(Millis(i * 20), 20_000, true);
         }
         busy.count_recent_from(Millis(1_000), 20_000, 51_000, 1_020_000);
         let next = busy.earliest(Millis(1_000), 0).as_u64();
@@ -322,7 +325,7 @@ mod tests {
     fn capping_forgets_what_stands_beyond() {
         let mut g = Gcra::default();
         for _ in 0..100 {
-            g.record(Millis(0), 100_000);
+            g.record(Millis(0), 100_000, true);
         }
         g.cap(Millis(500));
         assert_eq!(g.earliest(Millis(0), 0), Millis(500));

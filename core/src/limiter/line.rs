@@ -112,7 +112,8 @@ impl Line {
 
     /// The pace changed from `old_us` to `new_us` at `now`: every ticket's
     /// distance from `now` is rescaled, so that the line keeps its order and
-    /// the tickets ahead stand for the same number of sends.
+    /// the tickets ahead stand for the same number of sends (see
+    /// [`stretch_ahead`]).
     pub(crate) fn stretch(&mut self, now: Millis, old_us: u64, new_us: u64) {
         self.tat_us = stretch_ahead(self.tat_us, now, old_us, new_us);
     }

@@ -11,7 +11,6 @@
 //! * [`Admission::Held`] — the server asked everyone to pause until `until`
 //!   (a 429, a `Retry-After`, an exhausted rate-limit window);
 //! * [`Admission::Exhausted`] — the daily quota is spent until `until`;
-//! * [`Admission::Queued`] — many callers are ahead: ask again at `until`;
 //! * [`Admission::Backlogged`] — the line is longer than `max_queue_ms`.
 //!
 //! Pacing keeps a **line** (module `line`): every caller a numbered ticket,
@@ -186,8 +185,9 @@ pub struct LimiterPermit {
     ticket: u64,
     /// When it was due, as last answered.
     due: Millis,
-    /// Where the daily window counts it: once sent, the instant it went.
-    counted: Millis,
+    /// When it was sent, once it was: until then the daily quota counts it
+    /// among the tickets ahead, then in its window at this instant.
+    sent_at: Option<Millis>,
 }
 
 impl LimiterPermit {
@@ -196,6 +196,13 @@ impl LimiterPermit {
     #[must_use]
     pub fn at(&self) -> Millis {
         self.due
+    }
+
+    /// The caller's place in the line: a permit with a lower ticket was
+    /// handed out earlier, and is never due later.
+    #[must_use]
+    pub fn ticket(&self) -> u64 {
+        self.ticket
     }
 }
 
@@ -242,12 +249,6 @@ pub enum Admission {
         /// When one more request may go.
         until: Millis,
     },
-    /// The line of booked slots is long: ask again at `until`, when this
-    /// caller's turn is near enough to book.
-    Queued {
-        /// When to ask again.
-        until: Millis,
-    },
     /// The line is longer than `max_queue_ms`: the first free slot is at
     /// `until`. Callers should fail fast rather than wait that long.
     Backlogged {
@@ -276,7 +277,8 @@ pub struct LimiterStatus {
     pub effective_per_second: f64,
     /// The adaptive slow-down factor (1 = none).
     pub slowdown: f64,
-    /// Requests counted in the rolling window.
+    /// Requests counted against the daily quota: those sent in the rolling
+    /// window, and those waiting for their turn.
     pub day_used: u64,
     /// Requests the window allows us (quota minus buffer), if there is one.
     pub day_allowance: Option<u64>,
@@ -328,6 +330,10 @@ pub struct RateLimiter {
     #[cfg_attr(feature = "serde", serde(default))]
     second: Option<SecondReport>,
     in_flight: u64,
+    /// Tickets handed out and not yet sent: counted against the daily quota
+    /// until they go (then in the daily window) or are given back.
+    #[cfg_attr(feature = "serde", serde(default))]
+    ahead: u64,
     /// Derived from the fields above; refreshed when they change.
     interval_us: u64,
     allowance: Option<u64>,
@@ -361,6 +367,7 @@ impl RateLimiter {
             sent: Gcra::default(),
             second: None,
             in_flight: 0,
+            ahead: 0,
             interval_us: 0,
             allowance: None,
             clock: MonotonicClamp::default(),
@@ -404,6 +411,9 @@ impl RateLimiter {
     /// new callers.
     pub fn forget_in_flight(&mut self, taken_at: Millis) {
         self.in_flight = 0;
+        // Tickets the old process handed out and never sent are gone; what
+        // it sent stays counted in the daily window.
+        self.ahead = 0;
         if let Some(s) = &mut self.server_day {
             s.sent_since = 0;
         }
@@ -474,28 +484,18 @@ impl RateLimiter {
         let now = self.clock.observe(now);
         let quota_probe = self.refresh_server_view(now);
         self.day.expire(now);
-        let used = self.day.used_as_expired();
+        let used = self.day.used_as_expired().saturating_add(self.ahead);
         if let Some(until) = self.exhausted_given(used, now, quota_probe) {
             return Admission::Exhausted { until };
         }
         if let Some(until) = self.held_until(now) {
             return Admission::Held { until };
         }
-        let tolerance = self.tolerance_us(now);
+        let tolerance = self.line_tolerance_us();
         let due = self.line.next_due(now, tolerance);
         let wait = due.since(now);
         if wait > self.config.max_queue_ms {
             return Admission::Backlogged { until: due };
-        }
-        // Under a daily quota, never book further ahead than the daily ring
-        // can count: come back when the turn is well within reach (half the
-        // reach, so that others booking meanwhile do not send the caller
-        // back again), and book then.
-        let lookahead = self.day.max_lookahead_ms();
-        if wait > lookahead && self.day_limit().is_some() {
-            return Admission::Queued {
-                until: now.plus(wait - lookahead / 2),
-            };
         }
         if quota_probe {
             // This caller asks the server again; the next one waits for
@@ -505,7 +505,10 @@ impl RateLimiter {
             }
         }
         let ticket = self.line.book(now, self.interval_us);
-        self.day.add(due, now);
+        // Counted against the quota at once, and in the daily window when
+        // it goes (so that it leaves the window no sooner than the server's
+        // count does).
+        self.ahead += 1;
         self.in_flight += 1;
         if let Some(s) = &mut self.server_day {
             s.sent_since += 1;
@@ -513,7 +516,7 @@ impl RateLimiter {
         let mut permit = LimiterPermit {
             ticket,
             due,
-            counted: due,
+            sent_at: None,
         };
         if due > now {
             return Admission::Scheduled(permit);
@@ -524,9 +527,19 @@ impl RateLimiter {
         }
     }
 
-    /// The burst's share of the tolerance at `now`: `b − 1` intervals, with
-    /// `b` the configured burst or less, as what the server says is left of
-    /// its second allows.
+    /// The line's tolerance: `b − 1` intervals of the configured burst. The
+    /// line orders callers with it, and it never changes but with the pace,
+    /// so that no caller's moment moves ahead of an earlier one's.
+    #[inline]
+    fn line_tolerance_us(&self) -> u64 {
+        self.interval_us
+            .saturating_mul(u64::from(self.config.burst.saturating_sub(1)))
+    }
+
+    /// The send gate's share of the tolerance at `now`: `b − 1` intervals,
+    /// with `b` the configured burst or less, as what the server says is
+    /// left of its second allows (the gate holds a burst back; the line
+    /// keeps the order).
     #[inline]
     fn tolerance_us(&self, now: Millis) -> u64 {
         let burst = match &self.second {
@@ -572,9 +585,11 @@ impl RateLimiter {
     /// go now (the send is recorded), else the instant to come back; then
     /// the permit's ticket, and every one after it, is due no sooner.
     ///
-    /// The gate refuses only what would break the bound: a ticket due by
-    /// the line after the pace sped up, or after the host ran timers out of
-    /// order. Moving the line rather than this ticket alone keeps the order.
+    /// The gate refuses what would break the bound — a ticket due by the
+    /// line after the pace sped up, or after the host ran timers out of
+    /// order — and a burst the server's second has no room for
+    /// (`tolerance_us` is the line's, to move it by). Moving the line
+    /// rather than this ticket alone keeps the order.
     #[inline]
     fn pass_gate(
         &mut self,
@@ -582,9 +597,8 @@ impl RateLimiter {
         now: Millis,
         tolerance_us: u64,
     ) -> Result<(), Millis> {
-        let mut earliest = self
-            .sent
-            .earliest(now, tolerance_us.saturating_add(self.slack_us()));
+        let gate_tolerance = self.tolerance_us(now).saturating_add(self.slack_us());
+        let mut earliest = self.sent.earliest(now, gate_tolerance);
         if let Some(end) = self.probe_ends(now) {
             // Nothing has come back yet: the server may allow less than
             // configured, and say so in its first answer. Look again an
@@ -598,10 +612,21 @@ impl RateLimiter {
             permit.due = earliest;
             return Err(earliest);
         }
-        self.sent.record(now, self.interval_us);
+        // With no slack, a send at the rounded-up millisecond of its moment
+        // is credited the rounding (else each would lose it); with slack,
+        // the slack absorbs it, and no credit keeps every second within
+        // the rate exactly.
+        let credit = self.config.timer_slack_ms == 0;
+        self.sent.record(now, self.interval_us, credit);
         if let Some(s) = &mut self.second {
             s.on_send();
         }
+        if permit.sent_at.is_none() {
+            self.ahead = self.ahead.saturating_sub(1);
+            self.day.add(now, now);
+            permit.sent_at = Some(now);
+        }
+        permit.due = now;
         Ok(())
     }
 
@@ -626,7 +651,7 @@ impl RateLimiter {
         if let Some(until) = self.held_until(now) {
             return Confirmation::Held { until };
         }
-        let tolerance = self.tolerance_us(now);
+        let tolerance = self.line_tolerance_us();
         let due = self.line.due(
             permit.ticket,
             now,
@@ -641,14 +666,6 @@ impl RateLimiter {
         if let Err(at) = self.pass_gate(permit, now, tolerance) {
             return Confirmation::NotBefore(at);
         }
-        // Sent later than counted: count it where it really went, so that it
-        // leaves the daily window no sooner than the server's count.
-        if now > permit.counted {
-            self.day.remove(permit.counted, now);
-            self.day.add(now, now);
-            permit.counted = now;
-        }
-        permit.due = now;
         Confirmation::Go
     }
 
@@ -656,7 +673,10 @@ impl RateLimiter {
     pub fn cancel(&mut self, permit: LimiterPermit, now: Millis) {
         let now = self.clock.observe(now);
         self.line.unbook(permit.ticket, self.interval_us);
-        self.day.remove(permit.counted, now);
+        match permit.sent_at {
+            Some(at) => self.day.remove(at, now),
+            None => self.ahead = self.ahead.saturating_sub(1),
+        }
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(s) = &mut self.server_day {
             s.sent_since = s.sent_since.saturating_sub(1);
@@ -677,7 +697,7 @@ impl RateLimiter {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.answered = true;
         if let Some(f) = feedback {
-            self.learn_sent_at(f, permit.counted.min(now), now);
+            self.learn_sent_at(f, permit.sent_at.unwrap_or(now).min(now), now);
         }
     }
 
@@ -726,10 +746,13 @@ impl RateLimiter {
             self.server_per_day = Some(l);
         }
         if let Some(remaining) = f.rate.per_second.remaining {
-            // Answers may come back out of order: the report of the request
-            // sent last is the one that says most.
-            if self.second.is_none_or(|s| s.sent_no_later_than(sent_at)) {
-                self.second = Some(SecondReport::new(remaining, self.in_flight, sent_at));
+            {
+                // Sent and unanswered: they may reach the server after it.
+                let out = self.in_flight.saturating_sub(self.ahead);
+                self.second = Some(match &self.second {
+                    Some(s) => s.then(remaining, out, sent_at),
+                    None => SecondReport::new(remaining, out, sent_at),
+                });
             }
         }
         let old_interval = self.interval_us;
@@ -768,7 +791,7 @@ impl RateLimiter {
     /// Until when the daily quota is spent, if it is at `now`.
     #[must_use]
     pub fn exhausted_until(&self, now: Millis) -> Option<Millis> {
-        self.exhausted_given(self.day.used(now), now, false)
+        self.exhausted_given(self.day.used(now).saturating_add(self.ahead), now, false)
     }
 
     /// [`RateLimiter::exhausted_until`] with the rolling count already known;
@@ -825,7 +848,7 @@ impl RateLimiter {
         LimiterStatus {
             effective_per_second: 1_000_000.0 / self.interval_us as f64,
             slowdown: self.slowdown.multiplier(),
-            day_used: self.day.used(now),
+            day_used: self.day.used(now).saturating_add(self.ahead),
             day_allowance: self.day_allowance(),
             server_day_remaining: self
                 .server_day
@@ -919,6 +942,7 @@ crate::codec::codec_struct!(RateLimiter {
     sent,
     second,
     in_flight,
+    ahead,
     interval_us,
     allowance,
     clock,

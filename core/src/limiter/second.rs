@@ -53,9 +53,23 @@ impl SecondReport {
         self.sent_since = self.sent_since.saturating_add(1);
     }
 
-    /// Whether the reporting request was sent no later than `sent_at`.
-    pub(crate) fn sent_no_later_than(&self, sent_at: Millis) -> bool {
-        self.until <= sent_at.plus(WINDOW_MS)
+    /// A later report, of `remaining` for a request sent at `sent_at` with
+    /// `in_flight` others unanswered. If it says no more than this one led
+    /// to expect (what it said less what went since), it is the same window
+    /// running down: the window still ends one window after *its first*
+    /// request went. If it says more, the window was reset or refilled:
+    /// the new report holds from its own request.
+    pub(crate) fn then(&self, remaining: u64, in_flight: u64, sent_at: Millis) -> Self {
+        let expected = self.remaining.saturating_sub(self.sent_since);
+        if remaining <= expected && sent_at < self.until {
+            Self {
+                remaining,
+                sent_since: in_flight,
+                until: self.until,
+            }
+        } else {
+            Self::new(remaining, in_flight, sent_at)
+        }
     }
 
     /// The burst that may be spent at `now`: `configured`, or, while the
@@ -91,7 +105,19 @@ mod tests {
         r.on_send();
         r.on_send();
         assert_eq!(r.burst(10, Millis(150)), 2);
-        assert!(r.sent_no_later_than(Millis(100)) && !r.sent_no_later_than(Millis(99)));
+        // The same window running down keeps its end; one reset starts anew.
+        let same = r.then(1, 0, Millis(400));
+        assert_eq!(same.burst(10, Millis(1_099)), 2);
+        assert_eq!(same.burst(10, Millis(1_100)), 10, "ends with the first");
+        let reset = r.then(9, 0, Millis(400));
+        assert_eq!(reset.burst(10, Millis(1_100)), 10);
+        assert_eq!(reset.burst(10, Millis(1_399)), 10);
+        let after = SecondReport::new(0, 0, Millis(100)).then(0, 0, Millis(1_200));
+        assert_eq!(
+            after.burst(10, Millis(2_100)),
+            1,
+            "a report after the end starts anew"
+        );
         assert_eq!(r.burst(2, Millis(150)), 2, "never more than configured");
     }
 

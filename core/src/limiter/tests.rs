@@ -317,31 +317,30 @@ fn rejects_bad_settings_by_name() {
 }
 
 #[test]
-fn a_long_line_under_a_quota_is_asked_back_not_booked_a_day_ahead() {
-    // 1/s with a daily quota: the ring counts one minute ahead, so the 62nd
-    // caller asking at once is told to come back when its turn is near.
+fn a_long_line_under_a_quota_is_booked_in_order_and_counted_against_it() {
+    // 1/s with a daily quota of 100 (90 after the buffer): callers asking at
+    // once are all booked in the order they asked, up to two minutes ahead
+    // (the daily window counts each when it goes), and the 91st is refused
+    // for the quota, not booked a day ahead.
     let mut l = limiter(LimiterConfig {
         per_second: 1.0,
+        per_day: Some(100),
         timer_slack_ms: 0,
         ..LimiterConfig::default()
     });
-    for _ in 0..61 {
-        assert!(matches!(
-            l.reserve(Millis(0)),
-            Admission::Ready(_) | Admission::Scheduled(_)
-        ));
-    }
-    assert_eq!(
-        l.reserve(Millis(0)),
-        Admission::Queued {
-            until: Millis(31_000)
+    let mut last = Millis(0);
+    for i in 0..90 {
+        match l.reserve(Millis(0)) {
+            Admission::Ready(p) | Admission::Scheduled(p) => {
+                assert_eq!(p.at(), Millis(i * 1_000));
+                last = p.at();
+            }
+            other => panic!("caller {i}: {other:?}"),
         }
-    );
-    // Coming back then, it books its slot.
-    match l.reserve(Millis(31_000)) {
-        Admission::Scheduled(p) => assert_eq!(p.at(), Millis(61_000)),
-        other => panic!("{other:?}"),
     }
+    assert_eq!(last, Millis(89_000));
+    assert_eq!(l.status(Millis(0)).day_used, 90, "every ticket counts");
+    assert!(matches!(l.reserve(Millis(0)), Admission::Exhausted { .. }));
 }
 
 #[test]
@@ -630,5 +629,182 @@ fn a_daily_limit_only_the_server_said_is_asked_again_not_believed_for_a_day() {
     match own.reserve(Millis(300_000)) {
         Admission::Exhausted { until } => assert!(until > Millis(86_400_000), "{until}"),
         other => panic!("expected Exhausted, got {other:?}"),
+    }
+}
+
+/// What [`queue_on_late_timers`] measured.
+struct QueueRun {
+    /// Send instants, in the order the callers asked.
+    sends: Vec<u64>,
+    /// Requests the server refused (its second was full).
+    refused: u32,
+    /// The most requests in one of the server's wall-clock seconds.
+    busiest_wall_second: u32,
+    /// The most sends in any window `[t, t + 1000)`.
+    busiest_sliding_second: usize,
+}
+
+/// `calls` callers asking at once at 50/s with `burst`, against a server
+/// that allows `limit` requests per wall-clock second (its seconds start
+/// 337 ms into ours) and says so in Etsy's headers, answering 2 to 6 ms
+/// after each request; every timer the host arms fires a seeded random 0
+/// to 15 ms late, as Node's do under load.
+fn queue_on_late_timers(limit: u64, burst: u32, calls: usize, seed: u64) -> QueueRun {
+    use crate::rng::{Rng, SplitMix64};
+    use alloc::collections::BinaryHeap;
+    use core::cmp::Reverse;
+    const OFFSET: u64 = 337;
+    let mut rng = SplitMix64::new(seed);
+    let mut l = limiter(LimiterConfig {
+        per_second: 50.0,
+        burst,
+        per_day: None,
+        ..LimiterConfig::default()
+    });
+    // (instant, caller, is an answer): timers and answers, earliest first.
+    let mut events: BinaryHeap<Reverse<(u64, usize, bool)>> = BinaryHeap::new();
+    let mut permits: Vec<Option<LimiterPermit>> = Vec::new();
+    let mut sends = alloc::vec![u64::MAX; calls];
+    let mut window = (u64::MAX, 0u32);
+    let mut run = QueueRun {
+        sends: Vec::new(),
+        refused: 0,
+        busiest_wall_second: 0,
+        busiest_sliding_second: 0,
+    };
+    let mut answers: Vec<(u64, bool)> = alloc::vec![(0, false); calls];
+    type Events = BinaryHeap<Reverse<(u64, usize, bool)>>;
+    let send = |i: usize,
+                now: u64,
+                window: &mut (u64, u32),
+                run: &mut QueueRun,
+                rng: &mut SplitMix64,
+                events: &mut Events,
+                answers: &mut Vec<(u64, bool)>| {
+        let second = (now + OFFSET) / 1000;
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        window.1 += 1;
+        run.busiest_wall_second = run.busiest_wall_second.max(window.1);
+        let ok = u64::from(window.1) <= limit;
+        if !ok {
+            run.refused += 1;
+        }
+        answers[i] = (limit.saturating_sub(u64::from(window.1)), ok);
+        events.push(Reverse((now + rng.between_inclusive(2, 6), i, true)));
+    };
+    for (i, sent) in sends.iter_mut().enumerate() {
+        match l.reserve(Millis(0)) {
+            Admission::Ready(p) => {
+                *sent = 0;
+                permits.push(Some(p));
+                send(
+                    i,
+                    0,
+                    &mut window,
+                    &mut run,
+                    &mut rng,
+                    &mut events,
+                    &mut answers,
+                );
+            }
+            Admission::Scheduled(p) => {
+                permits.push(Some(p));
+                events.push(Reverse((
+                    p.at().as_u64() + rng.below_inclusive(15),
+                    i,
+                    false,
+                )));
+            }
+            other => panic!("caller {i}: {other:?}"),
+        }
+    }
+    while let Some(Reverse((now, i, answer))) = events.pop() {
+        let Some(p) = permits.get_mut(i) else {
+            continue;
+        };
+        if answer {
+            let (remaining, ok) = answers[i];
+            let mut rate = RateLimitHeaders::default();
+            rate.per_second.limit = Some(limit);
+            rate.per_second.remaining = Some(remaining);
+            let status = if ok { 200 } else { 429 };
+            let feedback = LimiterFeedback {
+                status,
+                server_delay_ms: None,
+                rate: &rate,
+            };
+            if let Some(p) = p.take() {
+                l.complete(p, Some(feedback), Millis(now));
+            }
+            continue;
+        }
+        let Some(permit) = p.as_mut() else { continue };
+        match l.confirm(permit, Millis(now)) {
+            Confirmation::Go => {
+                sends[i] = now;
+                send(
+                    i,
+                    now,
+                    &mut window,
+                    &mut run,
+                    &mut rng,
+                    &mut events,
+                    &mut answers,
+                );
+            }
+            Confirmation::NotBefore(at) | Confirmation::Held { until: at } => {
+                events.push(Reverse((at.as_u64() + rng.below_inclusive(15), i, false)));
+            }
+        }
+    }
+    let mut sorted = sends.clone();
+    sorted.sort_unstable();
+    run.busiest_sliding_second = (0..sorted.len())
+        .map(|a| {
+            sorted[a..]
+                .iter()
+                .take_while(|&&t| t < sorted[a] + 1000)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    run.sends = sends;
+    run
+}
+
+#[test]
+fn a_queue_on_late_timers_uses_the_servers_whole_second_in_order() {
+    for (limit, burst) in [(20, 1), (10, 10)] {
+        for seed in [1, 2, 3, 42] {
+            let calls = 300;
+            let r = queue_on_late_timers(limit, burst, calls, seed);
+            assert!(r.sends.iter().all(|&t| t != u64::MAX), "every caller went");
+            assert_eq!(r.refused, 0, "{limit}/s burst {burst} seed {seed}: no 429");
+            assert!(r.busiest_wall_second as u64 <= limit);
+            // Any second at all: at most the rate plus the burst less one
+            // (a burst spends what is left of the server's second, and the
+            // next second's room may follow at once).
+            let bound = limit + u64::from(burst) - 1;
+            assert!(
+                r.busiest_sliding_second as u64 <= bound,
+                "{} in a second",
+                r.busiest_sliding_second
+            );
+            // Done within 5 % of the ideal, plus half a second.
+            let last = r.sends.iter().max().copied().unwrap_or(0);
+            let budget = calls as u64 * 1000 / limit * 105 / 100 + 500;
+            assert!(
+                last <= budget,
+                "{limit}/s burst {burst} seed {seed}: last sent at {last} ms, budget {budget}"
+            );
+            // First come, first served, but for the timers' own lateness.
+            let mut latest = 0;
+            for (i, &t) in r.sends.iter().enumerate() {
+                assert!(t + 15 >= latest, "{limit}/s burst {burst} seed {seed}: caller {i} went at {t}, after a later one at {latest}: {:?}", &r.sends[i.saturating_sub(12)..(i + 3).min(r.sends.len())]);
+                latest = latest.max(t);
+            }
+        }
     }
 }
