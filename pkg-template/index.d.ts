@@ -131,7 +131,7 @@ export interface LimiterOptions {
   /**
    * How late a timer may fire and the time still be caught up, in ms: a request sent up to this late keeps
    * the schedule, and the pace leaves this much room in each second so that late sends never put more than
-   * the rate into one second (the pace is `perSecond × 1000 / (1000 + timerSlackMs)`). Default 20, 0..=1000;
+   * the rate into one second (the pace is `perSecond × 1000 / (1001 + timerSlackMs)`). Default 20, 0..=1000;
    * 0 paces strictly at `perSecond` and loses every lateness.
    */
   timerSlackMs?: number;

@@ -103,7 +103,7 @@ fn an_engine_snapshot_survives_json_and_keeps_the_circuit_open() {
         deadline_ms: None,
     };
     for i in 0..5u64 {
-        let t = Millis(i * 102); // paced at 10 a second
+        let t = Millis(i * 103); // paced at 10 a second (102.1 ms apart)
         let call = engine.start(get, t);
         while let Some(o) = engine.poll_output() {
             if let Output::Send { attempt, .. } = o {
@@ -121,7 +121,7 @@ fn an_engine_snapshot_survives_json_and_keeps_the_circuit_open() {
             }
         }
     }
-    let json = serde_json::to_string(&engine.snapshot(Millis(510), UnixMillis(1_700_000_000_000)))
+    let json = serde_json::to_string(&engine.snapshot(Millis(515), UnixMillis(1_700_000_000_000)))
         .unwrap();
     assert!(!json.contains("x-api-key"), "no request data in a snapshot");
     let saved: Snapshot = serde_json::from_str(&json).unwrap();

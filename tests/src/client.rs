@@ -488,10 +488,13 @@ impl Policy for Steadfast {
     /// (timers on multiples of a period) runs an earlier caller's timer up
     /// to a period late, and one whose turn the send gate moved on (the
     /// server's second had no room left) waits for the host's next wake-up,
-    /// while a caller arriving meanwhile is handled at once: two periods.
+    /// while a caller arriving meanwhile is handled at once, and room the
+    /// server's next answer opens may go to it: we state three periods
+    /// (the worst measured over a thousand seeds of background_tab is 2.2
+    /// of its 1 s periods).
     fn fairness_bound_ms(&self) -> Option<u64> {
         self.first_come_first_served.then(|| {
-            self.timer_lateness.map_or(0, |(max, _)| max) + 2 * self.timer_period_ms.unwrap_or(0)
+            self.timer_lateness.map_or(0, |(max, _)| max) + 3 * self.timer_period_ms.unwrap_or(0)
         })
     }
 }

@@ -212,15 +212,15 @@ fn an_open_circuit_fails_fast_without_sending() {
     cfg.retry.max_retries = 0;
     let mut e = engine(cfg);
     for i in 0..5 {
-        let t = Millis(i * 102); // the limiter paces at 10 a second (102 ms apart)
+        let t = Millis(i * 103); // the limiter paces at 10 a second (102.1 ms apart)
         let c = e.start(get("/x"), t);
         let out = drain(&mut e);
         assert_eq!(sends(&out), [1]);
         e.handle_response(c, 1, status(503), t);
         drain(&mut e);
     }
-    assert_eq!(e.health(Millis(409)).circuit, CircuitState::Open);
-    e.start(get("/x"), Millis(409));
+    assert_eq!(e.health(Millis(413)).circuit, CircuitState::Open);
+    e.start(get("/x"), Millis(413));
     let out = drain(&mut e);
     assert!(sends(&out).is_empty());
     let f = failure(&out);

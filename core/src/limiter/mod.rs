@@ -30,7 +30,8 @@
 //! With `r` the rate in force (the lower of `perSecond` and the server's
 //! `x-limit-per-second`, divided by the slow-down), `b` the burst and `L`
 //! the timer slack (`timerSlackMs`, 20 ms by default), tickets are due one
-//! interval `T = (1 s + L) / r` apart, and:
+//! interval `T = (1 s + L + 1 ms) / r` apart (the millisecond for the
+//! clock's resolution: instants are whole milliseconds), and:
 //!
 //! * **the bound** — in any window of length `t`, at most
 //!   `b + ⌊(t + L) / T⌋` requests are sent; so at most `r + b − 1` in any
@@ -38,15 +39,23 @@
 //!   wall-clock second allows), and at most `b + ⌊L / T⌋` at one instant;
 //! * **the rate** — a ticket whose moment passed goes at once, and the next
 //!   keeps the line's cadence: a host whose timers fire up to `L` late
-//!   still sends at `r` exactly, that is `1 / (1 + L / 1 s)` of the stated
-//!   limit (98 % by default: the room that keeps the bound when sends are
-//!   late). Later than `L`, the lateness beyond it is lost, never made up
-//!   in a burst;
+//!   still sends one request per `T`, that is `1 s / (1 s + L + 1 ms)` of
+//!   the rate (98 % by default: the room that keeps the bound when sends
+//!   are late). Later than `L`, the lateness beyond it is lost, never made
+//!   up in a burst. With `L = 0` the pace is exactly `r`, and every
+//!   lateness is lost;
 //! * **the order** — ticket `k` is never due after ticket `k + 1`, under
 //!   every change of pace, slack or pause: a caller that asked first is
 //!   sent first, unless the host runs the later caller's timer first (then
 //!   by at most that timer's lateness). A retry asks again at its own retry
-//!   time and queues from there.
+//!   time and queues from there. One exception: when the pace speeds up
+//!   again (a slow-down after a 429 recovering, a higher limit stated), the
+//!   tickets waiting keep the moments they were told (their callers sleep
+//!   until them), and a caller asking then may be due before them;
+//! * **before the first answer** at most `b` requests go (for at most the
+//!   first `1 s + L`), since the server may state a lower limit in it; when
+//!   it does, what was sent in the last second counts at the new pace from
+//!   then.
 //!
 //! The daily quota is a rolling
 //! window with a safety buffer (module `daily`), reconciled with the server's
@@ -74,14 +83,15 @@
 //! let config = LimiterConfig { per_second: 2.0, ..LimiterConfig::default() };
 //! let mut limiter = RateLimiter::new(config)?;
 //! // The first request may go at once; the second is booked about half a
-//! // second later (2 a second, with room for 20 ms of timer lateness).
+//! // second later (2 a second, with room for 20 ms of timer lateness and
+//! // the clock's millisecond).
 //! let Admission::Ready(first) = limiter.reserve(Millis(0)) else { panic!("not ready") };
 //! let Admission::Scheduled(mut second) = limiter.reserve(Millis(0)) else { panic!("not booked") };
-//! assert_eq!(second.at(), Millis(510)); // the host arms a timer for then
+//! assert_eq!(second.at(), Millis(511)); // the host arms a timer for then
 //! // After each response, the permit goes back with what the server said.
 //! limiter.complete(first, None, Millis(40));
 //! // The second's timer fires 7 ms late: it goes, and the lateness is not lost.
-//! assert_eq!(limiter.confirm(&mut second, Millis(517)), Confirmation::Go);
+//! assert_eq!(limiter.confirm(&mut second, Millis(518)), Confirmation::Go);
 //! // Its answer is a 429 asking for 2 s: every caller pauses.
 //! let rate = RateLimitHeaders::default(); // no rate headers
 //! let said = LimiterFeedback { status: 429, server_delay_ms: Some(2_000), rate: &rate };
@@ -551,11 +561,16 @@ impl RateLimiter {
     }
 
     /// A second and the timer slack, in microseconds: the span the pace
-    /// spreads the rate over.
+    /// spreads the rate over. With slack, one millisecond more: instants
+    /// are whole milliseconds, and a send made at 7.9 ms is seen at 7, so
+    /// a second of real time may span 1001 of the limiter's milliseconds.
     #[inline]
     fn window_us(&self) -> u64 {
+        let slack = self.config.timer_slack_ms;
+        let resolution = u64::from(slack > 0);
         WINDOW_MS
-            .saturating_add(self.config.timer_slack_ms)
+            .saturating_add(slack)
+            .saturating_add(resolution)
             .saturating_mul(MICROS_PER_MS)
     }
 

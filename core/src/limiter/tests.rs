@@ -66,7 +66,8 @@ fn ok() -> LimiterFeedback<'static> {
 
 #[test]
 fn paces_at_the_configured_rate_in_arrival_order() {
-    // 10 a second, spread over a second plus the 20 ms timer slack.
+    // 10 a second, spread over a second plus the 20 ms timer slack and the
+    // millisecond of the clock's resolution: 102.1 ms apart.
     let mut l = limiter(LimiterConfig::default());
     let first = ready(l.reserve(Millis(0)));
     assert_eq!(first.at(), Millis(0));
@@ -76,7 +77,7 @@ fn paces_at_the_configured_rate_in_arrival_order() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(slots, [102, 204, 306, 408], "booked in the order asked");
+    assert_eq!(slots, [103, 205, 307, 409], "booked in the order asked");
     let strict = limiter(LimiterConfig {
         timer_slack_ms: 0,
         ..LimiterConfig::default()
@@ -103,7 +104,7 @@ fn seed_defect_09_never_sleeps_answers_when_instead() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(last, Millis(101_898), "999 intervals of 102 ms");
+    assert_eq!(last, Millis(101_998), "999 intervals of 102.1 ms");
 }
 
 #[test]
@@ -205,7 +206,7 @@ fn a_bare_429_pauses_everyone_and_slows_the_pace() {
     );
     let s = l.status(Millis(60));
     assert_eq!(s.slowdown, 2.0);
-    assert!((s.effective_per_second - 5.0 / 1.02).abs() < 1e-6);
+    assert!((s.effective_per_second - 5.0 / 1.021).abs() < 1e-6);
     // Retry-After is honoured for everyone.
     let p = ready(l.reserve(Millis(1050)));
     respond(&mut l, p, &rate, true, Some(30_000), Millis(1100));
@@ -226,7 +227,7 @@ fn adopts_the_servers_lower_limits() {
     rate.per_day.limit = Some(1000);
     respond(&mut l, p, &rate, false, None, Millis(1));
     let s = l.status(Millis(1));
-    assert!((s.effective_per_second - 5.0 / 1.02).abs() < 1e-6);
+    assert!((s.effective_per_second - 5.0 / 1.021).abs() < 1e-6);
     assert_eq!(s.day_allowance, Some(900));
 }
 
@@ -265,7 +266,7 @@ fn cancelling_returns_the_slot_and_the_quota() {
     l.cancel(b, Millis(0));
     assert_eq!(l.status(Millis(0)).in_flight, 1);
     match l.reserve(Millis(0)) {
-        Admission::Scheduled(p) => assert_eq!(p.at(), Millis(102), "the same slot again"),
+        Admission::Scheduled(p) => assert_eq!(p.at(), Millis(103), "the same slot again"),
         other => panic!("{other:?}"),
     }
     l.complete(a, None, Millis(1));
@@ -496,7 +497,7 @@ fn the_quota_recheck_is_due_exactly_quota_recheck_ms_after_the_server_said_zero(
 
 #[test]
 fn a_send_a_little_late_costs_nothing_the_next_keeps_the_cadence() {
-    // 5/s, no burst: a ticket every 204 ms. The host's timers fire 0 to
+    // 5/s, no burst: a ticket every 204.2 ms. The host's timers fire 0 to
     // 7 ms late, as real timers do; each send goes when its timer fires,
     // and the lateness is not carried on to the next (it was lost before:
     // twelve sends took 12 × 200 ms plus every lateness).
@@ -517,7 +518,11 @@ fn a_send_a_little_late_costs_nothing_the_next_keeps_the_cadence() {
     }
     for (i, mut p) in permits.into_iter().enumerate() {
         let due = p.at().as_u64();
-        assert_eq!(due, (i as u64 + 1) * 204, "its moment in the line");
+        assert_eq!(
+            due,
+            ((i as u64 + 1) * 204_200).div_ceil(1000),
+            "its moment in the line"
+        );
         let now = due + lateness.next().unwrap_or(0);
         assert_eq!(
             l.confirm(&mut p, Millis(now)),
