@@ -2,7 +2,7 @@
 #   make demo   set up, then run the demo (the simulation, then examples/node)
 #   make test   set up, then run every check CI runs
 #   make bench  benchmarks side by side with peer crates, then a ratio table
-#   make bench-js  the npm package's overhead vs a bare fetch, cockatiel and opossum, then a table
+#   make bench-js  the npm package: overhead vs a bare fetch, cockatiel and opossum, and the limiter's pace (5,000 calls at 10..1000/s), then tables
 #   make bench-peers  the npm package beside cockatiel, opossum + p-retry, ky, undici's RetryAgent,
 #               bottleneck + p-retry and plain fetch against a fault server: tables, SVGs, sizes, overhead
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
