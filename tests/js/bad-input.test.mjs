@@ -159,6 +159,7 @@ const LIMITER = [
   opt("quotaRecheckMs", "num"),
   opt("maxQueueMs", "num"),
   opt("maxPauseMs", "num"),
+  opt("timerSlackMs", "num"),
 ];
 const MONITOR = [
   opt("windowMs", "num"),

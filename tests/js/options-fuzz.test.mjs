@@ -62,6 +62,7 @@ const SECTIONS = {
     "quotaRecheckMs",
     "maxQueueMs",
     "maxPauseMs",
+    "timerSlackMs",
   ],
   monitor: ["windowMs", "buckets", "alertThreshold", "alertRate", "minCalls", "maxEndpoints", "onAlert"],
   clock: ["now", "sleep", "wallNow"],
