@@ -165,7 +165,6 @@ pub struct Engine {
     timers: BinaryHeap<Reverse<(Millis, u64, CallId)>>,
     /// Calls started so far: the next call's place in the start order.
     started: u64,
-
     outputs: VecDeque<Output>,
     secrets: Secrets,
     endpoints: EndpointCache,
@@ -197,7 +196,6 @@ impl Engine {
             calls: Slab::new(),
             timers: BinaryHeap::new(),
             started: 0,
-
             outputs: VecDeque::new(),
             secrets: Secrets::default(),
             endpoints: EndpointCache::default(),

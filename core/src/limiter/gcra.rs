@@ -22,6 +22,12 @@ use crate::time::Millis;
 
 pub(crate) const MICROS_PER_MS: u64 = 1000;
 
+/// Microseconds of `at`.
+#[inline]
+pub(crate) const fn us(at: Millis) -> u64 {
+    at.as_u64().saturating_mul(MICROS_PER_MS)
+}
+
 /// How many of the latest sends the gate remembers, to count them at a new
 /// pace when it changes (module docs of [`super`]: the second that spans a
 /// slow-down holds no more than the new limit allows).
@@ -54,10 +60,7 @@ impl Gcra {
     /// start of its millisecond (see the module docs).
     #[inline]
     pub(crate) fn record(&mut self, now: Millis, interval_us: u64, credit: bool) {
-        let credited = now
-            .as_u64()
-            .saturating_mul(MICROS_PER_MS)
-            .saturating_sub(if credit { MICROS_PER_MS - 1 } else { 0 });
+        let credited = us(now).saturating_sub(if credit { MICROS_PER_MS - 1 } else { 0 });
         self.tat_us = self.tat_us.max(credited).saturating_add(interval_us);
         if let Some(slot) = self.recent.get_mut(self.sends as usize % RECENT) {
             *slot = credited;
@@ -86,16 +89,11 @@ impl Gcra {
         }
         let mut tat = 0u64;
         let mut oldest = 0u64;
-        for back in 0..kept {
-            let i = (self.sends - 1 - back) as usize % RECENT;
-            let at = self.recent.get(i).copied().unwrap_or(0);
+        for (back, at) in self.newest_first() {
             tat = tat.max(at.saturating_add((back + 1).saturating_mul(new_us)));
             oldest = at;
         }
-        let since = now
-            .as_u64()
-            .saturating_mul(MICROS_PER_MS)
-            .saturating_sub(window_us);
+        let since = us(now).saturating_sub(window_us);
         if self.sends > kept && new_us > old_us && old_us > 0 && oldest > since {
             // `m` more sends before the oldest remembered, at the old pace.
             let m = (oldest - since) / old_us;
@@ -118,17 +116,12 @@ impl Gcra {
         new_us: u64,
         window_us: u64,
     ) {
-        let now_us = now.as_u64().saturating_mul(MICROS_PER_MS);
+        let now_us = us(now);
         let since = now_us.saturating_sub(window_us);
         let kept = self.sends.min(RECENT as u64);
         let mut within = 0u64;
         let mut oldest = None;
-        for back in 0..kept {
-            let i = (self.sends - 1 - back) as usize % RECENT;
-            let at = self.recent.get(i).copied().unwrap_or(0);
-            if at < since {
-                break;
-            }
+        for (_, at) in self.newest_first().take_while(|&(_, at)| at >= since) {
             within += 1;
             oldest = Some(at);
         }
@@ -139,6 +132,16 @@ impl Gcra {
         self.tat_us = self
             .tat_us
             .max(held.saturating_add(within.saturating_mul(new_us)));
+    }
+
+    /// The remembered sends' instants, newest first, each with how many
+    /// sends came after it.
+    fn newest_first(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let kept = self.sends.min(RECENT as u64);
+        (0..kept).map(move |back| {
+            let i = (self.sends - 1 - back) as usize % RECENT;
+            (back, self.recent.get(i).copied().unwrap_or(0))
+        })
     }
 
     /// Sends recorded since this gate was made.
@@ -156,9 +159,7 @@ impl Gcra {
 
     /// Caps what stands ahead at `limit` (sends of a process that is gone).
     pub(crate) fn cap(&mut self, limit: Millis) {
-        self.tat_us = self
-            .tat_us
-            .min(limit.as_u64().saturating_mul(MICROS_PER_MS));
+        self.tat_us = self.tat_us.min(us(limit));
     }
 }
 
@@ -177,7 +178,7 @@ pub(crate) fn stretch_ahead(tat_us: u64, now: Millis, old_us: u64, new_us: u64) 
     if new_us == old_us || old_us == 0 {
         return tat_us;
     }
-    let now_us = now.as_u64().saturating_mul(MICROS_PER_MS);
+    let now_us = us(now);
     let scale = |d: u64| {
         let d = u128::from(d) * u128::from(new_us) / u128::from(old_us);
         u64::try_from(d).unwrap_or(u64::MAX)

@@ -17,7 +17,7 @@
 //! timer, a laptop waking) is the whole line moved on, so that what came
 //! due meanwhile is paced again from then rather than sent together.
 
-use super::gcra::{stretch_ahead, MICROS_PER_MS};
+use super::gcra::{stretch_ahead, us, MICROS_PER_MS};
 use crate::time::Millis;
 
 /// The line's state.
@@ -28,12 +28,6 @@ pub(crate) struct Line {
     next: u64,
     /// The theoretical arrival time of ticket `next`, in microseconds.
     tat_us: u64,
-}
-
-/// Microseconds of `at`.
-#[inline]
-const fn us(at: Millis) -> u64 {
-    at.as_u64().saturating_mul(MICROS_PER_MS)
 }
 
 /// The whole millisecond at or after `t_us`, never before `now`.

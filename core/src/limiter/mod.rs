@@ -398,7 +398,6 @@ impl RateLimiter {
     pub fn reconfigure(&mut self, config: LimiterConfig, now: Millis) -> Result<(), ConfigError> {
         check_config(&config)?;
         let now = self.clock.observe(now);
-        let old_interval = self.interval_us;
         if config.day_window_ms != self.config.day_window_ms {
             let mut day = RollingCount::new(config.day_window_ms);
             day.carry_over(&self.day, now);
@@ -406,10 +405,7 @@ impl RateLimiter {
         }
         self.config = config;
         self.held_until = self.held_until.min(now.plus(config.max_pause_ms));
-        self.refresh_derived();
-        self.line.stretch(now, old_interval, self.interval_us);
-        self.sent
-            .repace(now, old_interval, self.interval_us, self.window_us());
+        self.repace(now);
         Ok(())
     }
 
@@ -480,6 +476,18 @@ impl RateLimiter {
         self.allowance = self.day_limit().map(|limit| limit - self.buffer(limit));
     }
 
+    /// The pace may have changed at `now` (a setting, a server's limit, the
+    /// slow-down): derives it again, and what is booked ahead stands for the
+    /// same number of requests at the new pace (a burst spent stays spent),
+    /// what was sent counting at it.
+    fn repace(&mut self, now: Millis) {
+        let old_interval = self.interval_us;
+        self.refresh_derived();
+        self.line.stretch(now, old_interval, self.interval_us);
+        self.sent
+            .repace(now, old_interval, self.interval_us, self.window_us());
+    }
+
     /// The settings in force.
     #[must_use]
     pub const fn config(&self) -> &LimiterConfig {
@@ -542,8 +550,14 @@ impl RateLimiter {
     /// so that no caller's moment moves ahead of an earlier one's.
     #[inline]
     fn line_tolerance_us(&self) -> u64 {
+        self.tolerance_for(self.config.burst)
+    }
+
+    /// `burst − 1` intervals: what lets `burst` requests go back to back.
+    #[inline]
+    fn tolerance_for(&self, burst: u32) -> u64 {
         self.interval_us
-            .saturating_mul(u64::from(self.config.burst.saturating_sub(1)))
+            .saturating_mul(u64::from(burst.saturating_sub(1)))
     }
 
     /// The send gate's share of the tolerance at `now`: `b − 1` intervals,
@@ -556,8 +570,7 @@ impl RateLimiter {
             Some(s) => s.burst(self.config.burst, now),
             None => self.config.burst,
         };
-        self.interval_us
-            .saturating_mul(u64::from(burst.saturating_sub(1)))
+        self.tolerance_for(burst)
     }
 
     /// A second and the timer slack, in microseconds: the span the pace
@@ -649,8 +662,8 @@ impl RateLimiter {
     /// its request go?
     ///
     /// Its moment is recomputed from the line as it stands (the pace may
-    /// have slowed, the burst the server allows may have shrunk), and the
-    /// send gate checks it against what was really sent. A ticket late by
+    /// have slowed), and the send gate checks it against what was really
+    /// sent and against the burst the server's second has room for. A ticket late by
     /// no more than the timer slack goes with the line's cadence kept; one
     /// later than that moves the line on (see the module's guarantee). A
     /// pause the server asked for meanwhile answers [`Confirmation::Held`]:
@@ -761,22 +774,15 @@ impl RateLimiter {
             self.server_per_day = Some(l);
         }
         if let Some(remaining) = f.rate.per_second.remaining {
-            {
-                // Sent and unanswered: they may reach the server after it.
-                let out = self.in_flight.saturating_sub(self.ahead);
-                self.second = Some(match &self.second {
-                    Some(s) => s.then(remaining, out, sent_at),
-                    None => SecondReport::new(remaining, out, sent_at),
-                });
-            }
+            // Sent and unanswered: they may reach the server after it.
+            let out = self.in_flight.saturating_sub(self.ahead);
+            self.second = Some(match &self.second {
+                Some(s) => s.then(remaining, out, sent_at),
+                None => SecondReport::new(remaining, out, sent_at),
+            });
         }
         let old_interval = self.interval_us;
-        self.refresh_derived();
-        // What is booked ahead stands for the same number of requests at the
-        // new pace; a burst spent stays spent.
-        self.line.stretch(now, old_interval, self.interval_us);
-        self.sent
-            .repace(now, old_interval, self.interval_us, self.window_us());
+        self.repace(now);
         if stated_lower && self.interval_us > old_interval {
             // The server has just said a lower limit than the pace so far:
             // what went in the last second may reach it as late as now.

@@ -15,9 +15,11 @@
 //! * under a token bucket, tokens only accumulate until the next request,
 //!   so what it said is a floor.
 //!
-//! Either way the report is used until one window after the request that
-//! carried it was sent: by then that request's second has ended (a counter
-//! was reset) or the bucket has refilled by a whole second's limit. With no
+//! Either way a report is used until one window after the first request of
+//! its run was sent (the reports that follow it each saying no more than it
+//! led to expect: the same second running down): by then that second has
+//! ended (a counter was reset) or the bucket has refilled by a whole
+//! second's limit. A report saying more starts a run of its own. With no
 //! report in force, the configured burst applies.
 
 use crate::time::Millis;
@@ -60,8 +62,7 @@ impl SecondReport {
     /// request went. If it says more, the window was reset or refilled:
     /// the new report holds from its own request.
     pub(crate) fn then(&self, remaining: u64, in_flight: u64, sent_at: Millis) -> Self {
-        let expected = self.remaining.saturating_sub(self.sent_since);
-        if remaining <= expected && sent_at < self.until {
+        if remaining <= self.left() && sent_at < self.until {
             Self {
                 remaining,
                 sent_since: in_flight,
@@ -72,14 +73,18 @@ impl SecondReport {
         }
     }
 
+    /// What the report left, less what was sent since.
+    fn left(&self) -> u64 {
+        self.remaining.saturating_sub(self.sent_since)
+    }
+
     /// The burst that may be spent at `now`: `configured`, or, while the
     /// report holds, no more than one plus what it left.
     pub(crate) fn burst(&self, configured: u32, now: Millis) -> u32 {
         if now >= self.until {
             return configured;
         }
-        let left = self.remaining.saturating_sub(self.sent_since);
-        let allowed = u32::try_from(left.saturating_add(1)).unwrap_or(u32::MAX);
+        let allowed = u32::try_from(self.left().saturating_add(1)).unwrap_or(u32::MAX);
         configured.min(allowed)
     }
 }
