@@ -46,8 +46,10 @@
 //!   lateness is lost;
 //! * **the order** — ticket `k` is never due after ticket `k + 1`, under
 //!   every change of pace, slack or pause: a caller that asked first is
-//!   sent first, unless the host runs the later caller's timer first (then
-//!   by at most that timer's lateness). A retry asks again at its own retry
+//!   sent first, unless the host's timer for it fires late and a later
+//!   caller asks meanwhile, whose moment has come: that one may go first,
+//!   and the earlier then waits one interval at the send gate (by at most
+//!   the two timers' lateness and an interval). A retry asks again at its own retry
 //!   time and queues from there. One exception: when the pace speeds up
 //!   again (a slow-down after a 429 recovering, a higher limit stated), the
 //!   tickets waiting keep the moments they were told (their callers sleep
