@@ -164,14 +164,23 @@ proptest! {
         }
         prop_assert!(pending.is_empty(), "every booked request went");
         sent.sort_unstable();
-        // The pace: a second, the slack and (with slack) the clock's millisecond.
-        let interval_ms = (1000.0 + slack as f64 + if slack > 0 { 1.0 } else { 0.0 }) / per_second;
+        // The pace for a slack L in force: a second, L and (with slack) the
+        // clock's millisecond. L grows from 0 up to `slack` as timers are
+        // seen late; for a window t, (t + L) / T(L) is monotone in L ≥ 1,
+        // so the bound for any L in force is the most of L = 0, 1, slack.
+        let bound = |t: f64| {
+            let with = |l: u64| {
+                let interval_ms = (1000.0 + l as f64 + if l > 0 { 1.0 } else { 0.0 }) / per_second;
+                (t + l as f64) / interval_ms
+            };
+            f64::from(burst) + with(0).max(with(1.min(slack))).max(with(slack))
+        };
         for (i, &x) in sent.iter().enumerate() {
             for (j, &y) in sent.iter().enumerate().skip(i) {
                 let n = (j - i + 1) as f64;
                 // n sends within [x, y], i.e. within [x, x + t) for t = y - x + 1.
                 let t = (y - x + 1) as f64;
-                prop_assert!(n <= f64::from(burst) + (t + slack as f64) / interval_ms + 1e-9,
+                prop_assert!(n <= bound(t) + 1e-9,
                     "{} sends in {} ms (rate {}/s, burst {}, slack {})", n, t, per_second, burst, slack);
             }
             let in_window = sent[i..].iter().take_while(|&&y| y < x + window).count() as u64;
@@ -183,6 +192,8 @@ proptest! {
         // one then waits one interval at the gate (and the lateness of its
         // next timer, < 30): less than 60 ms and an interval (and the
         // millisecond the interval rounds to).
+        // The longest interval: the one for the most slack.
+        let interval_ms = (1000.0 + slack as f64 + if slack > 0 { 1.0 } else { 0.0 }) / per_second;
         let bound = 60 + interval_ms.ceil() as u64 + 1;
         went.sort_unstable();
         let mut latest = 0u64;

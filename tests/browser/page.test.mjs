@@ -58,8 +58,9 @@ test("a paced burst: the server's x-limit-per-second: 5, read across origins, 15
   const preflightsBefore = server.preflights.length;
   const r = await run("burst", { baseUrl: server.baseUrl, calls: 15 });
   assert.equal(r.first.status, 200);
-  // The server's 5/s, spread over a second plus the 20 ms timer slack and the clock's millisecond.
-  assert.ok(Math.abs(r.learned - 5000 / 1021) < 1e-9, `the client read x-limit-per-second from a cross-origin response: ${r.learned}`);
+  // The server's 5/s, with room for the lateness the host's timers have shown so far:
+  // none (5/s) to the 20 ms timer slack and the clock's millisecond.
+  assert.ok(r.learned >= 5000 / 1021 - 1e-9 && r.learned <= 5 + 1e-9, `the client read x-limit-per-second from a cross-origin response: ${r.learned}`);
   assert.equal(limit.refused, 0, "no 429 from the server");
   assert.deepEqual(r.results.map((x) => x.status), Array(15).fill(200));
   assert.ok(r.results.every((x) => x.attempts === 1));

@@ -6,6 +6,7 @@
 
 use steadfast_sim::replay_command;
 use steadfast_sim::scenario::Scenario;
+use steadfast_sim::server::SecondWindow;
 use steadfast_sim::world::Metrics;
 
 const SEEDS: [u64; 3] = [42, 7, 2026];
@@ -257,6 +258,27 @@ fn late_timers_in_a_background_tab_release_no_burst() {
             ours.rate_limited, 0,
             "seed {seed}: no 429 at the minute marks"
         );
+        assert_eq!(
+            ours.successes, ours.calls,
+            "seed {seed}: every call completes"
+        );
+    }
+}
+
+#[test]
+fn a_background_tab_against_a_counter_per_wall_clock_second_pays_no_429() {
+    // The same tab against a server counting per wall-clock second (as
+    // Etsy says it does). It found a stale count taken for a fresh one:
+    // five requests sent on one wake came back out of order, and the first
+    // to reach the server, answered last with nothing in flight, said "4
+    // left" of a second that had none — 3 to 5 429s a run, until every
+    // request sent after an answered one counted against what it said.
+    let mut s = Scenario::background_tab();
+    s.server.window = SecondWindow::WallSecond;
+    for seed in SEEDS {
+        let ours = s.run_steadfast(seed).metrics;
+        assert_invariants(&s, seed, &ours);
+        assert_eq!(ours.rate_limited, 0, "seed {seed}: no 429");
         assert_eq!(
             ours.successes, ours.calls,
             "seed {seed}: every call completes"

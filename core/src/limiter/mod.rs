@@ -29,9 +29,11 @@
 //!
 //! With `r` the rate in force (the lower of `perSecond` and the server's
 //! `x-limit-per-second`, divided by the slow-down), `b` the burst and `L`
-//! the timer slack (`timerSlackMs`, 20 ms by default), tickets are due one
-//! interval `T = (1 s + L + 1 ms) / r` apart (the millisecond for the
-//! clock's resolution: instants are whole milliseconds), and:
+//! the timer slack in force — the latest the host's timers have fired
+//! after their moment so far, at most `timerSlackMs` (20 ms by default) —
+//! tickets are due one interval `T = (1 s + L + 1 ms) / r` apart (the
+//! millisecond for the clock's resolution: instants are whole
+//! milliseconds), or `1 s / r` while `L` is 0, and:
 //!
 //! * **the bound** — in any window of length `t`, at most
 //!   `b + ⌊(t + L) / T⌋` requests are sent; so at most `r + b − 1` in any
@@ -40,10 +42,14 @@
 //! * **the rate** — a ticket whose moment passed goes at once, and the next
 //!   keeps the line's cadence: a host whose timers fire up to `L` late
 //!   still sends one request per `T`, that is `1 s / (1 s + L + 1 ms)` of
-//!   the rate (98 % by default: the room that keeps the bound when sends
-//!   are late). Later than `L`, the lateness beyond it is lost, never made
-//!   up in a burst. With `L = 0` the pace is exactly `r`, and every
-//!   lateness is lost;
+//!   the rate (the room that keeps the bound when sends are late: 99.6 %
+//!   for timers 3 ms late, 98 % at the default's most). A host whose
+//!   timers fire on time is paced at exactly `r`. The first time a timer
+//!   fires later than `L`, `L` grows to that lateness (up to
+//!   `timerSlackMs`) and the pace with it, as for any change of pace;
+//!   `L` never shrinks. Lateness beyond `timerSlackMs` is lost, never made
+//!   up in a burst. With `timerSlackMs: 0` the pace is exactly `r`, and
+//!   every lateness is lost;
 //! * **the order** — ticket `k` is never due after ticket `k + 1`, under
 //!   every change of pace, slack or pause: a caller that asked first is
 //!   sent first, unless the host's timer for it fires late and a later
@@ -84,16 +90,16 @@
 //!
 //! let config = LimiterConfig { per_second: 2.0, ..LimiterConfig::default() };
 //! let mut limiter = RateLimiter::new(config)?;
-//! // The first request may go at once; the second is booked about half a
-//! // second later (2 a second, with room for 20 ms of timer lateness and
-//! // the clock's millisecond).
+//! // The first request may go at once; the second is booked half a second
+//! // later (2 a second).
 //! let Admission::Ready(first) = limiter.reserve(Millis(0)) else { panic!("not ready") };
 //! let Admission::Scheduled(mut second) = limiter.reserve(Millis(0)) else { panic!("not booked") };
-//! assert_eq!(second.at(), Millis(511)); // the host arms a timer for then
+//! assert_eq!(second.at(), Millis(500)); // the host arms a timer for then
 //! // After each response, the permit goes back with what the server said.
 //! limiter.complete(first, None, Millis(40));
-//! // The second's timer fires 7 ms late: it goes, and the lateness is not lost.
-//! assert_eq!(limiter.confirm(&mut second, Millis(518)), Confirmation::Go);
+//! // The second's timer fires 7 ms late: it goes, the lateness is not lost,
+//! // and from now on the pace leaves room for such lateness (2 per 1008 ms).
+//! assert_eq!(limiter.confirm(&mut second, Millis(507)), Confirmation::Go);
 //! // Its answer is a 429 asking for 2 s: every caller pauses.
 //! let rate = RateLimitHeaders::default(); // no rate headers
 //! let said = LimiterFeedback { status: 429, server_delay_ms: Some(2_000), rate: &rate };
@@ -160,8 +166,10 @@ pub struct LimiterConfig {
     pub max_pause_ms: u64,
     /// How late a host's timer may fire and the time still be caught up:
     /// a request sent up to this late keeps the schedule (the next one is
-    /// not pushed back), and the pace leaves this much room in every
-    /// second, so that late sends never put more than the rate into one.
+    /// not pushed back). The pace leaves room in every second for the
+    /// lateness the host's timers have shown so far, up to this much, so
+    /// that late sends never put more than the rate into one; a host whose
+    /// timers fire on time is paced at the whole rate.
     /// 20 ms covers Node's and browsers' timers under load; 0 paces
     /// strictly at `perSecond` and loses every lateness.
     pub timer_slack_ms: u64,
@@ -200,6 +208,12 @@ pub struct LimiterPermit {
     /// When it was sent, once it was: until then the daily quota counts it
     /// among the tickets ahead, then in its window at this instant.
     sent_at: Option<Millis>,
+    /// The send gate's count of sends once this one went: those after it
+    /// are the difference.
+    send_number: u64,
+    /// Requests sent before it and unanswered when it went: they may reach
+    /// the server after it.
+    out_before: u64,
 }
 
 impl LimiterPermit {
@@ -355,6 +369,12 @@ pub struct RateLimiter {
     /// [`RateLimiter::confirm`]).
     #[cfg_attr(feature = "serde", serde(default))]
     answered: bool,
+    /// The timer slack in force, in ms: the latest a host's timer has fired
+    /// after the moment it was armed for, at most `timer_slack_ms`. The
+    /// pace leaves this much room in a second, so a host whose timers are
+    /// on time is paced at the whole rate.
+    #[cfg_attr(feature = "serde", serde(default))]
+    slack_ms: u64,
 }
 
 impl RateLimiter {
@@ -384,6 +404,7 @@ impl RateLimiter {
             allowance: None,
             clock: MonotonicClamp::default(),
             answered: false,
+            slack_ms: 0,
         };
         limiter.refresh_derived();
         Ok(limiter)
@@ -406,6 +427,7 @@ impl RateLimiter {
             self.day = day;
         }
         self.config = config;
+        self.slack_ms = self.slack_ms.min(config.timer_slack_ms);
         self.held_until = self.held_until.min(now.plus(config.max_pause_ms));
         self.repace(now);
         Ok(())
@@ -537,6 +559,8 @@ impl RateLimiter {
             ticket,
             due,
             sent_at: None,
+            send_number: 0,
+            out_before: 0,
         };
         if due > now {
             return Admission::Scheduled(permit);
@@ -581,7 +605,7 @@ impl RateLimiter {
     /// a second of real time may span 1001 of the limiter's milliseconds.
     #[inline]
     fn window_us(&self) -> u64 {
-        let slack = self.config.timer_slack_ms;
+        let slack = self.slack_ms;
         let resolution = u64::from(slack > 0);
         WINDOW_MS
             .saturating_add(slack)
@@ -608,7 +632,7 @@ impl RateLimiter {
     /// The timer slack, in microseconds.
     #[inline]
     fn slack_us(&self) -> u64 {
-        self.config.timer_slack_ms.saturating_mul(MICROS_PER_MS)
+        self.slack_ms.saturating_mul(MICROS_PER_MS)
     }
 
     /// Takes a due `permit` through the send gate at `now`: `Ok` if it may
@@ -646,11 +670,15 @@ impl RateLimiter {
         // is credited the rounding (else each would lose it); with slack,
         // the slack absorbs it, and no credit keeps every second within
         // the rate exactly.
-        let credit = self.config.timer_slack_ms == 0;
+        let credit = self.slack_ms == 0;
         self.sent.record(now, self.interval_us, credit);
         if let Some(s) = &mut self.second {
             s.on_send();
         }
+        // Sent and unanswered, but for this one (counted there once sent).
+        let out = self.in_flight.saturating_sub(self.ahead);
+        permit.out_before = out.saturating_sub(u64::from(permit.sent_at.is_some()));
+        permit.send_number = self.sent.sends();
         if permit.sent_at.is_none() {
             self.ahead = self.ahead.saturating_sub(1);
             self.day.add(now, now);
@@ -679,8 +707,12 @@ impl RateLimiter {
     pub fn confirm(&mut self, permit: &mut LimiterPermit, now: Millis) -> Confirmation {
         let now = self.clock.observe(now);
         if let Some(until) = self.held_until(now) {
+            // The host comes back when the pause ends: no later than that
+            // is on time.
+            permit.due = permit.due.max(until);
             return Confirmation::Held { until };
         }
+        self.learn_lateness(now.since(permit.due), now);
         let tolerance = self.line_tolerance_us();
         let due = self.line.due(
             permit.ticket,
@@ -697,6 +729,19 @@ impl RateLimiter {
             return Confirmation::NotBefore(at);
         }
         Confirmation::Go
+    }
+
+    /// The host's timer for a permit fired `late` ms after the moment it
+    /// was told: the slack grows to cover such lateness from now on (up to
+    /// `timer_slack_ms`), and the pace with it. It never shrinks (one late
+    /// timer says the host has them), so the pace changes at most a few
+    /// times in a limiter's life.
+    fn learn_lateness(&mut self, late: u64, now: Millis) {
+        let slack = late.min(self.config.timer_slack_ms);
+        if slack > self.slack_ms {
+            self.slack_ms = slack;
+            self.repace(now);
+        }
     }
 
     /// Gives back a permit whose request was never sent.
@@ -727,7 +772,17 @@ impl RateLimiter {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.answered = true;
         if let Some(f) = feedback {
-            self.learn_sent_at(f, permit.sent_at.unwrap_or(now).min(now), now);
+            // What the server may not have counted when it answered: every
+            // request sent after this one, and those unanswered when it
+            // went (answers come back in any order: a report read alone
+            // would take a stale count for a fresh one).
+            let uncounted = self
+                .sent
+                .sends()
+                .saturating_sub(permit.send_number)
+                .saturating_add(permit.out_before);
+            let sent_at = permit.sent_at.unwrap_or(now).min(now);
+            self.learn_sent_at(f, sent_at, uncounted, now);
         }
     }
 
@@ -737,13 +792,22 @@ impl RateLimiter {
         let now = self.clock.observe(now);
         // The request went at `now` at the latest: a report of the server's
         // second is then held for a window from `now` (the longest it can
-        // still apply).
-        self.learn_sent_at(f, now, now);
+        // still apply). Those sent and unanswered may reach the server
+        // after it.
+        let uncounted = self.in_flight.saturating_sub(self.ahead);
+        self.learn_sent_at(f, now, uncounted, now);
     }
 
     /// [`RateLimiter::learn`] for the response, at `now`, to a request sent
-    /// at `sent_at`.
-    fn learn_sent_at(&mut self, f: LimiterFeedback<'_>, sent_at: Millis, now: Millis) {
+    /// at `sent_at`, which the server may have counted before `uncounted`
+    /// others of ours.
+    fn learn_sent_at(
+        &mut self,
+        f: LimiterFeedback<'_>,
+        sent_at: Millis,
+        uncounted: u64,
+        now: Millis,
+    ) {
         self.answered = true;
         let rate_limited = f.status == 429;
         if self.config.adaptive {
@@ -776,11 +840,9 @@ impl RateLimiter {
             self.server_per_day = Some(l);
         }
         if let Some(remaining) = f.rate.per_second.remaining {
-            // Sent and unanswered: they may reach the server after it.
-            let out = self.in_flight.saturating_sub(self.ahead);
             self.second = Some(match &self.second {
-                Some(s) => s.then(remaining, out, sent_at),
-                None => SecondReport::new(remaining, out, sent_at),
+                Some(s) => s.then(remaining, uncounted, sent_at),
+                None => SecondReport::new(remaining, uncounted, sent_at),
             });
         }
         let old_interval = self.interval_us;
@@ -969,7 +1031,8 @@ crate::codec::codec_struct!(RateLimiter {
     interval_us,
     allowance,
     clock,
-    answered
+    answered,
+    slack_ms
 });
 
 #[cfg(test)]

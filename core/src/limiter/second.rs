@@ -41,11 +41,17 @@ pub(crate) struct SecondReport {
 
 impl SecondReport {
     /// A report of `remaining` in the second of a request sent at `sent_at`,
-    /// with `in_flight` others still unanswered (they may arrive after it).
-    pub(crate) fn new(remaining: u64, in_flight: u64, sent_at: Millis) -> Self {
+    /// which the server may have counted before `uncounted` others of ours
+    /// (those sent after it, and those unanswered when it went).
+    ///
+    /// `remaining` less those is no more than what any second from then on
+    /// still allows: the report's second only runs down, a later one
+    /// starts from the whole limit, and whatever arrives in either is
+    /// ours, sent after the report's request or unanswered when it went.
+    pub(crate) fn new(remaining: u64, uncounted: u64, sent_at: Millis) -> Self {
         Self {
             remaining,
-            sent_since: in_flight,
+            sent_since: uncounted,
             until: sent_at.plus(WINDOW_MS),
         }
     }
@@ -55,21 +61,18 @@ impl SecondReport {
         self.sent_since = self.sent_since.saturating_add(1);
     }
 
-    /// A later report, of `remaining` for a request sent at `sent_at` with
-    /// `in_flight` others unanswered. If it says no more than this one led
-    /// to expect (what it said less what went since), it is the same window
-    /// running down: the window still ends one window after *its first*
-    /// request went. If it says more, the window was reset or refilled:
-    /// the new report holds from its own request.
-    pub(crate) fn then(&self, remaining: u64, in_flight: u64, sent_at: Millis) -> Self {
-        if remaining <= self.left() && sent_at < self.until {
-            Self {
-                remaining,
-                sent_since: in_flight,
-                until: self.until,
-            }
+    /// A later answer's report (see [`SecondReport::new`]). If it leaves no
+    /// more than this one, it is the same window running down (or a stale
+    /// count, answered out of order): this one stands, its window ending
+    /// one window after *its* request went. If it leaves more, the window
+    /// was reset or refilled: the new report holds from its own request.
+    /// A report for a request sent after this window ended starts anew.
+    pub(crate) fn then(&self, remaining: u64, uncounted: u64, sent_at: Millis) -> Self {
+        let next = Self::new(remaining, uncounted, sent_at);
+        if next.left() <= self.left() && sent_at < self.until {
+            *self
         } else {
-            Self::new(remaining, in_flight, sent_at)
+            next
         }
     }
 
