@@ -132,8 +132,9 @@ export interface LimiterOptions {
    * How late a timer may fire and the time still be caught up, in ms: a request sent up to this late keeps
    * the schedule. The pace leaves room in each second for the lateness the host's timers have shown so far,
    * up to this much, so that late sends never put more than the rate into one second (the pace is
-   * `perSecond × 1000 / (1001 + L)` with `L` the latest a timer has fired, or `perSecond` while timers are
-   * on time). Default 20, 0..=1000; 0 paces strictly at `perSecond` and loses every lateness.
+   * `perSecond × 1000 / (1001 + L)` with `L` the latest a timer has fired within this, or `perSecond` while
+   * timers are on time; a timer later than this is a stall, whose lateness is lost). Default 20, 0..=1000;
+   * 0 paces strictly at `perSecond` and loses every lateness.
    */
   timerSlackMs?: number;
 }

@@ -45,11 +45,12 @@
 //!   the rate (the room that keeps the bound when sends are late: 99.6 %
 //!   for timers 3 ms late, 98 % at the default's most). A host whose
 //!   timers fire on time is paced at exactly `r`. The first time a timer
-//!   fires later than `L`, `L` grows to that lateness (up to
-//!   `timerSlackMs`) and the pace with it, as for any change of pace;
-//!   `L` never shrinks. Lateness beyond `timerSlackMs` is lost, never made
-//!   up in a burst. With `timerSlackMs: 0` the pace is exactly `r`, and
-//!   every lateness is lost;
+//!   fires later than `L` but within `timerSlackMs`, `L` grows to that
+//!   lateness and the pace with it, as for any change of pace; `L` never
+//!   shrinks. A timer later than `timerSlackMs` is a stall (a busy event
+//!   loop, a laptop asleep), not a habit: its lateness is lost, never
+//!   made up in a burst, and `L` stays. With `timerSlackMs: 0` the pace is
+//!   exactly `r`, and every lateness is lost;
 //! * **the order** — ticket `k` is never due after ticket `k + 1`, under
 //!   every change of pace, slack or pause: a caller that asked first is
 //!   sent first, unless the host's timer for it fires late and a later
@@ -732,14 +733,15 @@ impl RateLimiter {
     }
 
     /// The host's timer for a permit fired `late` ms after the moment it
-    /// was told: the slack grows to cover such lateness from now on (up to
-    /// `timer_slack_ms`), and the pace with it. It never shrinks (one late
-    /// timer says the host has them), so the pace changes at most a few
-    /// times in a limiter's life.
+    /// was told: the slack grows to cover such lateness from now on, and
+    /// the pace with it. It never shrinks (one late timer says the host has
+    /// them), so the pace changes at most a few times in a limiter's life.
+    /// Lateness beyond `timer_slack_ms` is a stall, not a timer's habit (an
+    /// event loop busy queueing thousands of calls, a laptop asleep): the
+    /// line moves on from it, and the slack stays.
     fn learn_lateness(&mut self, late: u64, now: Millis) {
-        let slack = late.min(self.config.timer_slack_ms);
-        if slack > self.slack_ms {
-            self.slack_ms = slack;
+        if late > self.slack_ms && late <= self.config.timer_slack_ms {
+            self.slack_ms = late;
             self.repace(now);
         }
     }

@@ -547,7 +547,8 @@ fn the_pace_makes_room_for_the_lateness_its_host_has_shown() {
     // A host whose timers fire on time is paced at the whole rate; one
     // that fired 7 ms late gets a second of 1008 ms (the lateness and the
     // clock's millisecond), never more than `timer_slack_ms` allows, and
-    // never less again.
+    // never less again. A timer later than the slack is a stall: it
+    // changes nothing.
     let config = LimiterConfig {
         per_day: None,
         ..LimiterConfig::default()
@@ -576,6 +577,16 @@ fn the_pace_makes_room_for_the_lateness_its_host_has_shown() {
         "never shrinks"
     );
     late_by(&mut l, 400);
+    assert!(
+        (rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9,
+        "a stall is no habit"
+    );
+    late_by(&mut l, 21);
+    assert!(
+        (rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9,
+        "past the slack"
+    );
+    late_by(&mut l, 20);
     assert!(
         (rate(&l) - 10_000.0 / 1_021.0).abs() < 1e-9,
         "at most the slack"
