@@ -677,8 +677,9 @@ impl RateLimiter {
             s.on_send();
         }
         // Sent and unanswered, but for this one (counted there once sent).
-        let out = self.in_flight.saturating_sub(self.ahead);
-        permit.out_before = out.saturating_sub(u64::from(permit.sent_at.is_some()));
+        permit.out_before = self
+            .unanswered()
+            .saturating_sub(u64::from(permit.sent_at.is_some()));
         permit.send_number = self.sent.sends();
         if permit.sent_at.is_none() {
             self.ahead = self.ahead.saturating_sub(1);
@@ -796,8 +797,14 @@ impl RateLimiter {
         // second is then held for a window from `now` (the longest it can
         // still apply). Those sent and unanswered may reach the server
         // after it.
-        let uncounted = self.in_flight.saturating_sub(self.ahead);
-        self.learn_sent_at(f, now, uncounted, now);
+        self.learn_sent_at(f, now, self.unanswered(), now);
+    }
+
+    /// Requests sent and not yet answered: those in flight less the tickets
+    /// not yet sent.
+    #[inline]
+    fn unanswered(&self) -> u64 {
+        self.in_flight.saturating_sub(self.ahead)
     }
 
     /// [`RateLimiter::learn`] for the response, at `now`, to a request sent

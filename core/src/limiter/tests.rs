@@ -567,30 +567,18 @@ fn the_pace_makes_room_for_the_lateness_its_host_has_shown() {
         assert_eq!(l.confirm(&mut p, at.plus(late)), Confirmation::Go);
         l.complete(p, None, at.plus(late));
     };
-    late_by(&mut l, 0);
-    assert!((rate(&l) - 10.0).abs() < 1e-9, "on time: the whole rate");
-    late_by(&mut l, 7);
-    assert!((rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9);
-    late_by(&mut l, 3);
-    assert!(
-        (rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9,
-        "never shrinks"
-    );
-    late_by(&mut l, 400);
-    assert!(
-        (rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9,
-        "a stall is no habit"
-    );
-    late_by(&mut l, 21);
-    assert!(
-        (rate(&l) - 10_000.0 / 1_008.0).abs() < 1e-9,
-        "past the slack"
-    );
-    late_by(&mut l, 20);
-    assert!(
-        (rate(&l) - 10_000.0 / 1_021.0).abs() < 1e-9,
-        "at most the slack"
-    );
+    // (how late, the second the pace then spreads 10 over, why)
+    for (late, second_ms, why) in [
+        (0, 1_000.0, "on time: the whole rate"),
+        (7, 1_008.0, "7 ms late: room for 7"),
+        (3, 1_008.0, "never shrinks"),
+        (400, 1_008.0, "a stall is no habit"),
+        (21, 1_008.0, "past the slack"),
+        (20, 1_021.0, "at most the slack"),
+    ] {
+        late_by(&mut l, late);
+        assert!((rate(&l) - 10_000.0 / second_ms).abs() < 1e-9, "{why}");
+    }
     l.reconfigure(
         LimiterConfig {
             timer_slack_ms: 5,
