@@ -114,6 +114,44 @@ pub enum TransportFailure {
     Aborted,
 }
 
+impl TransportFailure {
+    /// Types a failed request from the error codes a platform put on the
+    /// error and its causes (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), then
+    /// from the errors' names (`TimeoutError`, `AbortError`).
+    ///
+    /// A failure none of them explains counts as a reset: the request may
+    /// have reached the server, so a POST without an idempotency key is not
+    /// sent again.
+    #[must_use]
+    pub fn from_error<'a>(
+        codes: impl IntoIterator<Item = &'a str>,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        for code in codes {
+            match code {
+                "ECONNREFUSED" => return Self::ConnectRefused,
+                "ENOTFOUND" | "EAI_AGAIN" | "EAI_NONAME" | "EAI_FAIL" | "EAI_NODATA" => {
+                    return Self::Dns
+                }
+                "ETIMEDOUT"
+                | "UND_ERR_CONNECT_TIMEOUT"
+                | "UND_ERR_HEADERS_TIMEOUT"
+                | "UND_ERR_BODY_TIMEOUT" => return Self::Timeout,
+                "ECONNRESET" | "EPIPE" | "UND_ERR_SOCKET" | "ECONNABORTED" => return Self::Reset,
+                _ => {}
+            }
+        }
+        for name in names {
+            match name {
+                "TimeoutError" => return Self::Timeout,
+                "AbortError" => return Self::Aborted,
+                _ => {}
+            }
+        }
+        Self::Reset
+    }
+}
+
 /// Whether an attempt can have changed state on the server.
 ///
 /// This is what decides if a POST may be sent again (seed defect 6).
@@ -362,5 +400,28 @@ mod tests {
         let c = classify_response(200, &h, Some(r#"{"error":"not really"}"#), None);
         assert!(c.is_success());
         assert_eq!((c.server_delay_ms, c.message), (None, None));
+    }
+
+    #[test]
+    fn failures_are_typed_by_code_then_name() {
+        let f = |c: &[&'static str], n: &[&'static str]| {
+            TransportFailure::from_error(c.iter().copied(), n.iter().copied())
+        };
+        assert_eq!(f(&["ECONNREFUSED"], &[]), TransportFailure::ConnectRefused);
+        assert_eq!(f(&["", "ENOTFOUND"], &[]), TransportFailure::Dns);
+        assert_eq!(f(&["EAI_AGAIN"], &[]), TransportFailure::Dns);
+        assert_eq!(
+            f(&["UND_ERR_HEADERS_TIMEOUT"], &[]),
+            TransportFailure::Timeout
+        );
+        assert_eq!(
+            f(&["UND_ERR_SOCKET"], &["TimeoutError"]),
+            TransportFailure::Reset
+        );
+        assert_eq!(f(&["EPIPE"], &[]), TransportFailure::Reset);
+        assert_eq!(f(&[], &["TimeoutError"]), TransportFailure::Timeout);
+        assert_eq!(f(&[], &["AbortError"]), TransportFailure::Aborted);
+        // Unknown: the request may have reached the server.
+        assert_eq!(f(&["EWHAT"], &["TypeError"]), TransportFailure::Reset);
     }
 }

@@ -198,11 +198,13 @@ pub mod codec;
 pub mod engine;
 mod error;
 pub mod headers;
+pub mod json;
 pub mod limiter;
 pub mod method;
 pub mod monitor;
 pub mod retry;
 pub mod rng;
+pub mod secrets;
 pub mod time;
 
 pub use classify::{

@@ -39,6 +39,7 @@
 
 mod breakers;
 mod endpoint_cache;
+mod report;
 mod slab;
 mod time_base;
 mod types;
@@ -48,12 +49,14 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::cmp::Reverse;
 
+use crate::secrets::Secrets;
 pub use breakers::SavedBreaker;
 use breakers::{BreakerRef, Breakers};
 use endpoint_cache::EndpointCache;
+pub use report::FailureReport;
 use slab::Slab;
 use time_base::TimeBase;
-use types::{check_engine_config, Secrets};
+use types::check_engine_config;
 pub use types::{
     CallFailure, CallId, CallSuccess, CircuitHealth, EngineConfig, Event, FailureKind, Health,
     Output, RequestMeta, ResponseMeta, Snapshot,
@@ -167,6 +170,8 @@ pub struct Engine {
     started: u64,
     outputs: VecDeque<Output>,
     secrets: Secrets,
+    /// [`Engine::close`] was called.
+    closed: bool,
     endpoints: EndpointCache,
     clock: MonotonicClamp,
     base: TimeBase,
@@ -198,6 +203,7 @@ impl Engine {
             started: 0,
             outputs: VecDeque::new(),
             secrets: Secrets::default(),
+            closed: false,
             endpoints: EndpointCache::default(),
             clock,
             base: TimeBase::default(),
@@ -279,11 +285,26 @@ impl Engine {
         self.secrets.add(value);
     }
 
+    /// Registers a client-wide header field's value as a secret, in every
+    /// form, if its name says it is a credential
+    /// ([`crate::secrets::is_secret_name`]); answers whether it was one.
+    pub fn add_credential(&mut self, name: &str, value: &str) -> bool {
+        self.secrets.add_credential(name, value)
+    }
+
     /// `text` with every registered secret replaced by `[redacted]`: for a
     /// host that passes other server text on (an error body's data).
     #[must_use]
     pub fn scrub(&self, text: &str) -> String {
         self.secrets.scrub(text)
+    }
+
+    /// An error body as it may reach users and
+    /// [`Engine::handle_response`]: scrubbed of the client's secrets and of
+    /// `call`'s own ([`crate::secrets::scrub_error_body`]).
+    #[must_use]
+    pub fn scrub_error_body(&self, body: &str, call: &Secrets) -> String {
+        crate::secrets::scrub_error_body(body, &self.secrets, call)
     }
 
     /// Starts a call at `now`; its first output follows at once or at a timer.
@@ -318,6 +339,10 @@ impl Engine {
         };
         self.started = self.started.wrapping_add(1);
         let id = self.calls.insert(call);
+        if self.closed {
+            self.fail(id, FailureKind::Closed, None, false);
+            return id;
+        }
         self.admit(id, now);
         self.drain_machine_events();
         id
@@ -400,6 +425,31 @@ impl Engine {
     /// Unknown or finished calls are ignored.
     pub fn cancel(&mut self, call: CallId, now: Millis) {
         let now = self.observe(now);
+        self.end(call, FailureKind::Cancelled, now);
+        self.drain_machine_events();
+    }
+
+    /// The host is shutting the client down: every call ends now with
+    /// [`FailureKind::Closed`] (attempts in flight are aborted), and every
+    /// call started later ends at once the same way.
+    pub fn close(&mut self, now: Millis) {
+        let now = self.observe(now);
+        self.closed = true;
+        let ids: alloc::vec::Vec<CallId> = self.calls.keys().collect();
+        for id in ids {
+            self.end(id, FailureKind::Closed, now);
+        }
+        self.drain_machine_events();
+    }
+
+    /// Whether [`Engine::close`] was called.
+    #[must_use]
+    pub const fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Ends `call` now with `kind`, giving back what it holds.
+    fn end(&mut self, call: CallId, kind: FailureKind, now: Millis) {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
@@ -420,8 +470,7 @@ impl Engine {
                 self.outputs.push_back(Output::Abort { call, attempt });
             }
         }
-        self.fail(call, FailureKind::Cancelled, None, false);
-        self.drain_machine_events();
+        self.fail(call, kind, None, false);
     }
 
     /// The next thing the host must do, oldest first.

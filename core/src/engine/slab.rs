@@ -92,6 +92,15 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// The ids of every value stored, in slot order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = CallId> + '_ {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.value
+                .as_ref()
+                .map(|_| CallId(i as u64 | (u64::from(s.generation) << 32)))
+        })
+    }
+
     pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().filter_map(|s| s.value.as_ref())
     }

@@ -103,6 +103,8 @@ pub enum FailureKind {
     DeadlineExceeded,
     /// The caller cancelled it.
     Cancelled,
+    /// The host closed the client ([`super::Engine::close`]).
+    Closed,
 }
 
 /// A call that ended without success. Carries no secret: the server message
@@ -277,45 +279,6 @@ pub struct Snapshot {
     pub budget: Option<crate::retry::RetryBudget>,
     /// The jitter generator.
     pub rng: crate::rng::SplitMix64,
-}
-
-/// Secrets to scrub from server messages before they reach errors, events
-/// or the monitor.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Secrets(Vec<String>);
-
-impl Secrets {
-    /// Shortest value treated as a secret: shorter ones would scrub ordinary
-    /// words.
-    const MIN_LEN: usize = 6;
-
-    pub(crate) fn add(&mut self, value: &str) {
-        let value = value.trim();
-        if value.len() >= Self::MIN_LEN && !self.0.iter().any(|s| s == value) {
-            self.0.push(String::from(value));
-        }
-    }
-
-    /// The longest registered secret, in characters.
-    pub(crate) fn longest(&self) -> usize {
-        self.0.iter().map(|s| s.chars().count()).max().unwrap_or(0)
-    }
-
-    /// Whether no secret is registered.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `text` with every registered secret replaced by `[redacted]`.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = String::from(text);
-        for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[redacted]");
-            }
-        }
-        out
-    }
 }
 
 /// Checks the settings that belong to the engine itself (each machine checks

@@ -36,6 +36,26 @@ pub use http_date::parse_http_date;
 pub use rate_limit::{RateLimitHeaders, WindowReading};
 pub use retry_after::parse_retry_after;
 
+/// Every response header field the core reads, in lower case: a host may
+/// hand [`crate::engine::Engine::handle_response`] only these (the npm
+/// package reads just these from each response, so a response's cost does
+/// not grow with its header count).
+pub const READ_FIELDS: [&str; 13] = [
+    "retry-after",
+    "x-limit-per-second",
+    "x-remaining-this-second",
+    "x-limit-per-day",
+    "x-remaining-today",
+    "ratelimit",
+    "ratelimit-policy",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+];
+
 /// Case-insensitive read access to a response's header fields.
 ///
 /// Implemented for slices and vectors of `(name, value)` pairs; hosts with

@@ -369,4 +369,13 @@ mod tests {
         assert_eq!(r.general.remaining, None);
         assert_eq!(r.malformed, 4);
     }
+
+    #[test]
+    fn every_field_read_is_published() {
+        for (_, name) in FIELDS {
+            assert!(super::super::READ_FIELDS.contains(&name), "{name}");
+        }
+        assert!(super::super::READ_FIELDS.contains(&"retry-after"));
+        assert_eq!(super::super::READ_FIELDS.len(), FIELDS.len() + 1);
+    }
 }

@@ -1,0 +1,166 @@
+//! A failed call in the words its user branches on: the kind, the
+//! category, the message.
+//!
+//! Every host shows a [`CallFailure`] the same way (the npm package's
+//! `ResilienceError`): which category a failure with no attempt to classify
+//! has (an open circuit is the server's, a spent quota is a rate limit), and
+//! the message when the server gave none. Written once, here, so that no
+//! host decides it.
+
+use alloc::format;
+use alloc::string::String;
+
+use super::{CallFailure, FailureKind};
+
+/// How a [`CallFailure`] is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureReport {
+    /// `gave_up`, `circuit_open`, `rate_limited`, `quota_exhausted`,
+    /// `deadline_exceeded`, `cancelled`, `closed`.
+    pub kind: &'static str,
+    /// The last attempt's category; with no attempt to classify, the one
+    /// that says why (`server` for an open circuit, `rate_limit` for a wait
+    /// or a quota, `timeout` for a deadline, else `unknown`).
+    pub category: &'static str,
+    /// Why the retry policy gave up (`gave_up` only).
+    pub reason: Option<&'static str>,
+    /// The server's message, else a sentence naming the call and why.
+    pub message: String,
+    /// Whether trying again later could succeed (never after `close`).
+    pub retryable: bool,
+}
+
+impl CallFailure {
+    /// This failure as its user sees it.
+    #[must_use]
+    pub fn report(&self) -> FailureReport {
+        let (kind, reason) = match self.kind {
+            FailureKind::GaveUp { reason } => ("gave_up", Some(reason.as_str())),
+            FailureKind::CircuitOpen => ("circuit_open", None),
+            FailureKind::RateLimited => ("rate_limited", None),
+            FailureKind::QuotaExhausted => ("quota_exhausted", None),
+            FailureKind::DeadlineExceeded => ("deadline_exceeded", None),
+            FailureKind::Cancelled => ("cancelled", None),
+            FailureKind::Closed => ("closed", None),
+        };
+        let category = match (self.category, self.kind) {
+            (Some(c), _) => c.as_str(),
+            (None, FailureKind::CircuitOpen) => "server",
+            (None, FailureKind::RateLimited | FailureKind::QuotaExhausted) => "rate_limit",
+            (None, FailureKind::DeadlineExceeded) => "timeout",
+            (None, _) => "unknown",
+        };
+        let what = format!("{} {}", self.method, self.endpoint);
+        let description = match self.kind {
+            FailureKind::Closed => format!("{what}: the client is closed"),
+            FailureKind::CircuitOpen => format!("{what}: circuit open, not sent"),
+            FailureKind::RateLimited => format!("{what}: rate limited"),
+            FailureKind::QuotaExhausted => format!("{what}: daily quota exhausted"),
+            FailureKind::DeadlineExceeded => format!("{what}: deadline exceeded"),
+            FailureKind::Cancelled => format!("{what}: cancelled"),
+            FailureKind::GaveUp { .. } => match self.status {
+                Some(status) => format!("{what} failed with status {status} ({category})"),
+                None => format!("{what} failed ({category})"),
+            },
+        };
+        FailureReport {
+            kind,
+            category,
+            reason,
+            message: self.message.clone().unwrap_or(description),
+            retryable: self.retryable && self.kind != FailureKind::Closed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retry::GiveUp;
+    use crate::{Category, Method};
+
+    fn failure(kind: FailureKind) -> CallFailure {
+        CallFailure {
+            kind,
+            category: None,
+            status: None,
+            retry_after_ms: None,
+            attempts: 0,
+            retryable: true,
+            method: Method::Get,
+            endpoint: "/x".into(),
+            message: None,
+        }
+    }
+
+    #[test]
+    fn a_failure_without_an_attempt_says_why_in_its_category() {
+        let cases = [
+            (
+                FailureKind::CircuitOpen,
+                "circuit_open",
+                "server",
+                "GET /x: circuit open, not sent",
+            ),
+            (
+                FailureKind::RateLimited,
+                "rate_limited",
+                "rate_limit",
+                "GET /x: rate limited",
+            ),
+            (
+                FailureKind::QuotaExhausted,
+                "quota_exhausted",
+                "rate_limit",
+                "GET /x: daily quota exhausted",
+            ),
+            (
+                FailureKind::DeadlineExceeded,
+                "deadline_exceeded",
+                "timeout",
+                "GET /x: deadline exceeded",
+            ),
+            (
+                FailureKind::Cancelled,
+                "cancelled",
+                "unknown",
+                "GET /x: cancelled",
+            ),
+            (
+                FailureKind::Closed,
+                "closed",
+                "unknown",
+                "GET /x: the client is closed",
+            ),
+        ];
+        for (kind, name, category, message) in cases {
+            let r = failure(kind).report();
+            assert_eq!(
+                (r.kind, r.category, r.message.as_str()),
+                (name, category, message)
+            );
+            assert_eq!(r.retryable, kind != FailureKind::Closed, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_failed_attempt_keeps_its_category_and_the_server_s_words() {
+        let mut f = failure(FailureKind::GaveUp {
+            reason: GiveUp::AttemptsExhausted,
+        });
+        f.category = Some(Category::Server);
+        f.status = Some(503);
+        f.attempts = 3;
+        let r = f.report();
+        assert_eq!(
+            (r.kind, r.category, r.reason),
+            ("gave_up", "server", Some("attempts_exhausted"))
+        );
+        assert_eq!(r.message, "GET /x failed with status 503 (server)");
+        f.status = None;
+        f.category = Some(Category::Network);
+        assert_eq!(f.report().message, "GET /x failed (network)");
+        f.message = Some("slow down".into());
+        assert_eq!(f.report().message, "slow down");
+    }
+}
