@@ -223,6 +223,49 @@ pub const fn status_category(status: u16) -> (Option<Category>, bool, Effect) {
     }
 }
 
+/// Whether the core reads the body of a response with this status: an
+/// error's, for the server's message (a success's body is the user's alone,
+/// and a host need not hand it over).
+#[must_use]
+pub const fn reads_body(status: u16) -> bool {
+    status_category(status).0.is_some()
+}
+
+/// What a user's function came to, as a building block (a breaker or a
+/// retry policy wrapped around any async function) sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct FnOutcome<'a, H: ?Sized> {
+    /// It threw (rejected) rather than resolved.
+    pub threw: bool,
+    /// The HTTP response it resolved or threw with (its `status`, or its
+    /// `response.status`, and that response's headers), if it carried one.
+    pub response: Option<(u16, &'a H)>,
+    /// What a throw without a response means below HTTP (by its codes:
+    /// [`TransportFailure::from_error`]).
+    pub failure: TransportFailure,
+}
+
+/// The one rule for a function's outcome, shared by the breaker and the
+/// retry policy: `None` for a success, else the failure's classification.
+///
+/// A resolved value that is an error response (a `fetch` answering 503
+/// resolves) is that failure; any other resolved value is a success. A
+/// throw is the response it carries, else a transport failure.
+#[must_use]
+pub fn classify_outcome<H: HeaderSource + ?Sized>(
+    outcome: FnOutcome<'_, H>,
+    now_wall: Option<UnixMillis>,
+) -> Option<Classification> {
+    match (outcome.threw, outcome.response) {
+        (threw, Some((status, headers))) => {
+            let c = classify_response(status, headers, None, now_wall);
+            (threw || c.category.is_some()).then_some(c)
+        }
+        (false, None) => None,
+        (true, None) => Some(classify_failure(outcome.failure)),
+    }
+}
+
 /// Classifies an HTTP response.
 ///
 /// `now_wall` (wall-clock time) is needed only to read an HTTP-date
@@ -423,5 +466,43 @@ mod tests {
         assert_eq!(f(&[], &["AbortError"]), TransportFailure::Aborted);
         // Unknown: the request may have reached the server.
         assert_eq!(f(&["EWHAT"], &["TypeError"]), TransportFailure::Reset);
+    }
+
+    #[test]
+    fn one_outcome_rule_for_every_building_block() {
+        let none: &[(&str, &str)] = &[];
+        let outcome = |threw, response: Option<(u16, &[(&str, &str)])>| {
+            classify_outcome(
+                FnOutcome {
+                    threw,
+                    response,
+                    failure: TransportFailure::ConnectRefused,
+                },
+                None,
+            )
+        };
+        // A resolved value: a success, unless it is an error response.
+        assert_eq!(outcome(false, None), None);
+        assert_eq!(outcome(false, Some((200, none))), None);
+        let c = outcome(false, Some((503, none))).unwrap();
+        assert_eq!((c.category, c.status), (Some(Category::Server), Some(503)));
+        let h: &[(&str, &str)] = &[("Retry-After", "3")];
+        assert_eq!(
+            outcome(false, Some((429, h))).unwrap().server_delay_ms,
+            Some(3000)
+        );
+        // A throw: its response, else a transport failure by its codes.
+        assert_eq!(
+            outcome(true, Some((404, none))).unwrap().category,
+            Some(Category::NotFound)
+        );
+        let c = outcome(true, None).unwrap();
+        assert_eq!(
+            (c.category, c.transport),
+            (
+                Some(Category::Network),
+                Some(TransportFailure::ConnectRefused)
+            )
+        );
     }
 }

@@ -208,7 +208,8 @@ pub mod secrets;
 pub mod time;
 
 pub use classify::{
-    classify_failure, classify_response, Category, Classification, Effect, TransportFailure,
+    classify_failure, classify_outcome, classify_response, Category, Classification, Effect,
+    FnOutcome, TransportFailure,
 };
 pub use error::ConfigError;
 pub use method::Method;

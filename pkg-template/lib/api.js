@@ -201,7 +201,7 @@ function createApi(wasm, ensureReady) {
         else this.#inner.record(permit, false, e);
         throw e;
       }
-      this.#inner.record(permit, true, undefined);
+      this.#inner.record(permit, true, value);
       return value;
     }
   }

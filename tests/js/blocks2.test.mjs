@@ -205,3 +205,24 @@ test("ErrorMonitor counts by category and endpoint, alerts once, recovers, unsub
   m2.record({ endpoint: "/a", status: 500 });
   assert.deepEqual(fromOption, [1]);
 });
+
+test("CircuitBreaker and RetryPolicy judge a resolved error response alike: a resolved 503 is a failure to both", async () => {
+  const { CircuitBreaker } = esm;
+  const breaker = new CircuitBreaker({ failureThreshold: 2, openMs: 60_000 });
+  const answer503 = async () => ({ status: 503, headers: {} });
+  // fetch resolves a 503: the service failed, and the breaker counts it.
+  await breaker.execute(answer503);
+  assert.equal(breaker.state, "closed");
+  await breaker.execute(answer503);
+  assert.equal(breaker.state, "open", "two resolved 503s open the circuit");
+  // A resolved 200, or a value that is no response, is a success.
+  const fresh = new CircuitBreaker({ failureThreshold: 1, openMs: 60_000 });
+  await fresh.execute(async () => ({ status: 200 }));
+  await fresh.execute(async () => "plain value");
+  assert.equal(fresh.state, "closed");
+  // The retry policy retries the same resolved 503.
+  const retry = new RetryPolicy({ maxRetries: 1, baseDelayMs: 1, jitter: "none" });
+  let runs = 0;
+  await retry.execute(async () => (++runs === 1 ? { status: 503 } : { status: 200 }));
+  assert.equal(runs, 2);
+});

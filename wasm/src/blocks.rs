@@ -6,7 +6,7 @@ use crate::slots::Slots;
 
 use js_sys::{Function, Reflect};
 use steadfast_core::breaker::{BreakerOutcome, CircuitBreaker};
-use steadfast_core::classify::{classify_failure, classify_response, Classification};
+use steadfast_core::classify::{classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
 use steadfast_core::Millis;
@@ -188,37 +188,20 @@ impl WasmBreaker {
         }
     }
 
-    /// Reports the call of `permit`: `ok` when `fn` resolved; else what it
-    /// threw is judged by the core — by its `status` (or
-    /// `response.status`) as `createClient` judges a response, else as a
-    /// transport failure by its codes.
-    pub fn record(&mut self, permit: f64, ok: bool, error: JsValue) {
+    /// Reports the call of `permit`: what `fn` resolved (`ok`) or threw,
+    /// judged by the core's one outcome rule, the retry policy's too
+    /// ([`crate::standalone::classify_outcome`]): a resolved error response
+    /// is a failure.
+    pub fn record(&mut self, permit: f64, ok: bool, value: JsValue) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let Some(permit) = self.permits.remove(permit as u32) else {
             return;
         };
         let now = self.now();
-        if ok {
-            // `fn` resolved: the service answered; nothing to classify.
-            self.breaker.record(permit, BreakerOutcome::Success, now);
-            while self.breaker.poll_event().is_some() {}
-            return;
+        match crate::standalone::classify_outcome(ok, &value) {
+            None => self.breaker.record(permit, BreakerOutcome::Success, now),
+            Some(c) => self.breaker.record_classified(permit, &c, now),
         }
-        let classification = {
-            let mut status = js::get(&error, "status");
-            if status.is_undefined() {
-                status = js::get(&js::get(&error, "response"), "status");
-            }
-            let status = status
-                .as_f64()
-                .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
-            match status {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                Some(s) => classify_response(s as u16, &[] as &[(&str, &str)], None, None),
-                None => classify_failure(crate::host::failure_kind(&error)),
-            }
-        };
-        self.breaker.record_classified(permit, &classification, now);
         while self.breaker.poll_event().is_some() {}
     }
 

@@ -22,11 +22,11 @@ use std::rc::{Rc, Weak};
 use crate::timeout::{keep_alive, HostTimeout};
 use js_sys::{Array, Function, Promise, Reflect};
 use steadfast_core::engine::{
-    CallFailure, CallId, CallSuccess, Engine, Event, FailureKind, Health, Output, RequestMeta,
-    ResponseMeta,
+    CallFailure, CallId, CallSuccess, Engine, Event, Health, Output, RequestMeta, ResponseMeta,
 };
 use steadfast_core::limiter::LimiterStatus;
 use steadfast_core::monitor::{normalize_endpoint, MonitorSummary};
+use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, UnixMillis};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -104,14 +104,6 @@ pub(crate) fn millis(t: f64) -> Millis {
     }
 }
 
-/// Why a call was cancelled, which decides what it rejects with.
-enum CancelReason {
-    /// The caller's signal: reject with its reason.
-    Signal(JsValue),
-    /// `close()`.
-    Closed,
-}
-
 /// The attempt in flight.
 struct Attempt {
     number: u32,
@@ -135,14 +127,15 @@ struct HostCall {
     body: JsValue,
     signal: Option<JsValue>,
     on_abort: Option<Closure<dyn FnMut()>>,
-    cancel: Option<CancelReason>,
+    /// The caller's signal aborted the call: it rejects with this reason.
+    cancel: Option<JsValue>,
     attempt: Option<Attempt>,
     last_response: Option<LastResponse>,
     last_cause: Option<JsValue>,
     /// This call's own secrets (its credential headers and query
-    /// parameters, every form): scrubbed from its error bodies with the
-    /// client's, never kept past the call.
-    secrets: Vec<String>,
+    /// parameters, every form, as the core spots them): scrubbed from its
+    /// error bodies with the client's, never kept past the call.
+    secrets: Secrets,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,10 +213,6 @@ impl CallMap {
             .ok()
             .and_then(|i| self.0.remove(i))
             .map(|(_, c)| c)
-    }
-
-    fn keys(&self) -> impl Iterator<Item = u64> + '_ {
-        self.0.iter().map(|(k, _)| *k)
     }
 }
 
@@ -326,16 +315,8 @@ impl Client {
         }
 
         let mut headers: Vec<(String, String)> = Vec::new();
-        let mut secrets = Vec::new();
         for (name, value) in options.headers {
             let name = name.to_ascii_lowercase();
-            if transport::is_secret_header(&name) {
-                secrets.extend(
-                    transport::secret_parts(&value)
-                        .into_iter()
-                        .flat_map(transport::secret_forms),
-                );
-            }
             headers.retain(|(n, _)| *n != name);
             headers.push((name, value));
         }
@@ -360,8 +341,8 @@ impl Client {
             Some(saved) => Engine::restore(config, saved, host.now(), host.wall()),
         }
         .map_err(|e| OptionError::Config(e).into_js())?;
-        for s in &secrets {
-            engine.add_secret(s);
+        for (name, value) in &host.headers {
+            engine.add_credential(name, value);
         }
         Ok(Client {
             host: Rc::new(host),
@@ -433,10 +414,7 @@ impl Client {
             .as_string()
             .ok_or_else(|| js_sys::TypeError::new("steadfast: `path` must be a string"))?;
         let call = options::decode_call(init, json, method).map_err(OptionError::into_js)?;
-        let secrets = transport::call_secrets(&call.headers, &path, &call.query);
-        if self.with(|s| s.closed).ok_or_else(busy)? {
-            return Err(self.closed_error(method, &path));
-        }
+        let secrets = call_secrets(&call.headers, &path, &call.query);
         if let Some(sig) = &call.signal {
             if js::get(sig, "aborted").as_bool() == Some(true) {
                 return Err(js::get(sig, "reason"));
@@ -559,7 +537,7 @@ impl Client {
         let now = self.host.now();
         let _ = self.with(|s| {
             if let Some(c) = s.calls.get_mut(&id.0) {
-                c.cancel = Some(CancelReason::Signal(reason));
+                c.cancel = Some(reason);
             }
             s.engine.cancel(id, now);
         });
@@ -575,13 +553,7 @@ impl Client {
                 return;
             }
             s.closed = true;
-            let ids: Vec<u64> = s.calls.keys().collect();
-            for id in ids {
-                if let Some(c) = s.calls.get_mut(&id) {
-                    c.cancel = Some(CancelReason::Closed);
-                }
-                s.engine.cancel(CallId(id), now);
-            }
+            s.engine.close(now);
         });
         self.pump();
         let old = self.with(|s| {
@@ -691,9 +663,7 @@ impl Client {
                 headers,
                 text,
             } => {
-                let is_error = steadfast_core::classify::status_category(status)
-                    .0
-                    .is_some();
+                let is_error = steadfast_core::classify::reads_body(status);
                 // Error bodies are read in Rust (the engine wants the
                 // server's message), and scrubbed of the client's and the
                 // call's secrets before the engine or the user sees them.
@@ -702,10 +672,8 @@ impl Client {
                         let Some(scrubbed) = self.scrub_for(call, &raw) else {
                             return;
                         };
-                        let Some(clean) = self.scrub_parsed(call, scrubbed) else {
-                            return;
-                        };
-                        (Some(clean.0), clean.1)
+                        let data = self.host.parse(&JsValue::from_str(&scrubbed));
+                        (Some(scrubbed), data)
                     }
                     None => (None, self.host.parse(&text)),
                 };
@@ -752,46 +720,13 @@ impl Client {
         self.pump();
     }
 
-    /// `text` without the client's secrets nor call `id`'s.
+    /// An error body scrubbed of the client's and call `id`'s secrets, as
+    /// the core writes it ([`steadfast_core::secrets::scrub_error_body`]).
     fn scrub_for(&self, id: CallId, text: &str) -> Option<String> {
-        self.with(|s| {
-            let text = s.engine.scrub(text);
-            match s.calls.get(&id.0) {
-                Some(c) if !c.secrets.is_empty() => transport::scrub(&text, &c.secrets),
-                _ => text,
-            }
+        self.with(|s| match s.calls.get(&id.0) {
+            Some(c) => s.engine.scrub_error_body(text, &c.secrets),
+            None => s.engine.scrub_error_body(text, &Secrets::default()),
         })
-    }
-
-    /// An error body already scrubbed as text, parsed: answers the text the
-    /// engine reads and the `data` the user gets. JSON escapes (`\u002b`,
-    /// `\/`) can hide a secret from the scrub of the text, and parsing undoes
-    /// them: a parsed body is written back as plain JSON and scrubbed again
-    /// (the engine then reads that text).
-    fn scrub_parsed(&self, id: CallId, scrubbed: String) -> Option<(String, JsValue)> {
-        let parsed = self.host.parse(&JsValue::from_str(&scrubbed));
-        if let Some(decoded) = parsed.as_string() {
-            if decoded == scrubbed {
-                return Some((scrubbed, parsed)); // not JSON: the text itself
-            }
-            let again = self.scrub_for(id, &decoded)?;
-            return Some((scrubbed, JsValue::from_str(&again)));
-        }
-        if !parsed.is_object() {
-            return Some((scrubbed, parsed)); // a number, a boolean, null
-        }
-        let Some(plain) = js_sys::JSON::stringify(&parsed)
-            .ok()
-            .and_then(|j| j.as_string())
-        else {
-            return Some((scrubbed, parsed));
-        };
-        let again = self.scrub_for(id, &plain)?;
-        if again == plain {
-            return Some((plain, parsed));
-        }
-        let data = self.host.parse(&JsValue::from_str(&again));
-        Some((again, data))
     }
 
     /// `Output::Done`: the call's one and only settlement.
@@ -820,61 +755,26 @@ impl Client {
             }
             Err(failure) => {
                 let reason = match &hc.cancel {
-                    Some(CancelReason::Signal(reason)) => reason.clone(),
-                    Some(CancelReason::Closed) => self.failure_error(&hc, &failure, true),
-                    None => self.failure_error(&hc, &failure, false),
+                    Some(reason) => reason.clone(),
+                    None => self.failure_error(&hc, &failure),
                 };
                 let _ = hc.reject.call1(&JsValue::UNDEFINED, &reason);
             }
         }
     }
 
-    /// A `ResilienceError` for a failed call.
-    fn failure_error(&self, hc: &HostCall, f: &CallFailure, closed: bool) -> JsValue {
-        let (kind, reason) = match f.kind {
-            _ if closed => ("closed", None),
-            FailureKind::GaveUp { reason } => ("gave_up", Some(reason.as_str())),
-            FailureKind::CircuitOpen => ("circuit_open", None),
-            FailureKind::RateLimited => ("rate_limited", None),
-            FailureKind::QuotaExhausted => ("quota_exhausted", None),
-            FailureKind::DeadlineExceeded => ("deadline_exceeded", None),
-            FailureKind::Cancelled => ("cancelled", None),
-            _ => ("unknown", None),
-        };
-        // With no attempt to classify, the category says why in the terms
-        // a user branches on.
-        let category = f.category.map_or(
-            match f.kind {
-                FailureKind::CircuitOpen => "server",
-                FailureKind::RateLimited | FailureKind::QuotaExhausted => "rate_limit",
-                FailureKind::DeadlineExceeded => "timeout",
-                _ => "unknown",
-            },
-            |c| c.as_str(),
-        );
-        let what = format!("{} {}", f.method, f.endpoint);
-        let description = match kind {
-            "closed" => format!("{what}: the client was closed"),
-            "circuit_open" => format!("{what}: circuit open, not sent"),
-            "rate_limited" => format!("{what}: rate limited"),
-            "quota_exhausted" => format!("{what}: daily quota exhausted"),
-            "deadline_exceeded" => format!("{what}: deadline exceeded"),
-            "cancelled" => format!("{what}: cancelled"),
-            _ => match f.status {
-                Some(status) => format!("{what} failed with status {status} ({category})"),
-                None => format!("{what} failed ({category})"),
-            },
-        };
-        let message = f.message.clone().unwrap_or(description);
+    /// A `ResilienceError` for a failed call, as the core reports it.
+    fn failure_error(&self, hc: &HostCall, f: &CallFailure) -> JsValue {
+        let report = f.report();
         let fields = Obj::new();
         fields
-            .set("category", category)
-            .set("kind", kind)
-            .set("reason", js::str_or_null(reason))
+            .set("category", report.category)
+            .set("kind", report.kind)
+            .set("reason", js::str_or_null(report.reason))
             .set("status", js::num_or_null(f.status.map(u64::from)))
             .set("retryAfterMs", js::num_or_null(f.retry_after_ms))
             .set("attempts", f.attempts)
-            .set("isRetryable", f.retryable && !closed)
+            .set("isRetryable", report.retryable)
             .set("method", f.method.as_str())
             .set("endpoint", f.endpoint.as_str())
             .set("serverMessage", js::str_or_null(f.message.as_deref()))
@@ -887,7 +787,7 @@ impl Client {
         if let Some(cause) = &hc.last_cause {
             fields.set("cause", cause.clone());
         }
-        self.make_error(&message, fields.build())
+        self.make_error(&report.message, fields.build())
     }
 
     fn make_error(&self, message: &str, fields: JsValue) -> JsValue {
@@ -896,28 +796,6 @@ impl Client {
             &Array::of2(&JsValue::from_str(message), &fields),
         )
         .unwrap_or_else(|_| js::error(message))
-    }
-
-    /// The rejection of a call made after `close()`.
-    fn closed_error(&self, method: Method, path: &str) -> JsValue {
-        let endpoint = normalize_endpoint(path);
-        let fields = Obj::new();
-        fields
-            .set("category", "unknown")
-            .set("kind", "closed")
-            .set("reason", JsValue::NULL)
-            .set("status", JsValue::NULL)
-            .set("retryAfterMs", JsValue::NULL)
-            .set("attempts", 0)
-            .set("isRetryable", false)
-            .set("method", method.as_str())
-            .set("endpoint", endpoint.as_str())
-            .set("serverMessage", JsValue::NULL)
-            .set("data", JsValue::NULL);
-        self.make_error(
-            &format!("{method} {endpoint}: the client is closed"),
-            fields.build(),
-        )
     }
 
     // ----- events -----------------------------------------------------------
@@ -1346,9 +1224,10 @@ async fn read_response(promise: Promise) -> Fetched {
     }
 }
 
-/// Types a failed fetch from the codes and names on the error and its
-/// causes (Node's undici puts the socket's code on `cause`, or on each of
-/// `cause.errors` when several addresses were tried).
+/// The codes and names on a failed fetch's error and its causes (Node's
+/// undici puts the socket's code on `cause`, or on each of `cause.errors`
+/// when several addresses were tried), typed by the core
+/// ([`steadfast_core::TransportFailure::from_error`]).
 pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure {
     let mut codes = Vec::new();
     let mut names = Vec::new();
@@ -1370,7 +1249,7 @@ pub(crate) fn failure_kind(error: &JsValue) -> steadfast_core::TransportFailure 
             }
         }
     }
-    transport::failure_kind(
+    steadfast_core::TransportFailure::from_error(
         codes.iter().map(String::as_str),
         names.iter().map(String::as_str),
     )

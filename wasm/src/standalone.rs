@@ -6,7 +6,7 @@
 use crate::slots::Slots;
 
 use js_sys::{Array, Function};
-use steadfast_core::classify::{classify_failure, classify_response, Classification};
+use steadfast_core::classify::{classify_response, Classification, FnOutcome};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::limiter::{
     Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter,
@@ -195,27 +195,36 @@ impl WasmLimiter {
     }
 }
 
-/// What a function's outcome is, in the core's words: a resolved value
-/// with a numeric `status` is a response (its `headers` read too), other
-/// resolved values are successes; a thrown value with a `status` (or
-/// `response.status`) is that response, else a transport failure typed by
-/// its codes.
-fn classify_outcome(ok: bool, value: &JsValue) -> Option<Classification> {
-    let response = |v: &JsValue| -> Option<Classification> {
-        let status = status_of(&js::get(v, "status"))?;
-        // What the user's function threw or answered: unreadable headers
-        // read as none.
-        let fields = header_fields(&js::get(v, "headers")).unwrap_or_default();
-        Some(classify_response(status, &fields, None, Some(wall())))
+/// A function's outcome, read from what it resolved or threw (a numeric
+/// `status` or `response.status` and that object's `headers`; else the
+/// error codes on it and its causes), judged by the core's one rule
+/// ([`steadfast_core::classify_outcome`]): `None` for a success.
+pub(crate) fn classify_outcome(ok: bool, value: &JsValue) -> Option<Classification> {
+    let carrier = [value.clone(), js::get(value, "response")]
+        .into_iter()
+        .take(if ok { 1 } else { 2 })
+        .find(|v| status_of(&js::get(v, "status")).is_some());
+    let (status, fields) = match &carrier {
+        Some(v) => (
+            status_of(&js::get(v, "status")),
+            // What the user's function threw or answered: unreadable
+            // headers read as none.
+            header_fields(&js::get(v, "headers")).unwrap_or_default(),
+        ),
+        None => (None, Vec::new()),
     };
-    if ok {
-        return response(value).filter(|c| c.category.is_some());
-    }
-    let inner = js::get(value, "response");
-    Some(
-        response(value)
-            .or_else(|| response(&inner))
-            .unwrap_or_else(|| classify_failure(crate::host::failure_kind(value))),
+    let failure = if ok || status.is_some() {
+        steadfast_core::TransportFailure::Reset
+    } else {
+        crate::host::failure_kind(value)
+    };
+    steadfast_core::classify_outcome(
+        FnOutcome {
+            threw: !ok,
+            response: status.map(|s| (s, fields.as_slice())),
+            failure,
+        },
+        Some(wall()),
     )
 }
 

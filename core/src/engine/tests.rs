@@ -535,3 +535,51 @@ fn an_instant_slightly_behind_never_shortens_a_servers_pause() {
         Some(Millis(12_000))
     );
 }
+
+#[test]
+fn closing_ends_every_call_once_and_every_later_one_at_once() {
+    let mut e = engine(config());
+    let sent = e.start(get("/a"), Millis(0));
+    let waiting = e.start(get("/b"), Millis(0));
+    let out = drain(&mut e);
+    assert!(matches!(out.first(), Some(Output::Send { call, .. }) if *call == sent));
+    e.close(Millis(5));
+    assert!(e.is_closed());
+    let out = drain(&mut e);
+    // The attempt out is aborted; both calls end, each once, as closed.
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::Abort { call, .. } if *call == sent)));
+    let ended: Vec<(CallId, FailureKind)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Done {
+                call,
+                result: Err(f),
+            } => Some((*call, f.kind)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len(), 2);
+    for id in [sent, waiting] {
+        assert!(ended.contains(&(id, FailureKind::Closed)), "{id:?}");
+    }
+    // A call started after close ends at once, unsent.
+    let late = e.start(get("/c"), Millis(6));
+    let out = drain(&mut e);
+    assert_eq!(out.len(), 1);
+    match out.first() {
+        Some(Output::Done {
+            call,
+            result: Err(f),
+        }) => {
+            assert_eq!((*call, f.kind, f.attempts), (late, FailureKind::Closed, 0));
+            assert!(!f.report().retryable);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A response to the aborted attempt changes nothing.
+    e.handle_response(sent, 1, status(200), Millis(7));
+    assert!(drain(&mut e).is_empty());
+    assert_eq!(e.health(Millis(7)).active_calls, 0);
+}
