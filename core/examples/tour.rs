@@ -276,10 +276,7 @@ fn retry() {
     ];
     for (what, method, key, outcome) in cases {
         let mut call = RetryState::new(Millis(0));
-        let facts = RequestFacts {
-            method,
-            has_idempotency_key: key,
-        };
+        let facts = RequestFacts::of(method, key);
         let decision = policy.decide(&mut call, outcome, facts, None, &mut rng, now);
         let shown = match decision {
             RetryDecision::RetryAt { delay_ms, .. } => format!("retry in {}", duration(delay_ms)),
@@ -288,10 +285,7 @@ fn retry() {
         println!("   {what}: {shown}.");
     }
     let mut call = RetryState::new(Millis(0));
-    let facts = RequestFacts {
-        method: Method::Get,
-        has_idempotency_key: false,
-    };
+    let facts = RequestFacts::of(Method::Get, false);
     let mut waits = Vec::new();
     let mut t = Millis(0);
     loop {

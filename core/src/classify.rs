@@ -95,6 +95,20 @@ impl Category {
     }
 }
 
+impl core::str::FromStr for Category {
+    type Err = crate::UnknownName;
+
+    /// A category's [`Category::as_str`] name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(crate::UnknownName {
+                choices: "one of auth, rate_limit, validation, not_found, conflict, server, network, timeout, unknown",
+            })
+    }
+}
+
 /// A failure the host saw below HTTP, typed by what it means for a retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

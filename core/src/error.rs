@@ -109,3 +109,11 @@ mod tests {
         assert_eq!(ConfigError::UnknownMethod.option(), None);
     }
 }
+
+/// A name that is not one of an option's choices (`"jitter": "fast"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be {choices}")]
+pub struct UnknownName {
+    /// The choices, as a user writes them: `one of "none", "full", ...`.
+    pub choices: &'static str,
+}

@@ -211,7 +211,7 @@ pub use classify::{
     classify_failure, classify_outcome, classify_response, Category, Classification, Effect,
     FnOutcome, TransportFailure,
 };
-pub use error::ConfigError;
+pub use error::{ConfigError, UnknownName};
 pub use method::Method;
 pub use rng::{Rng, SplitMix64};
 pub use time::{Millis, UnixMillis};

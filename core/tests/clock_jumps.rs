@@ -328,7 +328,7 @@ proptest! {
             };
             let before = state.retries;
             budget.record_request();
-            let facts = RequestFacts { method: Method::Get, has_idempotency_key: false };
+            let facts = RequestFacts::of(Method::Get, false);
             match policy.decide(&mut state, &c, facts, Some(&mut budget), &mut rng, now) {
                 RetryDecision::RetryAt { at, delay_ms } => {
                     prop_assert_eq!(at, now.plus(delay_ms));

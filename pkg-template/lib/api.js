@@ -193,15 +193,16 @@ function createApi(wasm, ensureReady) {
           isRetryable: true,
         });
       }
+      // How the call ended, as facts (resolved 0, threw 1, the caller's
+      // signal aborted it 2): the core decides what the breaker counts.
       let value;
       try {
         value = await callWith(fn, signal);
       } catch (e) {
-        if (signal && signal.aborted && e === signal.reason) this.#inner.release(permit);
-        else this.#inner.record(permit, false, e);
+        this.#inner.settle(permit, signal && signal.aborted && e === signal.reason ? 2 : 1, e);
         throw e;
       }
-      this.#inner.record(permit, true, value);
+      this.#inner.settle(permit, 0, value);
       return value;
     }
   }
@@ -246,11 +247,12 @@ function createApi(wasm, ensureReady) {
         const step = this.#inner.step(ticket);
         if (step.done) return;
         if (step.fail !== null) {
-          const spent = step.fail === "quota_exhausted";
-          throw new ResilienceError(
-            spent ? "daily quota spent, not acquired" : "the line for a slot is too long, not acquired",
-            { category: "rate_limit", kind: spent ? "quota_exhausted" : "rate_limited", retryAfterMs: step.waitMs, isRetryable: true },
-          );
+          throw new ResilienceError(step.message, {
+            category: "rate_limit",
+            kind: step.fail,
+            retryAfterMs: step.waitMs,
+            isRetryable: true,
+          });
         }
         ticket = step.ticket;
         try {

@@ -5,7 +5,7 @@
 use crate::slots::Slots;
 
 use js_sys::{Function, Reflect};
-use steadfast_core::breaker::{BreakerOutcome, CircuitBreaker};
+use steadfast_core::breaker::CircuitBreaker;
 use steadfast_core::classify::{classify_response, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
@@ -188,29 +188,27 @@ impl WasmBreaker {
         }
     }
 
-    /// Reports the call of `permit`: what `fn` resolved (`ok`) or threw,
-    /// judged by the core's one outcome rule, the retry policy's too
-    /// ([`crate::standalone::classify_outcome`]): a resolved error response
-    /// is a failure.
-    pub fn record(&mut self, permit: f64, ok: bool, value: JsValue) {
+    /// Reports how the call of `permit` ended: `end` 0 when `fn` resolved
+    /// `value`, 1 when it threw `value`, 2 when the caller's signal aborted
+    /// it. The core judges it ([`CircuitBreaker::record_end`], with the one
+    /// outcome rule the retry policy uses too,
+    /// [`crate::standalone::classify_outcome`]): a resolved error response
+    /// is a failure, a cancelled call counts for nothing.
+    pub fn settle(&mut self, permit: f64, end: u32, value: JsValue) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let Some(permit) = self.permits.remove(permit as u32) else {
             return;
         };
         let now = self.now();
-        match crate::standalone::classify_outcome(ok, &value) {
-            None => self.breaker.record(permit, BreakerOutcome::Success, now),
-            Some(c) => self.breaker.record_classified(permit, &c, now),
-        }
+        let cancelled = end == 2;
+        let outcome = if cancelled {
+            None
+        } else {
+            crate::standalone::classify_outcome(end == 0, &value)
+        };
+        self.breaker
+            .record_end(permit, cancelled, outcome.as_ref(), now);
         while self.breaker.poll_event().is_some() {}
-    }
-
-    /// Hands back a permit whose call never ran (aborted first).
-    pub fn release(&mut self, permit: f64) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        if let Some(p) = self.permits.remove(permit as u32) {
-            self.breaker.release(p);
-        }
     }
 
     /// `"closed"`, `"open"` or `"half_open"`.

@@ -7,11 +7,11 @@
 //! option as the user wrote it: `retry.maxRetries`, `init.timeoutMs`.
 
 use js_sys::{Function, Reflect};
-use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowKind};
+use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
-use steadfast_core::engine::EngineConfig;
+use steadfast_core::engine::{EngineConfig, RequestMeta};
 use steadfast_core::retry::Jitter;
-use steadfast_core::{Category, ConfigError, Method};
+use steadfast_core::{Category, ConfigError, Method, UnknownName};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The largest integer a JavaScript number holds exactly.
@@ -175,6 +175,11 @@ impl Section {
             obj: Some(value.clone()),
             ..section
         })
+    }
+
+    /// `key`'s value `got` is not one of its choices.
+    fn choice(&self, key: &str, e: UnknownName, got: &str) -> OptionError {
+        OptionError::range(&self.name(key), format!("{e}, got {}", quote(got)))
     }
 
     fn name(&self, key: &str) -> String {
@@ -492,21 +497,7 @@ fn decode_retry(s: &Section, config: &mut EngineConfig) -> Result<()> {
         r.backoff.multiplier = n;
     }
     if let Some(j) = s.string("jitter")? {
-        r.backoff.jitter = match j.as_str() {
-            "none" => Jitter::None,
-            "full" => Jitter::Full,
-            "equal" => Jitter::Equal,
-            "decorrelated" => Jitter::Decorrelated,
-            _ => {
-                return Err(OptionError::range(
-                    &s.name("jitter"),
-                    format!(
-                        "must be one of \"none\", \"full\", \"equal\", \"decorrelated\", got {}",
-                        quote(&j)
-                    ),
-                ))
-            }
-        };
+        r.backoff.jitter = j.parse::<Jitter>().map_err(|e| s.choice("jitter", e, &j))?;
     }
     if let Some(n) = s.int("maxRetryAfterMs", MAX_SAFE)? {
         r.max_retry_after_ms = n;
@@ -545,16 +536,7 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         b.half_open_max_probes = n;
     }
     let max_open = s.int("maxOpenMs", MAX_SAFE)?;
-    if let Some(n) = max_open {
-        b.max_open_ms = n;
-    }
-    if let Some(n) = s.int("openMs", MAX_SAFE)? {
-        b.open_ms = n;
-        // A long open time given alone raises the growth cap with it.
-        if max_open.is_none() {
-            b.max_open_ms = b.max_open_ms.max(n);
-        }
-    }
+    b.set_open_times(s.int("openMs", MAX_SAFE)?, max_open);
     if let Some(n) = s.number("openBackoff")? {
         b.open_backoff = n;
     }
@@ -565,16 +547,9 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         b.failure_categories = decode_categories(&v, &s.name("failureCategories"))?;
     }
     if let Some(scope) = s.string("scope")? {
-        b.scope = match scope.as_str() {
-            "client" => BreakerScope::Client,
-            "endpoint" => BreakerScope::Endpoint,
-            _ => {
-                return Err(OptionError::range(
-                    &s.name("scope"),
-                    format!("must be \"client\" or \"endpoint\", got {}", quote(&scope)),
-                ))
-            }
-        };
+        b.scope = scope
+            .parse::<BreakerScope>()
+            .map_err(|e| s.choice("scope", e, &scope))?;
     }
     if let Some(n) = s.int32("maxBreakers")? {
         b.max_breakers = n;
@@ -586,11 +561,7 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         Some(_) => s.optional_section("failureRate", FAILURE_RATE)?,
     };
     if let Some(rate) = rate {
-        let mut fr = FailureRateConfig {
-            threshold: 0.5,
-            minimum_calls: 10,
-            window: WindowKind::Count { size: 100 },
-        };
+        let mut fr = FailureRateConfig::default();
         if let Some(n) = rate.number("threshold")? {
             fr.threshold = n;
         }
@@ -599,41 +570,21 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         }
         let w = rate.section("window", WINDOW)?;
         let kind = w.string("kind")?;
-        let time = match kind.as_deref() {
-            Some("time") => true,
-            Some("count") => false,
-            None => w.present("windowMs")?.is_some() || w.present("buckets")?.is_some(),
-            Some(other) => {
-                return Err(OptionError::range(
-                    &w.name("kind"),
-                    format!("must be \"count\" or \"time\", got {}", quote(other)),
-                ))
+        fr.window = WindowKind::from_options(
+            kind.as_deref(),
+            w.int32("size")?,
+            w.int("windowMs", MAX_SAFE)?,
+            w.int32("buckets")?,
+        )
+        .map_err(|e| match e {
+            WindowError::UnknownKind => OptionError::range(
+                &w.name("kind"),
+                format!("{e}, got {}", quote(kind.as_deref().unwrap_or_default())),
+            ),
+            WindowError::OtherKind { option, .. } => {
+                OptionError::range(&w.name(option), e.to_string())
             }
-        };
-        fr.window = if time {
-            if w.present("size")?.is_some() {
-                return Err(OptionError::range(
-                    &w.name("size"),
-                    "applies to a count window only".into(),
-                ));
-            }
-            WindowKind::Time {
-                window_ms: w.int("windowMs", MAX_SAFE)?.unwrap_or(60_000),
-                buckets: w.int32("buckets")?.unwrap_or(60),
-            }
-        } else {
-            for name in ["windowMs", "buckets"] {
-                if w.present(name)?.is_some() {
-                    return Err(OptionError::range(
-                        &w.name(name),
-                        "applies to a time window only".into(),
-                    ));
-                }
-            }
-            WindowKind::Count {
-                size: w.int32("size")?.unwrap_or(100),
-            }
-        };
+        })?;
         b.failure_rate = Some(fr);
     }
     Ok(())
@@ -649,15 +600,12 @@ fn decode_categories(v: &JsValue, name: &str) -> Result<CategorySet> {
         let s = item
             .as_string()
             .ok_or_else(|| OptionError::type_of(&item_name, "a category name"))?;
-        let c = Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                OptionError::range(
-                    &item_name,
-                    format!("is not a category (auth, rate_limit, validation, not_found, conflict, server, network, timeout, unknown), got {}", quote(&s)),
-                )
-            })?;
+        let c = s.parse::<Category>().map_err(|e| {
+            OptionError::range(
+                &item_name,
+                format!("is not a category: {e}, got {}", quote(&s)),
+            )
+        })?;
         set = set.with(c);
     }
     Ok(set)
@@ -917,24 +865,9 @@ pub(crate) fn decode_call(
         }
         call.signal = Some(sig);
     }
-    if let Some(n) = s.int("timeoutMs", MAX_SAFE)? {
-        if n == 0 || n > 86_400_000 {
-            return Err(OptionError::range(
-                "init.timeoutMs",
-                format!("must be between 1 and 86400000, got {n}"),
-            ));
-        }
-        call.timeout_ms = Some(n);
-    }
-    if let Some(n) = s.int("deadlineMs", MAX_SAFE)? {
-        if n == 0 {
-            return Err(OptionError::range(
-                "init.deadlineMs",
-                "must be at least 1, got 0".into(),
-            ));
-        }
-        call.deadline_ms = Some(n);
-    }
+    call.timeout_ms = s.int("timeoutMs", MAX_SAFE)?;
+    call.deadline_ms = s.int("deadlineMs", MAX_SAFE)?;
+    RequestMeta::check_limits(call.timeout_ms, call.deadline_ms)?;
     if let Some(k) = s.string("idempotencyKey")? {
         if k.is_empty() || k.contains(['\r', '\n', '\0']) {
             return Err(OptionError::range(

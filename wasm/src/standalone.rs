@@ -9,13 +9,13 @@ use js_sys::{Array, Function};
 use steadfast_core::classify::{classify_response, Classification, FnOutcome};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::limiter::{
-    Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter,
+    Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter, Refusal,
 };
 use steadfast_core::monitor::{ErrorMonitor, MonitorEvent, Observation};
 use steadfast_core::retry::{
     GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy, RetryState,
 };
-use steadfast_core::{Category, Method, Millis, SplitMix64, UnixMillis};
+use steadfast_core::{Category, Millis, SplitMix64, UnixMillis};
 use wasm_bindgen::prelude::*;
 
 use crate::blocks::{header_argument, header_fields};
@@ -69,12 +69,13 @@ fn ticket(id: f64) -> Option<u32> {
 }
 
 /// One step of `acquire`, for the package's JavaScript.
-fn step(ticket: Option<u32>, wait_ms: u64, fail: Option<&str>) -> JsValue {
+fn step(ticket: Option<u32>, wait_ms: u64, fail: Option<Refusal>) -> JsValue {
     let o = Obj::new();
     o.set("ticket", ticket.map_or(-1.0, f64::from))
         .set("waitMs", js::num_or_null(Some(wait_ms.max(1))))
         .set("done", ticket.is_none() && wait_ms == 0 && fail.is_none())
-        .set("fail", js::str_or_null(fail));
+        .set("fail", js::str_or_null(fail.map(|r| r.kind)))
+        .set("message", js::str_or_null(fail.map(|r| r.message)));
     o.build()
 }
 
@@ -113,8 +114,9 @@ impl WasmLimiter {
     /// One step of `acquire`. `ticket` −1 asks for a slot; a ticket answered
     /// earlier says its wait is over. Answers `{ done }` (the slot is the
     /// caller's: go), `{ ticket, waitMs }` (sleep, then step again with that
-    /// ticket; −1: ask again), or `{ fail, waitMs }` (`"quota_exhausted"` or
-    /// `"backlogged"`: reject, come back in `waitMs`).
+    /// ticket; −1: ask again), or `{ fail, message, waitMs }` (the core's
+    /// [`Refusal`]: reject with that kind and message, come back in
+    /// `waitMs`).
     pub fn step(&mut self, ticket_id: f64) -> JsValue {
         let now = clock_now(self.clock.as_ref());
         if let Some(id) = ticket(ticket_id) {
@@ -149,8 +151,10 @@ impl WasmLimiter {
                 step(Some(id), wait, None)
             }
             Admission::Held { until } => step(None, now.until(until), None),
-            Admission::Exhausted { until } => step(None, now.until(until), Some("quota_exhausted")),
-            Admission::Backlogged { until } => step(None, now.until(until), Some("backlogged")),
+            refused => match refused.refusal() {
+                Some(r) => step(None, now.until(r.until), Some(r)),
+                None => step(None, 1, None),
+            },
         }
     }
 
@@ -302,12 +306,7 @@ impl WasmRetry {
         let o = Obj::new();
         let now = clock_now(self.clock.as_ref());
         let request = RequestFacts {
-            method: if self.idempotent {
-                Method::Get
-            } else {
-                Method::Post
-            },
-            has_idempotency_key: false,
+            idempotent: self.idempotent,
         };
         let decision = match ticket(id).and_then(|id| self.calls.get_mut(id)) {
             Some(state) => {

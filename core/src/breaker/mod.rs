@@ -54,7 +54,7 @@ mod window;
 use alloc::collections::VecDeque;
 
 use window::OutcomeWindow;
-pub use window::WindowKind;
+pub use window::{WindowError, WindowKind};
 
 use crate::category_set::CategorySet;
 use crate::classify::Classification;
@@ -121,6 +121,49 @@ pub enum BreakerScope {
     /// `/listings` does not cut off a healthy `/shops` (the seed's registry
     /// of named breakers).
     Endpoint,
+}
+
+impl core::str::FromStr for BreakerScope {
+    type Err = crate::UnknownName;
+
+    /// `"client"` or `"endpoint"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "client" => Ok(Self::Client),
+            "endpoint" => Ok(Self::Endpoint),
+            _ => Err(crate::UnknownName {
+                choices: "\"client\" or \"endpoint\"",
+            }),
+        }
+    }
+}
+
+impl Default for FailureRateConfig {
+    /// Half the calls failing, over the last 100 calls, once 10 are in.
+    fn default() -> Self {
+        Self {
+            threshold: 0.5,
+            minimum_calls: 10,
+            window: WindowKind::Count { size: 100 },
+        }
+    }
+}
+
+impl BreakerConfig {
+    /// Sets the open time and its growth cap as a user gives them: a long
+    /// open time given alone raises the cap with it (`openMs: 900_000`
+    /// without `maxOpenMs` stays open 15 minutes, not the default cap's 10).
+    pub fn set_open_times(&mut self, open_ms: Option<u64>, max_open_ms: Option<u64>) {
+        if let Some(max) = max_open_ms {
+            self.max_open_ms = max;
+        }
+        if let Some(open) = open_ms {
+            self.open_ms = open;
+            if max_open_ms.is_none() {
+                self.max_open_ms = self.max_open_ms.max(open);
+            }
+        }
+    }
 }
 
 impl Default for BreakerConfig {
@@ -376,6 +419,25 @@ impl CircuitBreaker {
                 })
             }
             Phase::HalfOpen { .. } | Phase::Open { .. } => Err(Rejected { retry_at: None }),
+        }
+    }
+
+    /// Records how the call of `permit` ended, as a building block over any
+    /// function sees it: a call its caller cancelled says nothing about the
+    /// service (the permit is [released](Self::release), nothing counted);
+    /// otherwise `outcome` is [`crate::classify_outcome`]'s verdict (`None`:
+    /// a success).
+    pub fn record_end(
+        &mut self,
+        permit: Permit,
+        cancelled: bool,
+        outcome: Option<&Classification>,
+        now: Millis,
+    ) {
+        match (cancelled, outcome) {
+            (true, _) => self.release(permit),
+            (false, None) => self.record(permit, BreakerOutcome::Success, now),
+            (false, Some(c)) => self.record_classified(permit, c, now),
         }
     }
 

@@ -286,3 +286,128 @@ fn rejects_bad_settings_by_name() {
         }
     ));
 }
+
+#[test]
+fn a_long_open_time_given_alone_raises_the_cap_with_it() {
+    let mut c = BreakerConfig::default();
+    c.set_open_times(Some(900_000), None);
+    assert_eq!((c.open_ms, c.max_open_ms), (900_000, 900_000));
+    let mut c = BreakerConfig::default();
+    c.set_open_times(Some(1_000), None);
+    assert_eq!(
+        (c.open_ms, c.max_open_ms),
+        (1_000, 600_000),
+        "a short one leaves it"
+    );
+    let mut c = BreakerConfig::default();
+    c.set_open_times(Some(900_000), Some(700_000));
+    assert_eq!(
+        (c.open_ms, c.max_open_ms),
+        (900_000, 700_000),
+        "a cap given is kept"
+    );
+    let mut c = BreakerConfig::default();
+    c.set_open_times(None, Some(5_000));
+    assert_eq!((c.open_ms, c.max_open_ms), (60_000, 5_000));
+}
+
+#[test]
+fn a_window_is_read_from_the_options_given() {
+    use super::window::WindowError;
+    let w = WindowKind::from_options;
+    assert_eq!(
+        w(None, None, None, None),
+        Ok(WindowKind::Count { size: 100 })
+    );
+    assert_eq!(
+        w(None, Some(20), None, None),
+        Ok(WindowKind::Count { size: 20 })
+    );
+    assert_eq!(
+        w(None, None, Some(5_000), None),
+        Ok(WindowKind::Time {
+            window_ms: 5_000,
+            buckets: 60
+        })
+    );
+    assert_eq!(
+        w(Some("time"), None, None, Some(10)),
+        Ok(WindowKind::Time {
+            window_ms: 60_000,
+            buckets: 10
+        })
+    );
+    assert_eq!(
+        w(Some("hours"), None, None, None),
+        Err(WindowError::UnknownKind)
+    );
+    assert_eq!(
+        w(Some("time"), Some(3), None, None),
+        Err(WindowError::OtherKind {
+            option: "size",
+            applies_to: "count"
+        })
+    );
+    assert_eq!(
+        w(Some("count"), None, None, Some(3)),
+        Err(WindowError::OtherKind {
+            option: "buckets",
+            applies_to: "time"
+        })
+    );
+    let d = FailureRateConfig::default();
+    assert_eq!(
+        (d.threshold, d.minimum_calls, d.window),
+        (0.5, 10, WindowKind::Count { size: 100 })
+    );
+}
+
+#[test]
+fn option_names_parse_into_their_choices() {
+    use crate::retry::Jitter;
+    use crate::Category;
+    assert_eq!(
+        "endpoint".parse::<BreakerScope>(),
+        Ok(BreakerScope::Endpoint)
+    );
+    assert_eq!("client".parse::<BreakerScope>(), Ok(BreakerScope::Client));
+    assert!("Client".parse::<BreakerScope>().is_err());
+    for (name, j) in [
+        ("none", Jitter::None),
+        ("full", Jitter::Full),
+        ("equal", Jitter::Equal),
+        ("decorrelated", Jitter::Decorrelated),
+    ] {
+        assert_eq!(name.parse::<Jitter>(), Ok(j));
+    }
+    let e = "fast".parse::<Jitter>().unwrap_err();
+    assert_eq!(
+        alloc::string::ToString::to_string(&e),
+        r#"must be one of "none", "full", "equal", "decorrelated""#
+    );
+    for c in Category::ALL {
+        assert_eq!(c.as_str().parse::<Category>(), Ok(c));
+    }
+    assert!("servers".parse::<Category>().is_err());
+}
+
+#[test]
+fn a_call_its_caller_cancelled_counts_for_nothing() {
+    let mut b = breaker(BreakerConfig {
+        failure_threshold: 1,
+        ..BreakerConfig::default()
+    });
+    let p = b.try_acquire(Millis(0)).unwrap();
+    b.record_end(p, true, Some(&outcome(503)), Millis(1));
+    assert_eq!(
+        b.state(Millis(1)),
+        CircuitState::Closed,
+        "cancelled: not a failure"
+    );
+    let p = b.try_acquire(Millis(2)).unwrap();
+    b.record_end(p, false, None, Millis(3));
+    assert_eq!(b.state(Millis(3)), CircuitState::Closed);
+    let p = b.try_acquire(Millis(4)).unwrap();
+    b.record_end(p, false, Some(&outcome(503)), Millis(5));
+    assert_eq!(b.state(Millis(5)), CircuitState::Open);
+}

@@ -27,6 +27,71 @@ pub enum WindowKind {
     },
 }
 
+/// Why a failure-rate window's options cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// `kind` is neither `"count"` nor `"time"`.
+    #[error("must be \"count\" or \"time\"")]
+    UnknownKind,
+    /// An option of the other kind of window was given (`size` with a time
+    /// window, `windowMs` or `buckets` with a count window): named.
+    #[error("applies to a {applies_to} window only")]
+    OtherKind {
+        /// The option given (`size`, `windowMs`, `buckets`).
+        option: &'static str,
+        /// The kind it applies to (`count`, `time`).
+        applies_to: &'static str,
+    },
+}
+
+impl WindowKind {
+    /// The window a user's options describe. With no `kind`, a `windowMs`
+    /// or `buckets` makes it a time window, else it counts calls. Unset
+    /// sizes take the defaults: 100 calls, or 60 s in 60 buckets.
+    ///
+    /// # Errors
+    /// An unknown `kind`, or an option of the other kind of window.
+    pub fn from_options(
+        kind: Option<&str>,
+        size: Option<u32>,
+        window_ms: Option<u64>,
+        buckets: Option<u32>,
+    ) -> Result<Self, WindowError> {
+        let time = match kind {
+            Some("time") => true,
+            Some("count") => false,
+            None => window_ms.is_some() || buckets.is_some(),
+            Some(_) => return Err(WindowError::UnknownKind),
+        };
+        if time {
+            if size.is_some() {
+                return Err(WindowError::OtherKind {
+                    option: "size",
+                    applies_to: "count",
+                });
+            }
+            return Ok(Self::Time {
+                window_ms: window_ms.unwrap_or(60_000),
+                buckets: buckets.unwrap_or(60),
+            });
+        }
+        for (option, given) in [
+            ("windowMs", window_ms.is_some()),
+            ("buckets", buckets.is_some()),
+        ] {
+            if given {
+                return Err(WindowError::OtherKind {
+                    option,
+                    applies_to: "time",
+                });
+            }
+        }
+        Ok(Self::Count {
+            size: size.unwrap_or(100),
+        })
+    }
+}
+
 /// Calls and failures seen in the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Tally {

@@ -721,10 +721,7 @@ impl Engine {
             return;
         };
         let endpoint = call.endpoint;
-        let facts = RequestFacts {
-            method: call.method,
-            has_idempotency_key: call.has_key,
-        };
+        let facts = RequestFacts::of(call.method, call.has_key);
         self.limiter.complete(slot, feedback, now);
         if let Some(b) = self.breakers.get_mut(breaker) {
             b.record_classified(permit, &c, now);

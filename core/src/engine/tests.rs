@@ -583,3 +583,18 @@ fn closing_ends_every_call_once_and_every_later_one_at_once() {
     assert!(drain(&mut e).is_empty());
     assert_eq!(e.health(Millis(7)).active_calls, 0);
 }
+
+#[test]
+fn a_call_s_own_limits_are_checked() {
+    assert_eq!(RequestMeta::check_limits(None, None), Ok(()));
+    assert_eq!(RequestMeta::check_limits(Some(1), Some(1)), Ok(()));
+    assert_eq!(RequestMeta::check_limits(Some(86_400_000), None), Ok(()));
+    for (t, d, option) in [
+        (Some(0), None, "init.timeoutMs"),
+        (Some(86_400_001), None, "init.timeoutMs"),
+        (None, Some(0), "init.deadlineMs"),
+    ] {
+        let e = RequestMeta::check_limits(t, d).unwrap_err();
+        assert_eq!(e.option(), Some(option));
+    }
+}

@@ -69,6 +69,30 @@ pub struct RequestMeta<'a> {
     pub deadline_ms: Option<u64>,
 }
 
+impl RequestMeta<'_> {
+    /// The longest per-call attempt timeout: a day.
+    pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
+
+    /// Checks a call's own limits as a user gives them: `init.timeoutMs` in
+    /// 1..=[`Self::MAX_TIMEOUT_MS`], `init.deadlineMs` at least 1 (a zero
+    /// would end the call before its first attempt).
+    ///
+    /// # Errors
+    /// [`crate::ConfigError::OutOfRange`] naming the option.
+    pub fn check_limits(
+        timeout_ms: Option<u64>,
+        deadline_ms: Option<u64>,
+    ) -> Result<(), crate::ConfigError> {
+        if let Some(t) = timeout_ms {
+            crate::error::check_u64("init.timeoutMs", t, 1, Self::MAX_TIMEOUT_MS)?;
+        }
+        if let Some(d) = deadline_ms {
+            crate::error::check_u64("init.deadlineMs", d, 1, (1 << 53) - 1)?;
+        }
+        Ok(())
+    }
+}
+
 /// An HTTP response as the host received it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResponseMeta<'a> {

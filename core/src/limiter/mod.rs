@@ -284,6 +284,39 @@ pub enum Admission {
     },
 }
 
+/// Why a caller who cannot wait is turned away, in its user's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// `quota_exhausted` (the day's quota is spent) or `rate_limited` (the
+    /// line is too long to wait in: the engine's failure kind for it too).
+    pub kind: &'static str,
+    /// What the caller was refused, as a sentence.
+    pub message: &'static str,
+    /// When to come back.
+    pub until: Millis,
+}
+
+impl Admission {
+    /// The refusal this admission is, if it is one: a spent quota, or a
+    /// line longer than `max_queue_ms`. A pause (`Held`) is waited out.
+    #[must_use]
+    pub const fn refusal(&self) -> Option<Refusal> {
+        match *self {
+            Admission::Exhausted { until } => Some(Refusal {
+                kind: "quota_exhausted",
+                message: "daily quota spent, not acquired",
+                until,
+            }),
+            Admission::Backlogged { until } => Some(Refusal {
+                kind: "rate_limited",
+                message: "the line for a slot is too long, not acquired",
+                until,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What a response told the limiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimiterFeedback<'a> {

@@ -946,3 +946,15 @@ fn an_answer_that_comes_back_last_is_not_taken_for_a_fresh_count() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_caller_who_cannot_wait_is_told_why_in_its_words() {
+    let until = Millis(500);
+    let spent = Admission::Exhausted { until }.refusal().unwrap();
+    assert_eq!((spent.kind, spent.until), ("quota_exhausted", until));
+    let long = Admission::Backlogged { until }.refusal().unwrap();
+    // A line too long to wait in fails as the engine's calls do.
+    assert_eq!((long.kind, long.until), ("rate_limited", until));
+    assert_ne!(spent.message, long.message);
+    assert_eq!(Admission::Held { until }.refusal(), None);
+}

@@ -31,6 +31,25 @@ pub enum Jitter {
     Decorrelated,
 }
 
+impl core::str::FromStr for Jitter {
+    type Err = crate::UnknownName;
+
+    /// `"none"`, `"full"`, `"equal"` or `"decorrelated"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "none" => Self::None,
+            "full" => Self::Full,
+            "equal" => Self::Equal,
+            "decorrelated" => Self::Decorrelated,
+            _ => {
+                return Err(crate::UnknownName {
+                    choices: "one of \"none\", \"full\", \"equal\", \"decorrelated\"",
+                })
+            }
+        })
+    }
+}
+
 /// Backoff settings. The defaults are the seed's: 1 s base, doubling, 60 s cap.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

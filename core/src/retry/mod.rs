@@ -24,8 +24,8 @@
 //!
 //! let policy = RetryPolicy::new(RetryConfig::default())?; // 3 retries, 1 s base, full jitter
 //! let mut rng = SplitMix64::new(42); // a real host seeds it from real entropy
-//! let get = RequestFacts { method: Method::Get, has_idempotency_key: false };
-//! let post = RequestFacts { method: Method::Post, has_idempotency_key: false };
+//! let get = RequestFacts::of(Method::Get, false);
+//! let post = RequestFacts::of(Method::Post, false);
 //!
 //! // A 503 with `Retry-After: 2`: retry, and never sooner than the server asked.
 //! let unavailable = classify_response(503, &[("Retry-After", "2")][..], None, None);
@@ -183,10 +183,21 @@ impl RetryState {
 /// The facts about the request that retry rules depend on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestFacts {
-    /// The method.
-    pub method: Method,
-    /// Whether it carries an `Idempotency-Key`.
-    pub has_idempotency_key: bool,
+    /// Whether sending it twice does no more than sending it once: its
+    /// method is idempotent (GET, PUT, DELETE, ...) or it carries an
+    /// `Idempotency-Key`. A building block over any function takes it as
+    /// the caller says it.
+    pub idempotent: bool,
+}
+
+impl RequestFacts {
+    /// The facts of an HTTP request: idempotent by its method or its key.
+    #[must_use]
+    pub const fn of(method: Method, has_idempotency_key: bool) -> Self {
+        Self {
+            idempotent: may_repeat(method, has_idempotency_key),
+        }
+    }
 }
 
 /// A validated retry policy.
@@ -251,7 +262,7 @@ impl RetryPolicy {
             return Err(GiveUp::NotRetryable);
         }
         let nothing_happened = outcome.effect == Effect::NotApplied;
-        if !nothing_happened && !may_repeat(request.method, request.has_idempotency_key) {
+        if !nothing_happened && !request.idempotent {
             return Err(GiveUp::WouldDuplicateWrite);
         }
         if state.retries >= self.config.max_retries {
@@ -316,14 +327,8 @@ mod tests {
     use crate::rng::SplitMix64;
     use alloc::vec;
 
-    const GET: RequestFacts = RequestFacts {
-        method: Method::Get,
-        has_idempotency_key: false,
-    };
-    const POST: RequestFacts = RequestFacts {
-        method: Method::Post,
-        has_idempotency_key: false,
-    };
+    const GET: RequestFacts = RequestFacts::of(Method::Get, false);
+    const POST: RequestFacts = RequestFacts::of(Method::Post, false);
 
     fn policy(config: RetryConfig) -> RetryPolicy {
         RetryPolicy::new(config).unwrap()
@@ -378,10 +383,7 @@ mod tests {
                 "{outcome:?}"
             );
             // The same outcome is retried for a GET, and for a keyed POST.
-            let keyed = RequestFacts {
-                has_idempotency_key: true,
-                ..POST
-            };
+            let keyed = RequestFacts::of(Method::Post, true);
             for facts in [GET, keyed] {
                 let mut s = RetryState::new(Millis(0));
                 let d = p.decide(&mut s, outcome, facts, None, &mut rng, Millis(0));
