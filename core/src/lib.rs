@@ -202,6 +202,7 @@ pub mod json;
 pub mod limiter;
 pub mod method;
 pub mod monitor;
+pub mod percent;
 pub mod retry;
 pub mod rng;
 pub mod secrets;

@@ -1,6 +1,8 @@
 //! Building a request's URL from `baseUrl`, the path and `init.query`.
 //! Pure functions, tested natively.
 
+use steadfast_core::percent::encode_component;
+
 /// `base` and `path` joined as a user expects (`https://h/v3` + `/x` →
 /// `https://h/v3/x`, not `https://h/x`); an absolute `path` stands alone.
 /// `query` is appended, percent-encoded.
@@ -35,24 +37,6 @@ pub(crate) fn build_url(base: &str, path: &str, query: &[(String, String)]) -> S
 /// path or URL (API keys travel in queries).
 pub(crate) fn without_query(s: &str) -> &str {
     s.split(['?', '#']).next().unwrap_or(s)
-}
-
-/// `encodeURIComponent`: everything but the unreserved characters
-/// percent-encoded, as UTF-8.
-fn encode_component(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            for nibble in [b >> 4, b & 0xF] {
-                if let Some(&h) = HEX.get(usize::from(nibble)) {
-                    out.push(char::from(h));
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
