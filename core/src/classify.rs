@@ -237,6 +237,19 @@ pub const fn status_category(status: u16) -> (Option<Category>, bool, Effect) {
     }
 }
 
+/// A status code from a number a host was handed (a `fetch` `Response`'s,
+/// or what a user's function answered): a whole number in 100..=999, else
+/// `None` (it is not a response).
+#[must_use]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn status_from_number(n: f64) -> Option<u16> {
+    if !(100.0..=999.0).contains(&n) {
+        return None;
+    }
+    let status = n as u16;
+    (f64::from(status) == n).then_some(status)
+}
+
 /// Whether the core reads the body of a response with this status: an
 /// error's, for the server's message (a success's body is the user's alone,
 /// and a host need not hand it over).
@@ -518,5 +531,15 @@ mod tests {
                 Some(TransportFailure::ConnectRefused)
             )
         );
+    }
+
+    #[test]
+    fn a_status_is_a_whole_number_from_100_to_999() {
+        for (n, s) in [(100.0, Some(100)), (503.0, Some(503)), (999.0, Some(999))] {
+            assert_eq!(status_from_number(n), s);
+        }
+        for n in [99.0, 1000.0, 200.5, f64::NAN, f64::INFINITY, -200.0] {
+            assert_eq!(status_from_number(n), None, "{n}");
+        }
     }
 }

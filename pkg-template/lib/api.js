@@ -185,12 +185,12 @@ function createApi(wasm, ensureReady) {
       if (signal && signal.aborted) throw signal.reason;
       const permit = this.#inner.acquire();
       if (permit < 0) {
-        const retryAfterMs = permit === -1 ? null : -1 - permit;
-        throw new ResilienceError("circuit open, not called", {
-          category: "server",
-          kind: "circuit_open",
-          retryAfterMs,
-          isRetryable: true,
+        const r = this.#inner.refusal();
+        throw new ResilienceError(r.message, {
+          category: r.category,
+          kind: r.kind,
+          retryAfterMs: permit === -1 ? null : -1 - permit,
+          isRetryable: r.isRetryable,
         });
       }
       // How the call ended, as facts (resolved 0, threw 1, the caller's
@@ -248,7 +248,7 @@ function createApi(wasm, ensureReady) {
         if (step.done) return;
         if (step.fail !== null) {
           throw new ResilienceError(step.message, {
-            category: "rate_limit",
+            category: step.category,
             kind: step.fail,
             retryAfterMs: step.waitMs,
             isRetryable: true,

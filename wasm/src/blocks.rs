@@ -6,7 +6,7 @@ use crate::slots::Slots;
 
 use js_sys::{Function, Reflect};
 use steadfast_core::breaker::CircuitBreaker;
-use steadfast_core::classify::{classify_response, Classification};
+use steadfast_core::classify::{classify_response, status_from_number, Classification};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::WindowReading;
 use steadfast_core::Millis;
@@ -104,10 +104,8 @@ pub fn classify_error(
 ) -> Result<JsValue, JsValue> {
     let status = status
         .as_f64()
-        .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s))
+        .and_then(status_from_number)
         .ok_or_else(|| crate::standalone::status_error(&status, "status"))?;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let status = status as u16;
     let fields = header_argument(&headers, "headers")?;
     let body = match body.as_string() {
         Some(s) => Some(s),
@@ -186,6 +184,18 @@ impl WasmBreaker {
             #[allow(clippy::cast_precision_loss)]
             Err(r) => -1.0 - r.retry_at.map_or(0.0, |t| now.until(t) as f64),
         }
+    }
+
+    /// How a refused call fails, as the core reports it: `{ message,
+    /// category, kind, isRetryable }` for the package's `ResilienceError`.
+    pub fn refusal(&self) -> JsValue {
+        let r = steadfast_core::breaker::Rejected { retry_at: None }.report();
+        let o = Obj::new();
+        o.set("message", r.message.as_str())
+            .set("category", r.category)
+            .set("kind", r.kind)
+            .set("isRetryable", r.retryable);
+        o.build()
     }
 
     /// Reports how the call of `permit` ended: `end` 0 when `fn` resolved

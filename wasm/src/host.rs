@@ -1182,9 +1182,8 @@ async fn read_response(promise: Promise) -> Fetched {
     };
     let status = js::get(&response, "status")
         .as_f64()
-        .filter(|s| (100.0..=999.0).contains(s));
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let Some(status) = status.map(|s| s as u16) else {
+        .and_then(steadfast_core::classify::status_from_number);
+    let Some(status) = status else {
         return Fetched::Failure(
             js_sys::TypeError::new("steadfast: fetch answered something that is not a Response")
                 .into(),

@@ -10,6 +10,7 @@ use js_sys::{Function, Reflect};
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::{EngineConfig, RequestMeta};
+use steadfast_core::headers::{fits_field_value, is_field_name};
 use steadfast_core::retry::Jitter;
 use steadfast_core::{Category, ConfigError, Method, UnknownName};
 use wasm_bindgen::{JsCast, JsValue};
@@ -692,7 +693,7 @@ pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, Str
             continue;
         };
         let field = format!("{name}[{}]", quote(&key));
-        if !is_token(&key) {
+        if !is_field_name(&key) {
             return Err(OptionError::range(
                 &field,
                 "is not a valid header name".into(),
@@ -712,7 +713,7 @@ pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, Str
                 "must not contain CR, LF or NUL".into(),
             ));
         }
-        if !is_latin1(&value) {
+        if !fits_field_value(&value) {
             return Err(OptionError::range(&field, LATIN1.into()));
         }
         out.push((key, value));
@@ -724,12 +725,6 @@ pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, Str
 const LATIN1: &str =
     "must contain only characters up to U+00FF (fetch sends header values as Latin-1)";
 
-/// Whether every character fits a byte, as `fetch` requires of a header
-/// value (a `ByteString`).
-fn is_latin1(s: &str) -> bool {
-    s.chars().all(|c| u32::from(c) <= 0xFF)
-}
-
 /// The items of the array option `name`, at most `max`.
 fn items(v: &JsValue, name: &str, max: u32) -> Result<Vec<JsValue>> {
     crate::js::array_items(v, max).map_err(|e| match e {
@@ -738,13 +733,6 @@ fn items(v: &JsValue, name: &str, max: u32) -> Result<Vec<JsValue>> {
             OptionError::range(name, format!("must have at most {max} items"))
         }
     })
-}
-
-/// RFC 9110 `token`: a valid header name.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// One call's `init`, decoded.
@@ -875,7 +863,7 @@ pub(crate) fn decode_call(
                 "must be a non-empty string without CR, LF or NUL".into(),
             ));
         }
-        if !is_latin1(&k) {
+        if !fits_field_value(&k) {
             return Err(OptionError::range("init.idempotencyKey", LATIN1.into()));
         }
         call.idempotency_key = Some(k);

@@ -37,12 +37,10 @@ pub(crate) fn wall() -> UnixMillis {
     UnixMillis(crate::host::millis(js_sys::Date::now()).0)
 }
 
-/// A status that is a whole number in 100..=999.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+/// A status, as the core reads one from a number.
 fn status_of(v: &JsValue) -> Option<u16> {
     v.as_f64()
-        .filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s))
-        .map(|s| s as u16)
+        .and_then(steadfast_core::classify::status_from_number)
 }
 
 fn checked_status(v: &JsValue, name: &str) -> Result<Option<u16>, JsValue> {
@@ -75,6 +73,7 @@ fn step(ticket: Option<u32>, wait_ms: u64, fail: Option<Refusal>) -> JsValue {
         .set("waitMs", js::num_or_null(Some(wait_ms.max(1))))
         .set("done", ticket.is_none() && wait_ms == 0 && fail.is_none())
         .set("fail", js::str_or_null(fail.map(|r| r.kind)))
+        .set("category", js::str_or_null(fail.map(|r| r.category)))
         .set("message", js::str_or_null(fail.map(|r| r.message)));
     o.build()
 }

@@ -248,6 +248,23 @@ pub struct Rejected {
     pub retry_at: Option<Millis>,
 }
 
+impl Rejected {
+    /// How a refused call fails, in the words of every other failure
+    /// ([`crate::engine::FailureReport`]): kind `circuit_open`, category
+    /// `server` (the circuit opened because the service failed), worth
+    /// trying again later.
+    #[must_use]
+    pub fn report(&self) -> crate::engine::FailureReport {
+        crate::engine::FailureReport {
+            kind: "circuit_open",
+            category: "server",
+            reason: None,
+            message: alloc::string::String::from("circuit open, not called"),
+            retryable: true,
+        }
+    }
+}
+
 /// A call's outcome as the breaker sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerOutcome {

@@ -56,6 +56,22 @@ pub const READ_FIELDS: [&str; 13] = [
     "ratelimit-reset",
 ];
 
+/// Whether `name` is a valid header field name: an RFC 9110 `token`.
+#[must_use]
+pub fn is_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Whether every character of `value` fits a byte, as `fetch` requires of
+/// a header value (a WebIDL `ByteString`, sent as Latin-1).
+#[must_use]
+pub fn fits_field_value(value: &str) -> bool {
+    value.chars().all(|c| u32::from(c) <= 0xFF)
+}
+
 /// Case-insensitive read access to a response's header fields.
 ///
 /// Implemented for slices and vectors of `(name, value)` pairs; hosts with
@@ -171,5 +187,15 @@ mod tests {
         assert_eq!(parse_decimal("-1"), Err(HeaderError::NotAnInteger));
         assert_eq!(parse_decimal("1.5"), Err(HeaderError::NotAnInteger));
         assert_eq!(parse_decimal(""), Err(HeaderError::Empty));
+    }
+
+    #[test]
+    fn field_names_are_tokens_and_values_fit_bytes() {
+        assert!(is_field_name("x-api-key") && is_field_name("A!#$%&'*+-.^_`|~9"));
+        for bad in ["", "a b", "a:b", "é", "a\n"] {
+            assert!(!is_field_name(bad), "{bad:?}");
+        }
+        assert!(fits_field_value("café ÿ"));
+        assert!(!fits_field_value("€") && !fits_field_value("✓"));
     }
 }

@@ -290,6 +290,8 @@ pub struct Refusal {
     /// `quota_exhausted` (the day's quota is spent) or `rate_limited` (the
     /// line is too long to wait in: the engine's failure kind for it too).
     pub kind: &'static str,
+    /// Always `rate_limit`: the category a user branches on.
+    pub category: &'static str,
     /// What the caller was refused, as a sentence.
     pub message: &'static str,
     /// When to come back.
@@ -304,11 +306,13 @@ impl Admission {
         match *self {
             Admission::Exhausted { until } => Some(Refusal {
                 kind: "quota_exhausted",
+                category: "rate_limit",
                 message: "daily quota spent, not acquired",
                 until,
             }),
             Admission::Backlogged { until } => Some(Refusal {
                 kind: "rate_limited",
+                category: "rate_limit",
                 message: "the line for a slot is too long, not acquired",
                 until,
             }),

@@ -956,5 +956,9 @@ fn a_caller_who_cannot_wait_is_told_why_in_its_words() {
     // A line too long to wait in fails as the engine's calls do.
     assert_eq!((long.kind, long.until), ("rate_limited", until));
     assert_ne!(spent.message, long.message);
+    assert_eq!(
+        (spent.category, long.category),
+        ("rate_limit", "rate_limit")
+    );
     assert_eq!(Admission::Held { until }.refusal(), None);
 }
