@@ -300,6 +300,11 @@ mod tests {
             Some("\"sk/x\\\"\\\\\\n\\u0001\u{1F600}\\ud800\"")
         );
         assert_eq!(plain("[[[[]]],[{}]]").as_deref(), Some("[[[[]]],[{}]]"));
+        // Every short escape is read, and written back as JSON.stringify does.
+        assert_eq!(
+            plain(r#""\b\f\n\r\t\u0020\u001f""#).as_deref(),
+            Some(r#""\b\f\n\r\t \u001f""#)
+        );
         assert_eq!(plain("0").as_deref(), Some("0"));
     }
 

@@ -205,8 +205,7 @@ pub fn scrub_error_body(body: &str, client: &Secrets, call: &Secrets) -> String 
         return scrubbed;
     }
     match crate::json::plain(&scrubbed) {
-        Some(plain) if plain != scrubbed => scrub(&plain),
-        Some(plain) => plain,
+        Some(plain) => scrub(&plain),
         None => scrubbed,
     }
 }
@@ -256,6 +255,11 @@ mod tests {
             "k=[redacted] t=[redacted]"
         );
         assert!(secret_forms("short").is_empty());
+        assert_eq!(
+            secret_forms("abcdef"),
+            ["abcdef"],
+            "six characters are enough"
+        );
         assert!(secret_forms(r#"Digest response="a\b1""#)
             .contains(&String::from(r#"Digest response=\"a\\b1\""#)));
     }
