@@ -199,13 +199,15 @@ pub fn call_secrets<N: AsRef<str>, V: AsRef<str>>(
 /// scrubbed again. Any other body is scrubbed as text.
 #[must_use]
 pub fn scrub_error_body(body: &str, client: &Secrets, call: &Secrets) -> String {
+    if client.is_empty() && call.is_empty() {
+        return String::from(body);
+    }
     let scrub = |text: &str| call.scrub(&client.scrub(text));
     let scrubbed = scrub(body);
-    if client.is_empty() && call.is_empty() {
-        return scrubbed;
-    }
     match crate::json::plain(&scrubbed) {
-        Some(plain) => scrub(&plain),
+        // Written plainly, the text may show a secret its escapes hid.
+        Some(plain) if plain != scrubbed => scrub(&plain),
+        Some(plain) => plain,
         None => scrubbed,
     }
 }

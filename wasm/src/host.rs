@@ -260,7 +260,6 @@ struct State {
     listeners: Vec<Listener>,
     next_listener: u64,
     timer: Timer,
-    closed: bool,
 }
 
 /// A client: shared by its JavaScript object, its timer and its requests in
@@ -357,7 +356,6 @@ impl Client {
                     generation: 0,
                     retired: None,
                 },
-                closed: false,
             })),
         })
     }
@@ -549,10 +547,9 @@ impl Client {
     pub(crate) fn close(&self) {
         let now = self.host.now();
         let _ = self.with(|s| {
-            if s.closed {
+            if s.engine.is_closed() {
                 return;
             }
-            s.closed = true;
             s.engine.close(now);
         });
         self.pump();
@@ -883,7 +880,7 @@ impl Client {
             .with(|s| {
                 let id = s.next_listener;
                 s.next_listener += 1;
-                if !s.closed {
+                if !s.engine.is_closed() {
                     s.listeners.push(Listener { id, event: name, f });
                 }
                 id

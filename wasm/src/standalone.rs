@@ -203,16 +203,22 @@ impl WasmLimiter {
 /// error codes on it and its causes), judged by the core's one rule
 /// ([`steadfast_core::classify_outcome`]): `None` for a success.
 pub(crate) fn classify_outcome(ok: bool, value: &JsValue) -> Option<Classification> {
-    let carrier = [value.clone(), js::get(value, "response")]
-        .into_iter()
-        .take(if ok { 1 } else { 2 })
-        .find(|v| status_of(&js::get(v, "status")).is_some());
-    let (status, fields) = match &carrier {
-        Some(v) => (
-            status_of(&js::get(v, "status")),
+    let response = |v: JsValue| status_of(&js::get(&v, "status")).map(|s| (s, v));
+    // `response.status` is looked for only on what was thrown: a resolved
+    // value is read no further than its own `status`.
+    let carrier = response(value.clone()).or_else(|| {
+        if ok {
+            None
+        } else {
+            response(js::get(value, "response"))
+        }
+    });
+    let (status, fields) = match carrier {
+        Some((status, v)) => (
+            Some(status),
             // What the user's function threw or answered: unreadable
             // headers read as none.
-            header_fields(&js::get(v, "headers")).unwrap_or_default(),
+            header_fields(&js::get(&v, "headers")).unwrap_or_default(),
         ),
         None => (None, Vec::new()),
     };

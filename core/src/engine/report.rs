@@ -45,11 +45,7 @@ impl CallFailure {
         };
         let category = match (self.category, self.kind) {
             (Some(c), _) => c.as_str(),
-            (None, FailureKind::CircuitOpen) => {
-                crate::breaker::Rejected { retry_at: None }
-                    .report()
-                    .category
-            }
+            (None, FailureKind::CircuitOpen) => crate::breaker::Rejected::CATEGORY,
             (None, FailureKind::RateLimited | FailureKind::QuotaExhausted) => "rate_limit",
             (None, FailureKind::DeadlineExceeded) => "timeout",
             (None, _) => "unknown",
