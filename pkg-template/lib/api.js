@@ -1,10 +1,379 @@
-// The public API over the wasm client. Written in no module syntax: the
-// build inlines it into the CommonJS entry (node/index.cjs) and the ES module
-// entry (web/index.js), so both formats share one source. Every decision —
-// retry, breaker, limiter, classification, option checks — is in the
-// WebAssembly core; this file only shapes calls and defines the error class.
+// The public API: a thin driver over the WebAssembly core. Written in no
+// module syntax: the build inlines it into the CommonJS entry
+// (node/index.cjs) and the ES module entry (web/index.js), so both formats
+// share one source.
+//
+// The driver decides nothing. It writes what the user passed as a "tape" of
+// tagged bytes into the module's input area, calls one export, and does
+// what the answer (records on the output tape) says: fetch, abort, arm the
+// timer, resolve, reject, tell listeners. Which options are valid, what a
+// response means, whether to retry, wait or give up, and what is a secret
+// are the core's (see the wasm crate's `client.rs` for the records, and
+// `tape.rs` for the format).
 function createApi(wasm, ensureReady) {
   "use strict";
+
+  // ----- the boundary: tapes in wasm memory ---------------------------------
+
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  let memory;
+  let header = 0; // the io header's address: [inPtr, inCap, outPtr, outLen]
+  let u8;
+  let dv;
+  let base = 0; // the input area's address
+  let cap = 0; // and its length
+  let pos = 0; // bytes written in this tape
+  let READ; // the header fields the core reads (a Set)
+  let BODY; // BODY[status - 100]: the core reads the body of this status
+  let EVENTS; // event names, by their numbers in EVENT records
+
+  // Views of memory, rebuilt when it grew (a grown memory detaches them).
+  function views() {
+    if (u8 === undefined || u8.buffer !== memory.buffer) {
+      u8 = new Uint8Array(memory.buffer);
+      dv = new DataView(memory.buffer);
+    }
+    base = dv.getUint32(header, true);
+    cap = dv.getUint32(header + 4, true);
+  }
+
+  let booted = false;
+  function boot() {
+    ensureReady();
+    if (booted) return;
+    memory = wasm.heap();
+    header = wasm.io();
+    views();
+    const [fields, ranges, events] = answer(wasm.tables())[0];
+    READ = new Set(fields);
+    BODY = new Uint8Array(900);
+    for (const [from, to] of ranges) BODY.fill(1, from - 100, to - 99);
+    EVENTS = events;
+    booted = true;
+  }
+
+  function need(n) {
+    if (pos + n > cap) {
+      wasm.grow(pos + n);
+      views();
+    }
+  }
+  function begin() {
+    views();
+    pos = 0;
+  }
+  function tag(t) {
+    need(1);
+    u8[base + pos++] = t;
+  }
+  function u32(n) {
+    need(4);
+    dv.setUint32(base + pos, n, true);
+    pos += 4;
+  }
+  function f64(n) {
+    need(8);
+    dv.setFloat64(base + pos, n, true);
+    pos += 8;
+  }
+  // A string's length and UTF-8 bytes (no tag).
+  function raw(s) {
+    const n = s.length;
+    need(4 + n * 3);
+    let at = base + pos + 4;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      u8[at + i] = c;
+    }
+    let written = i;
+    if (i < n) {
+      written += enc.encodeInto(s.slice(i), u8.subarray(at + i, at + n * 3)).written;
+    }
+    dv.setUint32(base + pos, written, true);
+    pos += 4 + written;
+  }
+  function str(s) {
+    tag(5);
+    raw(s);
+  }
+
+  // What a decoder may ask of an object that is not a plain one (a signal,
+  // a clock that is a class instance): these members, when defined.
+  const PROBE = ["aborted", "addEventListener", "removeEventListener", "now", "sleep", "wallNow"];
+  const MAX_ITEMS = 1001;
+  const MAX_DEPTH = 24;
+  const toTag = Object.prototype.toString;
+
+  function classOf(v) {
+    const c = toTag.call(v).slice(8, -1);
+    return c === "Object" ? "Instance" : c;
+  }
+
+  // Any value, as it is: references for functions and host objects (kept in
+  // `refs`), data for the rest. A getter or proxy trap that throws writes
+  // "unreadable".
+  function value(v, refs, depth) {
+    switch (typeof v) {
+      case "undefined":
+        return tag(0);
+      case "boolean":
+        return tag(v ? 3 : 2);
+      case "number":
+        tag(4);
+        return f64(v);
+      case "string":
+        return str(v);
+      case "function":
+        tag(8);
+        return u32(refs.push(v) - 1);
+      case "object":
+        break;
+      default:
+        if (v === UNREADABLE) return tag(9);
+        tag(10);
+        return raw(typeof v);
+    }
+    if (v === null) return tag(1);
+    if (depth > MAX_DEPTH) return tag(9);
+    const start = pos;
+    try {
+      if (Array.isArray(v)) {
+        const len = v.length >>> 0;
+        const n = Math.min(len, MAX_ITEMS);
+        tag(7);
+        u32(len);
+        u32(n);
+        for (let i = 0; i < n; i++) value(read(v, i), refs, depth + 1);
+        return;
+      }
+      const proto = Object.getPrototypeOf(v);
+      const plain = proto === Object.prototype || proto === null;
+      tag(6);
+      u32(refs.push(v) - 1);
+      if (plain) {
+        const keys = Object.keys(v);
+        raw("Object");
+        u32(keys.length);
+        for (const k of keys) {
+          raw(k);
+          value(read(v, k), refs, depth + 1);
+        }
+      } else {
+        raw(classOf(v));
+        const at = pos;
+        u32(0);
+        let n = 0;
+        for (const k of PROBE) {
+          const m = read(v, k);
+          if (m === undefined) continue;
+          raw(k);
+          value(m, refs, depth + 1);
+          n++;
+        }
+        dv.setUint32(base + at, n, true);
+      }
+    } catch {
+      pos = start;
+      tag(9);
+    }
+  }
+  const UNREADABLE = Symbol("unreadable");
+  function read(v, k) {
+    try {
+      return v[k];
+    } catch {
+      return UNREADABLE;
+    }
+  }
+
+  // A payload: only its reference (and class) crosses.
+  function payload(v, refs) {
+    if (v === undefined) return tag(0);
+    if (v === null) return tag(1);
+    tag(6);
+    u32(refs.push(v) - 1);
+    let c = typeof v;
+    if (c === "object") {
+      try {
+        c = toTag.call(v).slice(8, -1);
+      } catch {
+        c = "unreadable";
+      }
+    }
+    raw(c);
+    u32(0);
+  }
+  // A value for `JSON.stringify`: the text crosses by reference.
+  function json(v, refs) {
+    let text;
+    try {
+      text = JSON.stringify(v);
+    } catch {
+      text = undefined;
+    }
+    tag(11);
+    tag(typeof text === "string" ? 1 : 0);
+    u32(refs.push(text) - 1);
+  }
+  // A call's `init`: its `json` and `body` are payloads.
+  function init(v, refs) {
+    if (v === null || typeof v !== "object") return value(v, refs, 0);
+    let proto;
+    try {
+      if (Array.isArray(v)) return value(v, refs, 0);
+      proto = Object.getPrototypeOf(v);
+    } catch {
+      return tag(9);
+    }
+    if (proto !== Object.prototype && proto !== null) return value(v, refs, 0);
+    const start = pos;
+    try {
+      const keys = Object.keys(v);
+      tag(6);
+      u32(refs.push(v) - 1);
+      raw("Object");
+      u32(keys.length);
+      for (const k of keys) {
+        raw(k);
+        const m = read(v, k);
+        if (m === UNREADABLE) tag(9);
+        else if (k === "json") m === undefined ? tag(0) : json(m, refs);
+        else if (k === "body") payload(m, refs);
+        else value(m, refs, 1);
+      }
+    } catch {
+      pos = start;
+      tag(9);
+    }
+  }
+  // Header fields the core reads, as [name, value] pairs, from a Headers,
+  // a Map, an array of pairs or a plain object; `null` for none, `false`
+  // when `h` is not headers or could not be read.
+  function pairs(h) {
+    if (h === undefined || h === null) return null;
+    if (typeof h !== "object") return false;
+    const out = [];
+    try {
+      const entries = Array.isArray(h)
+        ? h
+        : typeof h.entries === "function"
+          ? h.entries()
+          : Object.entries(h);
+      let n = 0;
+      for (const e of entries) {
+        if (++n > 256) break;
+        const k = e[0];
+        const val = e[1];
+        if (typeof k !== "string" || typeof val !== "string") continue;
+        const name = k.toLowerCase();
+        if (READ.has(name)) out.push([name, val]);
+      }
+    } catch {
+      return false;
+    }
+    return out;
+  }
+
+  // ----- the answer ---------------------------------------------------------
+
+  function readStr(at, n) {
+    if (n < 48) {
+      let s = "";
+      for (let i = 0; i < n; i++) {
+        const c = u8[at + i];
+        if (c >= 0x80) return dec.decode(u8.subarray(at, at + n));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return dec.decode(u8.subarray(at, at + n));
+  }
+  let rp = 0;
+  function out() {
+    const t = u8[rp++];
+    switch (t) {
+      case 0:
+        return undefined;
+      case 1:
+        return null;
+      case 2:
+        return false;
+      case 3:
+        return true;
+      case 4: {
+        const n = dv.getFloat64(rp, true);
+        rp += 8;
+        return n;
+      }
+      case 5: {
+        const n = dv.getUint32(rp, true);
+        const s = readStr(rp + 4, n);
+        rp += 4 + n;
+        return s;
+      }
+      case 6: {
+        const n = dv.getUint32(rp, true);
+        rp += 4;
+        const o = {};
+        for (let i = 0; i < n; i++) {
+          const k = dv.getUint32(rp, true);
+          const key = readStr(rp + 4, k);
+          rp += 4 + k;
+          o[key] = out();
+        }
+        return o;
+      }
+      case 7: {
+        const n = dv.getUint32(rp, true);
+        rp += 4;
+        const a = new Array(n);
+        for (let i = 0; i < n; i++) a[i] = out();
+        return a;
+      }
+      default:
+        throw new Error("steadfast: internal error: a malformed answer");
+    }
+  }
+  // The records an export answered with (`len` bytes).
+  // Without `len`: as long as the header says (an export that answers an
+  // object).
+  function answer(len) {
+    views();
+    rp = dv.getUint32(header + 8, true);
+    if (len === undefined) len = dv.getUint32(header + 12, true);
+    const end = rp + len;
+    const records = [];
+    while (rp < end) records.push(out());
+    return records;
+  }
+
+  // Words and numbers joined as JavaScript writes numbers.
+  const words = (parts) => parts.join("");
+  // An ERROR record's error, thrown by the caller.
+  function argumentError(r) {
+    return new (r[1] ? TypeError : RangeError)(words(r[2]));
+  }
+  // `value` read as a number (a clock answering junk reads as NaN: the core
+  // reads that as 0).
+  const num = (v) => (typeof v === "number" ? v : NaN);
+  const hasPerformance = typeof performance === "object" && typeof performance.now === "function";
+  const monotonic = hasPerformance ? () => performance.now() : () => Date.now();
+  function clockNow(clock) {
+    if (!clock) return monotonic();
+    try {
+      return num(clock.now());
+    } catch {
+      return NaN;
+    }
+  }
+  function seedWord() {
+    return (Math.random() * 4294967296) >>> 0;
+  }
+
+  // ----- errors -------------------------------------------------------------
 
   // One brand for every copy of the package: `instanceof ResilienceError`
   // holds for an error thrown by another copy (two versions installed side
@@ -64,57 +433,626 @@ function createApi(wasm, ensureReady) {
   });
   Object.defineProperty(ResilienceError.prototype, BRAND, { value: true });
 
+  // ----- the client ---------------------------------------------------------
+
+  // Record opcodes (the wasm crate's client.rs).
+  const SEND = 1, ABORT = 2, OK = 3, FAIL = 4, CANCEL = 5, EVENT = 6, STARTED = 7;
+  const ERROR = 8, ABORTED = 9, CHECK = 10, TIMER = 11, BODY_REC = 12, VALUE = 13, ODD = 14;
+
+  // What `URL` makes of `url`: its scheme and credentials, or "unreadable"
+  // when it throws; the core judges them.
+  function urlParts(url) {
+    if (typeof URL !== "function") return undefined;
+    try {
+      const u = new URL(url);
+      return { protocol: u.protocol, username: u.username, password: u.password };
+    } catch {
+      return UNREADABLE;
+    }
+  }
+
+  // A body's text as the user gets it: parsed JSON, else the text; `null`
+  // for an empty body.
+  function parse(text) {
+    if (typeof text !== "string" || text === "") return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+
+  // The codes and names on a failed fetch's error and its causes (Node's
+  // undici puts the socket's code on `cause`, or on each of `cause.errors`
+  // when several addresses were tried), for the core to type.
+  function failureFacts(error) {
+    const codes = [];
+    const names = [];
+    try {
+      collectFacts(error, codes, names);
+    } catch {
+      // A trap that throws ends the reading: what was read stands.
+    }
+    return [codes, names];
+  }
+  function collectFacts(error, codes, names) {
+    const cause = read(error, "cause");
+    for (const e of [error, cause]) {
+      if (e === null || (typeof e !== "object" && typeof e !== "function")) continue;
+      const c = read(e, "code");
+      const n = read(e, "name");
+      if (typeof c === "string") codes.push(c);
+      if (typeof n === "string") names.push(n);
+    }
+    const errors = cause !== null && typeof cause === "object" ? read(cause, "errors") : undefined;
+    if (Array.isArray(errors)) {
+      for (let i = 0; i < Math.min(errors.length, 8); i++) {
+        const e = read(errors, i);
+        const c = e !== null && typeof e === "object" ? read(e, "code") : undefined;
+        if (typeof c === "string") codes.push(c);
+      }
+    }
+  }
+
+  const inspect = Symbol.for("nodejs.util.inspect.custom");
+
   class Client {
-    #inner;
+    #d;
+    #fetch;
+    #fetchThis;
+    #clock;
+    #wallNow;
+    #onAlert;
+    #headers;
+    #calls = [];
+    #listeners = new Map();
+    #timer = { at: -1, handle: undefined, gen: 0, sleep: undefined };
+    #runs = 0;
 
     constructor(options) {
-      ensureReady();
-      this.#inner = new wasm.WasmClient(options, ResilienceError);
+      boot();
+      let clock;
+      try {
+        const c = options !== null && typeof options === "object" ? options.clock : undefined;
+        if (c !== null && typeof c === "object" && typeof c.now === "function") clock = c;
+      } catch {
+        clock = undefined;
+      }
+      const now = clockNow(clock);
+      let wall = Date.now();
+      try {
+        if (clock && typeof clock.wallNow === "function") wall = num(clock.wallNow());
+      } catch {
+        wall = NaN;
+      }
+      const host = { fetch: typeof globalThis.fetch === "function", URL: typeof URL === "function" };
+      let facts;
+      let refs;
+      for (;;) {
+        refs = [];
+        begin();
+        tag(7);
+        u32(facts === undefined ? 2 : 3);
+        u32(facts === undefined ? 2 : 3);
+        value(options, refs, 0);
+        value(host, refs, 0);
+        if (facts !== undefined) value(facts, refs, 0);
+        const d = wasm.WasmClient.open(pos, seedWord(), seedWord(), now, wall);
+        const r = answer()[0];
+        if (d !== undefined) {
+          this.#d = d;
+          this.#ready(r, refs);
+          return;
+        }
+        if (r[0] === CHECK && facts === undefined) {
+          facts = urlParts(r[1]);
+          continue;
+        }
+        throw argumentError(r);
+      }
+    }
+
+    #ready(r, refs) {
+      const [fetchRef, clockRef, wallNow, alertRef, headers] = r;
+      if (fetchRef >= 0) {
+        this.#fetch = refs[fetchRef];
+        this.#fetchThis = undefined;
+      } else {
+        this.#fetch = globalThis.fetch;
+        this.#fetchThis = globalThis;
+      }
+      this.#clock = clockRef >= 0 ? refs[clockRef] : undefined;
+      this.#wallNow = wallNow;
+      this.#onAlert = alertRef >= 0 ? refs[alertRef] : undefined;
+      const h = {};
+      for (const [n, v] of headers) h[n] = v;
+      this.#headers = h;
+    }
+
+    #now() {
+      return clockNow(this.#clock);
+    }
+
+    #wall() {
+      if (!this.#wallNow) return Date.now();
+      try {
+        return num(this.#clock.wallNow());
+      } catch {
+        return NaN;
+      }
     }
 
     request(method, path, init) {
-      return this.#inner.request(method, path, init, undefined);
+      return this.#request(method, path, init, undefined, false);
     }
 
     get(path, init) {
-      return this.#inner.request("GET", path, init, undefined);
+      return this.#request("GET", path, init, undefined, false);
     }
 
     post(path, json, init) {
-      return this.#inner.request("POST", path, init, json);
+      return this.#request("POST", path, init, json, true);
     }
 
     put(path, json, init) {
-      return this.#inner.request("PUT", path, init, json);
+      return this.#request("PUT", path, init, json, true);
     }
 
     patch(path, json, init) {
-      return this.#inner.request("PATCH", path, init, json);
+      return this.#request("PATCH", path, init, json, true);
     }
 
     delete(path, init) {
-      return this.#inner.request("DELETE", path, init, undefined);
+      return this.#request("DELETE", path, init, undefined, false);
+    }
+
+    // An async function, so that the error it throws after the call ended
+    // carries the caller's frames in its stack.
+    async #request(method, path, init_, body, withJson) {
+      const end = await this.#start(method, path, init_, body, withJson);
+      if (end.ok) return end.value;
+      if (end.reason !== undefined || end.fields === undefined) throw end.reason;
+      const f = end.fields;
+      const c = end.call;
+      throw new ResilienceError(f.message, {
+        category: f.category,
+        kind: f.kind,
+        reason: f.reason,
+        status: f.status,
+        retryAfterMs: f.retryAfterMs,
+        attempts: f.attempts,
+        isRetryable: f.isRetryable,
+        method: f.method,
+        endpoint: f.endpoint,
+        serverMessage: f.serverMessage,
+        data: c.data === undefined ? null : c.data,
+        cause: c.cause,
+      });
+    }
+
+    #start(method, path, init_, body, withJson) {
+      return new Promise((resolve) => {
+        let facts;
+        for (;;) {
+          const refs = [];
+          begin();
+          tag(7);
+          const n = facts === undefined ? 4 : 5;
+          u32(n);
+          u32(n);
+          value(method, refs, 0);
+          value(path, refs, 0);
+          init(init_, refs);
+          if (withJson && body !== undefined) json(body, refs);
+          else tag(0);
+          if (facts !== undefined) value(facts, refs, 0);
+          const records = answer(this.#d.start(pos, this.#now()));
+          const first = records[0];
+          if (first[0] === CHECK && facts === undefined) {
+            facts = urlParts(words(first[1]));
+            continue;
+          }
+          if (first[0] === ERROR) {
+            resolve({ ok: false, reason: argumentError(first) });
+            return;
+          }
+          if (first[0] === ABORTED) {
+            resolve({ ok: false, reason: refs[first[1]].reason });
+            return;
+          }
+          this.#run(records, refs, resolve);
+          return;
+        }
+      });
+    }
+
+    // Does what the records say.
+    // A listener may call back (abort a call, start one): the TIMER of an
+    // answer that a later one overtook is stale, and left out.
+    #run(records, refs, resolve) {
+      const run = ++this.#runs;
+      for (const r of records) {
+        switch (r[0]) {
+          case STARTED:
+            this.#started(r, refs, resolve);
+            break;
+          case SEND:
+            this.#send(r[1], r[2]);
+            break;
+          case ABORT: {
+            const c = this.#calls[r[1]];
+            if (c !== undefined && c.attempt === r[2]) {
+              c.attempt = 0;
+              c.data = undefined;
+              c.cause = undefined;
+              const ctl = c.ctl;
+              c.ctl = undefined;
+              if (ctl !== undefined) ctl.abort();
+            }
+            break;
+          }
+          case BODY_REC: {
+            const c = this.#calls[r[1]];
+            if (c !== undefined) c.data = parse(r[2] === null ? c.text : r[2]);
+            break;
+          }
+          case ODD: {
+            const c = this.#calls[r[1]];
+            if (c !== undefined) {
+              c.data = undefined;
+              c.cause = new TypeError("steadfast: fetch answered something that is not a Response");
+            }
+            break;
+          }
+          case OK: {
+            const c = this.#settled(r[1]);
+            if (c !== undefined) {
+              c.resolve({
+                ok: true,
+                value: { status: r[2], headers: c.headers ?? {}, data: c.data === undefined ? null : c.data, attempts: r[3] },
+              });
+            }
+            break;
+          }
+          case FAIL: {
+            const c = this.#settled(r[1]);
+            if (c !== undefined) c.resolve({ ok: false, fields: r[2], call: c });
+            break;
+          }
+          case CANCEL: {
+            const c = this.#settled(r[1]);
+            if (c !== undefined) c.resolve({ ok: false, reason: c.signal.reason });
+            break;
+          }
+          case EVENT:
+            this.#emit(EVENTS[r[1]], r[2]);
+            break;
+          case TIMER:
+            if (run === this.#runs) this.#arm(r[1], r[2]);
+            break;
+          default:
+            break;
+        }
+      }
+    }
+
+    #started(r, refs, resolve) {
+      const [, slot, method, url, headers, bodyRef, signalRef] = r;
+      let h = this.#headers;
+      if (headers !== null) {
+        h = {};
+        for (const [n, v] of headers) h[n] = v;
+      }
+      const c = {
+        resolve,
+        method,
+        url: words(url),
+        fetchHeaders: h,
+        body: bodyRef >= 0 ? refs[bodyRef] : undefined,
+        signal: signalRef >= 0 ? refs[signalRef] : undefined,
+        onAbort: undefined,
+        ctl: undefined,
+        attempt: 0,
+        headers: undefined,
+        text: undefined,
+        data: undefined,
+        cause: undefined,
+      };
+      this.#calls[slot] = c;
+      if (c.signal !== undefined) {
+        c.onAbort = () => {
+          if (this.#calls[slot] === c) this.#run(answer(this.#d.cancel(slot, this.#now())), [], undefined);
+        };
+        try {
+          c.signal.addEventListener("abort", c.onAbort, { once: true });
+        } catch {
+          // A signal that cannot be listened to cannot cancel the call.
+        }
+      }
+    }
+
+    #settled(slot) {
+      const c = this.#calls[slot];
+      if (c === undefined) return undefined;
+      this.#calls[slot] = undefined;
+      if (c.onAbort !== undefined) {
+        try {
+          c.signal.removeEventListener("abort", c.onAbort);
+        } catch {
+          // Nothing to unhook.
+        }
+      }
+      return c;
+    }
+
+    #send(slot, attempt) {
+      const c = this.#calls[slot];
+      if (c === undefined) return;
+      const ctl = new AbortController();
+      c.ctl = ctl;
+      c.attempt = attempt;
+      c.data = undefined;
+      c.cause = undefined;
+      c.headers = undefined;
+      const init = { method: c.method, headers: c.fetchHeaders, signal: ctl.signal };
+      if (c.body !== undefined) init.body = c.body;
+      let p;
+      try {
+        p = Promise.resolve(this.#fetch.call(this.#fetchThis, c.url, init));
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+      p.then(
+        (response) => this.#answered(slot, c, attempt, response),
+        (error) => this.#failed(slot, c, attempt, error),
+      );
+    }
+
+    // Reads the response (its header fields once, its body on this side),
+    // then tells the core.
+    async #answered(slot, c, attempt, response) {
+      const status = response !== null && typeof response === "object" ? read(response, "status") : undefined;
+      if (typeof status !== "number") {
+        if (this.#calls[slot] === c && c.attempt === attempt) {
+          this.#run(answer(this.#d.response(slot, attempt, NaN, this.#now(), this.#wall(), 0)), [], undefined);
+        }
+        return;
+      }
+      const user = {};
+      const fields = [];
+      try {
+        const hs = response.headers;
+        if (hs !== null && typeof hs === "object") {
+          let n = 0;
+          for (const [k, v] of hs) {
+            if (++n > 256) break;
+            if (typeof k !== "string" || typeof v !== "string") continue;
+            const name = k.toLowerCase();
+            user[name] = v;
+            if (READ.has(name)) fields.push([name, v]);
+          }
+        }
+      } catch {
+        // Headers that cannot be read are none.
+      }
+      let text = "";
+      try {
+        if (typeof response.text === "function") {
+          const t = await response.text();
+          if (typeof t === "string") text = t;
+        }
+      } catch (e) {
+        this.#failed(slot, c, attempt, e);
+        return;
+      }
+      if (this.#calls[slot] !== c || c.attempt !== attempt) return;
+      const reads = status >= 100 && status < 1000 && BODY[status - 100] === 1;
+      c.headers = user;
+      c.text = text;
+      c.data = reads ? undefined : parse(text);
+      c.attempt = 0;
+      c.ctl = undefined;
+      begin();
+      tag(7);
+      u32(2);
+      u32(2);
+      tag(7);
+      u32(fields.length);
+      u32(fields.length);
+      for (const [n, v] of fields) {
+        tag(7);
+        u32(2);
+        u32(2);
+        str(n);
+        str(v);
+      }
+      if (reads) str(text);
+      else tag(0);
+      this.#run(answer(this.#d.response(slot, attempt, status, this.#now(), this.#wall(), pos)), [], undefined);
+    }
+
+    #failed(slot, c, attempt, error) {
+      if (this.#calls[slot] !== c || c.attempt !== attempt) return;
+      c.attempt = 0;
+      c.ctl = undefined;
+      c.data = undefined;
+      c.headers = undefined;
+      c.cause = error;
+      const [codes, names] = failureFacts(error);
+      begin();
+      const refs = [];
+      value([codes, names], refs, 0);
+      this.#run(answer(this.#d.failure(slot, attempt, this.#now(), pos)), [], undefined);
+    }
+
+    // One timer, at the core's next deadline. A `setTimeout` that fires no
+    // later than needed is kept (firing early costs one look at the engine;
+    // clearing and setting a timer on every call cost more than the rest of
+    // its bookkeeping); an injected clock's sleep is always exact, so a fake
+    // clock that moves to its next sleeper sees no stale ones. In Node the
+    // timer keeps the process alive only while a call is pending.
+    #arm(at, pending) {
+      const t = this.#timer;
+      const real = this.#clock === undefined;
+      if (real && t.handle !== undefined && (at < 0 || t.at <= at)) {
+        keepAlive(t.handle, pending > 0);
+        return;
+      }
+      if (!real && t.at === at && (at < 0 || t.sleep !== undefined)) return;
+      this.#disarm();
+      if (at < 0) return;
+      const gen = ++t.gen;
+      t.at = at;
+      const delay = Math.min(Math.max(0, Math.ceil(at - this.#now())), 2147483647);
+      if (real) {
+        t.handle = setTimeout(() => this.#fire(gen), delay);
+        keepAlive(t.handle, pending > 0);
+        return;
+      }
+      const ctl = new AbortController();
+      t.sleep = ctl;
+      let slept;
+      try {
+        slept = Promise.resolve(this.#clock.sleep(delay, ctl.signal));
+      } catch (e) {
+        slept = Promise.reject(e);
+      }
+      slept.then(
+        () => this.#fire(gen),
+        () => {
+          // The sleep is abandoned: a real timeout stands in, so calls end.
+          if (t.gen === gen && !ctl.signal.aborted) {
+            // Its signal tells the clock so (it may hold a timer of its own).
+            ctl.abort();
+            t.sleep = undefined;
+            t.handle = setTimeout(() => this.#fire(gen), delay);
+          }
+        },
+      );
+    }
+
+    #disarm() {
+      const t = this.#timer;
+      t.gen++;
+      t.at = -1;
+      if (t.handle !== undefined) clearTimeout(t.handle);
+      t.handle = undefined;
+      if (t.sleep !== undefined) t.sleep.abort();
+      t.sleep = undefined;
+    }
+
+    #fire(gen) {
+      const t = this.#timer;
+      if (t.gen !== gen) return;
+      t.handle = undefined;
+      t.sleep = undefined;
+      t.at = -1;
+      this.#run(answer(this.#d.fire(this.#now())), [], undefined);
+    }
+
+    #emit(name, payload) {
+      if (name === "alert" && this.#onAlert !== undefined) {
+        try {
+          this.#onAlert(payload);
+        } catch {
+          // A listener that throws stops neither the others nor the client.
+        }
+      }
+      const ls = this.#listeners.get(name);
+      if (ls === undefined) return;
+      for (const l of [...ls]) {
+        try {
+          l(payload);
+        } catch {
+          // As above.
+        }
+      }
     }
 
     health() {
-      return this.#inner.health();
+      return answer(this.#d.health(this.#now()))[0][1];
     }
 
     snapshot() {
-      return this.#inner.snapshot();
+      return answer(this.#d.snapshot(this.#now(), this.#wall()))[0][1];
     }
 
     on(event, listener) {
-      return this.#inner.on(event, listener);
+      begin();
+      value([event, listener], [], 0);
+      const r = answer(this.#d.listen(pos))[0];
+      if (r !== undefined) throw argumentError(r);
+      const entry = (...args) => listener(...args);
+      if (!this.#d.isClosed()) {
+        let ls = this.#listeners.get(event);
+        if (ls === undefined) this.#listeners.set(event, (ls = new Set()));
+        ls.add(entry);
+      }
+      return () => {
+        const ls = this.#listeners.get(event);
+        if (ls !== undefined) ls.delete(entry);
+      };
     }
 
     close() {
-      this.#inner.close();
+      if (this.#d.isClosed()) return;
+      this.#run(answer(this.#d.close(this.#now())), [], undefined);
+      this.#listeners.clear();
+      this.#disarm();
+    }
+
+    // `console.log(client)` and `JSON.stringify(client)` show its health.
+    [inspect]() {
+      return { health: this.health() };
+    }
+
+    toJSON() {
+      return this.health();
+    }
+  }
+  Object.defineProperty(Client.prototype, Symbol.toStringTag, { value: "SteadfastClient" });
+
+  function keepAlive(handle, yes) {
+    if (handle !== null && typeof handle === "object") {
+      if (yes) {
+        if (typeof handle.ref === "function") handle.ref();
+      } else if (typeof handle.unref === "function") handle.unref();
     }
   }
 
   function createClient(options) {
     return new Client(options);
+  }
+
+  // ----- the building blocks ------------------------------------------------
+
+  // A block's options as `[options]`; throws the core's ERROR.
+  function openBlock(open, options, ...args) {
+    boot();
+    const refs = [];
+    begin();
+    value([options], refs, 0);
+    const inner = open(pos, ...args);
+    const r = answer()[0];
+    if (inner === undefined) throw argumentError(r);
+    return { inner, ready: r, refs };
+  }
+
+  // The facts of what a user's function resolved or threw, for the core's
+  // one outcome rule: its `status` and header fields, its `response`'s, the
+  // codes and names of an error. Nothing is written for a value with no
+  // `status` that resolved.
+  function outcome(ok, v) {
+    begin();
+    const isObj = v !== null && (typeof v === "object" || typeof v === "function");
+    const status = isObj ? read(v, "status") : undefined;
+    if (ok && typeof status !== "number") return 0;
+    const response = !ok && isObj ? read(v, "response") : undefined;
+    const rs = response !== null && typeof response === "object" ? read(response, "status") : undefined;
+    const [codes, names] = ok ? [[], []] : failureFacts(v);
+    const h = (x, s) => (typeof s === "number" ? pairs(read(x, "headers")) || [] : []);
+    value([status, h(v, status), rs, h(response, rs), codes, names], [], 0);
+    return pos;
   }
 
   // The building blocks' optional `signal`: undefined / null, or an
@@ -165,27 +1103,31 @@ function createApi(wasm, ensureReady) {
 
   class CircuitBreaker {
     #inner;
+    #clock;
+    #refusal;
 
     constructor(options) {
-      ensureReady();
-      this.#inner = new wasm.WasmBreaker(options);
+      const b = openBlock(wasm.WasmBreaker.open, options);
+      this.#inner = b.inner;
+      this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
+      this.#refusal = b.ready[1];
     }
 
     get state() {
-      return this.#inner.state();
+      return this.#inner.state(clockNow(this.#clock));
     }
 
     isAvailable() {
-      return this.#inner.isAvailable();
+      return this.#inner.isAvailable(clockNow(this.#clock));
     }
 
     async execute(fn, signal) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
       signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
-      const permit = this.#inner.acquire();
+      const permit = this.#inner.acquire(clockNow(this.#clock));
       if (permit < 0) {
-        const r = this.#inner.refusal();
+        const r = this.#refusal;
         throw new ResilienceError(r.message, {
           category: r.category,
           kind: r.kind,
@@ -199,14 +1141,16 @@ function createApi(wasm, ensureReady) {
       try {
         value = await callWith(fn, signal);
       } catch (e) {
-        this.#inner.settle(permit, signal && signal.aborted && e === signal.reason ? 2 : 1, e);
+        const aborted = signal && signal.aborted && e === signal.reason;
+        const len = aborted ? 0 : outcome(false, e);
+        this.#inner.settle(permit, aborted ? 2 : 1, clockNow(this.#clock), Date.now(), len);
         throw e;
       }
-      this.#inner.settle(permit, 0, value);
+      const len = outcome(true, value);
+      this.#inner.settle(permit, 0, clockNow(this.#clock), Date.now(), len);
       return value;
     }
   }
-
 
   // Sleeps `ms` on the injected clock (its `sleep(ms, signal)`) or a
   // timer; rejects with the signal's reason when it aborts.
@@ -233,9 +1177,9 @@ function createApi(wasm, ensureReady) {
     #clock;
 
     constructor(options) {
-      ensureReady();
-      this.#inner = new wasm.WasmLimiter(options);
-      this.#clock = options && options.clock;
+      const b = openBlock(wasm.WasmLimiter.open, options);
+      this.#inner = b.inner;
+      this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
     }
 
     // Resolves when a slot is the caller's; every wait is the core's answer.
@@ -244,32 +1188,38 @@ function createApi(wasm, ensureReady) {
       if (signal && signal.aborted) throw signal.reason;
       let ticket = -1;
       for (;;) {
-        const step = this.#inner.step(ticket);
-        if (step.done) return;
-        if (step.fail !== null) {
-          throw new ResilienceError(step.message, {
-            category: step.category,
-            kind: step.fail,
-            retryAfterMs: step.waitMs,
+        const [next, waitMs, done, fail, category, message] = answer(
+          this.#inner.step(ticket, clockNow(this.#clock)),
+        )[0];
+        if (done) return;
+        if (fail !== null) {
+          throw new ResilienceError(message, {
+            category,
+            kind: fail,
+            retryAfterMs: waitMs,
             isRetryable: true,
           });
         }
-        ticket = step.ticket;
+        ticket = next;
         try {
-          await pause(this.#clock, step.waitMs, signal);
+          await pause(this.#clock, waitMs, signal);
         } catch (e) {
-          this.#inner.cancel(ticket);
+          this.#inner.cancel(ticket, clockNow(this.#clock));
           throw e;
         }
       }
     }
 
     updateFromHeaders(headers, status) {
-      this.#inner.updateFromHeaders(headers, status);
+      boot();
+      begin();
+      value([status, pairs(headers)], [], 0);
+      const r = answer(this.#inner.updateFromHeaders(pos, clockNow(this.#clock), Date.now()))[0];
+      if (r !== undefined) throw argumentError(r);
     }
 
     status() {
-      return this.#inner.status();
+      return answer(this.#inner.status(clockNow(this.#clock)))[0][1];
     }
   }
 
@@ -278,9 +1228,17 @@ function createApi(wasm, ensureReady) {
     #clock;
 
     constructor(options) {
-      ensureReady();
-      this.#inner = new wasm.WasmRetry(options);
-      this.#clock = options && options.clock;
+      const now = (() => {
+        try {
+          const c = options !== null && typeof options === "object" ? options.clock : undefined;
+          return c !== null && typeof c === "object" && typeof c.now === "function" ? clockNow(c) : monotonic();
+        } catch {
+          return NaN;
+        }
+      })();
+      const b = openBlock(wasm.WasmRetry.open, options, seedWord(), seedWord(), now);
+      this.#inner = b.inner;
+      this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
     }
 
     // Runs `fn(signal)` until it succeeds or the core says stop.
@@ -288,7 +1246,7 @@ function createApi(wasm, ensureReady) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
       signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
-      const id = this.#inner.start();
+      const id = this.#inner.start(clockNow(this.#clock));
       try {
         for (let attempts = 1; ; attempts++) {
           let ok = true;
@@ -300,8 +1258,10 @@ function createApi(wasm, ensureReady) {
             ok = false;
             value = e;
           }
-          const d = this.#inner.decide(id, ok, value);
-          if (d === undefined) return value;
+          const len = outcome(ok, value);
+          const n = this.#inner.decide(id, ok, clockNow(this.#clock), Date.now(), len);
+          if (n === 0) return value;
+          const d = answer(n)[0];
           if (!d.retry) {
             if (ok) return value;
             // What `fn` threw is the caller's: it travels as `cause`,
@@ -328,19 +1288,21 @@ function createApi(wasm, ensureReady) {
 
   class ErrorMonitor {
     #inner;
+    #clock;
     #listeners = new Set();
 
     constructor(options) {
-      ensureReady();
-      this.#inner = new wasm.WasmMonitor(options);
-      if (options && typeof options.onAlert === "function") this.onAlert(options.onAlert);
+      const b = openBlock(wasm.WasmMonitor.open, options);
+      this.#inner = b.inner;
+      this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
+      if (b.ready[1] >= 0) this.onAlert(b.refs[b.ready[1]]);
     }
 
-    #dispatch() {
-      for (const e of this.#inner.takeEvents()) {
+    #dispatch(records) {
+      for (const [type, summary] of records) {
         for (const l of [...this.#listeners]) {
           try {
-            l(e.summary, e.type);
+            l(summary, type);
           } catch {
             // A listener that throws stops neither the others nor the monitor.
           }
@@ -349,13 +1311,29 @@ function createApi(wasm, ensureReady) {
     }
 
     record(entry) {
-      this.#inner.record(entry);
-      this.#dispatch();
+      boot();
+      begin();
+      let e = entry;
+      let list = false;
+      try {
+        list = Array.isArray(entry);
+      } catch {
+        e = UNREADABLE;
+      }
+      if (e !== UNREADABLE && entry !== null && typeof entry === "object" && !list) {
+        e = {};
+        for (const k of ["status", "category", "endpoint", "message"]) e[k] = read(entry, k);
+      }
+      value([e], [], 0);
+      const records = answer(this.#inner.record(pos, clockNow(this.#clock)));
+      if (records.length > 0 && records[0][0] === ERROR) throw argumentError(records[0]);
+      this.#dispatch(records);
     }
 
     summary() {
-      const s = this.#inner.summary();
-      this.#dispatch();
+      const now = clockNow(this.#clock);
+      const s = answer(this.#inner.summary(now))[0][1];
+      this.#dispatch(answer(this.#inner.takeEvents(now)));
       return s;
     }
 
@@ -369,8 +1347,21 @@ function createApi(wasm, ensureReady) {
   }
 
   function classifyError(status, body, headers) {
-    ensureReady();
-    return wasm.classifyError(status, body, headers);
+    boot();
+    let text;
+    if (typeof body === "string") text = body;
+    else if (body !== undefined && body !== null) {
+      try {
+        text = JSON.stringify(body);
+      } catch {
+        text = undefined;
+      }
+    }
+    begin();
+    value([status, typeof text === "string" ? text : undefined, pairs(headers)], [], 0);
+    const r = answer(wasm.classify(pos, Date.now()))[0];
+    if (r[0] === ERROR) throw argumentError(r);
+    return r[1];
   }
 
   return { createClient, ResilienceError, CircuitBreaker, RateLimiter, RetryPolicy, ErrorMonitor, classifyError };

@@ -1,122 +1,221 @@
 //! The seed's building blocks on their own, over any async function:
-//! `classifyError` and `CircuitBreaker`. The decisions are the core's
-//! machines; the package's JavaScript only awaits the user's function.
+//! `classifyError` and `CircuitBreaker`, and what they share with the other
+//! blocks (`standalone.rs`): the tables the driver is given once, how a
+//! user's function ended, read from facts. The decisions are the core's
+//! machines; the package's JavaScript only awaits the user's function and
+//! passes the time.
 
-use crate::slots::Slots;
-
-use js_sys::{Function, Reflect};
-use steadfast_core::breaker::CircuitBreaker;
-use steadfast_core::classify::{classify_response, status_from_number, Classification};
+use steadfast_core::breaker::{CircuitBreaker, Permit, Rejected};
+use steadfast_core::classify::{
+    classify_response, reads_body, status_from_number, Classification, FnOutcome,
+};
 use steadfast_core::engine::EngineConfig;
-use steadfast_core::headers::WindowReading;
-use steadfast_core::Millis;
+use steadfast_core::headers::{WindowReading, READ_FIELDS};
+use steadfast_core::{TransportFailure, UnixMillis};
 use wasm_bindgen::prelude::*;
 
-use crate::js::{self, Obj};
+use crate::client::{millis, write_error, EVENTS};
+use crate::io::exchange;
 use crate::options::{self, OptionError};
+use crate::slots::Slots;
+use crate::tape::{self, Value, Writer};
+use crate::text::Text;
 
-/// Header fields from a `Headers`, a `Map`, an array of pairs or a plain
-/// object (at most 256; names lower-cased; pairs that are not two strings
-/// left out); `undefined` and `null` are none. `Err(())` for anything else
-/// (a number, a string, a function) and for headers that could not be read
-/// (a getter or a proxy trap threw).
-pub(crate) fn header_fields(v: &JsValue) -> Result<Vec<(String, String)>, ()> {
-    const MAX: usize = 256;
-    let mut out = Vec::new();
-    if v.is_undefined() || v.is_null() {
-        return Ok(out);
-    }
-    if !v.is_object() {
-        return Err(());
-    }
-    let pairs = if js::is_array(v) {
-        js::iterate(v, MAX)
-    } else if let Some(f) = js::get_function(v, "entries") {
-        f.call0(v).ok().and_then(|e| js::iterate(&e, MAX))
-    } else {
-        js::entries(v).ok().and_then(|e| js::iterate(&e, MAX))
-    };
-    for entry in pairs.ok_or(())? {
-        let k = Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string());
-        let v = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
-        if let (Some(k), Some(v)) = (k, v) {
-            out.push((k.to_ascii_lowercase(), v));
+/// What the driver is told once, for every client and block: the header
+/// fields the core reads (the driver copies no other), the statuses whose
+/// bodies it reads (`[from, to]` ranges), and the event names.
+#[wasm_bindgen]
+#[must_use]
+pub fn tables() -> u32 {
+    exchange(0, |_, w| {
+        w.arr(3);
+        w.arr(u32::try_from(READ_FIELDS.len()).unwrap_or(0));
+        for f in READ_FIELDS {
+            w.str(f);
         }
-    }
-    Ok(out)
-}
-
-/// [`header_fields`] of a user's argument: a `TypeError` naming it when
-/// they are not headers or cannot be read.
-pub(crate) fn header_argument(v: &JsValue, name: &str) -> Result<Vec<(String, String)>, JsValue> {
-    header_fields(v).map_err(|()| {
-        js_sys::TypeError::new(&format!(
-            "steadfast: `{name}` must be a Headers, a Map, an array of pairs or a plain object (readable)"
-        ))
-        .into()
+        let mut ranges: Vec<(u16, u16)> = Vec::new();
+        for s in 100..=999u16 {
+            if reads_body(s) {
+                match ranges.last_mut() {
+                    Some((_, to)) if *to + 1 == s => *to = s,
+                    _ => ranges.push((s, s)),
+                }
+            }
+        }
+        w.arr(u32::try_from(ranges.len()).unwrap_or(0));
+        for (from, to) in ranges {
+            w.arr(2).int(u64::from(from)).int(u64::from(to));
+        }
+        w.arr(u32::try_from(EVENTS.len()).unwrap_or(0));
+        for e in EVENTS {
+            w.str(e);
+        }
     })
 }
 
-fn window(w: &WindowReading) -> JsValue {
-    let o = Obj::new();
-    o.set("limit", js::num_or_null(w.limit))
-        .set("remaining", js::num_or_null(w.remaining))
-        .set("resetMs", js::num_or_null(w.reset_ms));
-    o.build()
+/// Header fields as the driver writes them: `[name, value]` pairs (names
+/// lower-cased, only those the core reads).
+pub(crate) fn pairs(v: &Value) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    if let Value::Arr(_, items) = v {
+        for pair in items {
+            if let Value::Arr(_, kv) = pair {
+                if let [Value::Str(k), Value::Str(v)] = kv.as_slice() {
+                    out.push((k.as_str(), v.as_str()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A user's headers argument: pairs, or `null` for none; `false` when they
+/// were not headers or could not be read (a `TypeError` naming `name`).
+pub(crate) fn header_argument<'a>(
+    v: &'a Value,
+    name: &str,
+) -> Result<Vec<(&'a str, &'a str)>, OptionError> {
+    match v {
+        Value::Bool(false) => Err(OptionError::Message {
+            type_error: true,
+            text: Text::of("`")
+                .s(name)
+                .s("` must be a Headers, a Map, an array of pairs or a plain object (readable)"),
+        }),
+        _ => Ok(pairs(v)),
+    }
+}
+
+/// A status argument: `undefined` / `null` are `None`; anything but a whole
+/// number in 100..=999 is an error naming `name`.
+pub(crate) fn checked_status(v: &Value, name: &str) -> Result<Option<u16>, OptionError> {
+    match v {
+        Value::Undefined | Value::Null => Ok(None),
+        Value::Num(n) => status_from_number(*n).map(Some).ok_or_else(|| {
+            OptionError::range(name, Text::of("must be a whole number in 100..=999"))
+        }),
+        _ => Err(OptionError::type_of(name, "a number")),
+    }
+}
+
+/// How a user's function ended, from the facts the driver read of what it
+/// resolved or threw (input tape `[status, fields, responseStatus,
+/// responseFields, codes, names]`: its `status` and headers, its
+/// `response`'s, and for a throw its and its causes' `code`s and `name`s;
+/// an empty tape for a value with no `status`). The one outcome rule is the
+/// core's ([`steadfast_core::classify_outcome`]): a resolved error response
+/// is a failure, a thrown error with a response is classified by it.
+pub(crate) fn outcome(ok: bool, input: &[u8], wall: UnixMillis) -> Option<Classification> {
+    let tape = tape::read(input).unwrap_or(Value::Undefined);
+    let part = |i: usize| match &tape {
+        Value::Arr(_, p) => p.get(i).unwrap_or(&Value::Undefined),
+        _ => &Value::Undefined,
+    };
+    let status = |v: &Value| v.as_num().and_then(status_from_number);
+    let carrier = match (status(part(0)), ok) {
+        (Some(s), _) => Some((s, pairs(part(1)))),
+        (None, false) => status(part(2)).map(|s| (s, pairs(part(3)))),
+        (None, true) => None,
+    };
+    let strings = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Arr(_, items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let failure = if ok || carrier.is_some() {
+        TransportFailure::Reset
+    } else {
+        let (codes, names) = (strings(part(4)), strings(part(5)));
+        TransportFailure::from_error(
+            codes.iter().map(String::as_str),
+            names.iter().map(String::as_str),
+        )
+    };
+    steadfast_core::classify_outcome(
+        FnOutcome {
+            threw: !ok,
+            response: carrier.as_ref().map(|(s, f)| (*s, f.as_slice())),
+            failure,
+        },
+        Some(wall),
+    )
+}
+
+fn window(w: &mut Writer, r: &WindowReading) {
+    w.obj(3)
+        .key("limit")
+        .opt_int(r.limit)
+        .key("remaining")
+        .opt_int(r.remaining)
+        .key("resetMs")
+        .opt_int(r.reset_ms);
 }
 
 /// A classification as the user sees it.
-fn classification_value(c: &Classification) -> JsValue {
-    let rate = Obj::new();
-    rate.set("perSecond", window(&c.rate.per_second))
-        .set("perDay", window(&c.rate.per_day))
-        .set("general", window(&c.rate.general));
-    let o = Obj::new();
-    o.set("category", js::str_or_null(c.category.map(|c| c.as_str())))
-        .set("status", js::num_or_null(c.status.map(u64::from)))
-        .set("isRetryable", c.retryable)
-        .set("retryAfterMs", js::num_or_null(c.server_delay_ms))
-        .set(
-            "effect",
-            match c.effect {
-                steadfast_core::Effect::NotApplied => "not_applied",
-                steadfast_core::Effect::Applied => "applied",
-                _ => "unknown",
-            },
-        )
-        .set("message", js::str_or_null(c.message.as_deref()))
-        .set("rate", rate.build());
-    o.build()
+fn classification(w: &mut Writer, c: &Classification) {
+    w.obj(7)
+        .key("category")
+        .opt_str(c.category.map(|c| c.as_str()))
+        .key("status")
+        .opt_int(c.status.map(u64::from))
+        .key("isRetryable")
+        .bool(c.retryable)
+        .key("retryAfterMs")
+        .opt_int(c.server_delay_ms)
+        .key("effect")
+        .str(match c.effect {
+            steadfast_core::Effect::NotApplied => "not_applied",
+            steadfast_core::Effect::Applied => "applied",
+            _ => "unknown",
+        })
+        .key("message")
+        .opt_str(c.message.as_deref())
+        .key("rate")
+        .obj(3)
+        .key("perSecond");
+    window(w, &c.rate.per_second);
+    w.key("perDay");
+    window(w, &c.rate.per_day);
+    w.key("general");
+    window(w, &c.rate.general);
 }
 
 /// `classifyError(status, body, headers)`: the core's verdict on one HTTP
 /// answer — category (`null` for a success), retryability, the server's
 /// delay (`Retry-After` in both forms, or an exhausted window's reset), the
-/// rate-limit headers, the server's message.
-///
-/// # Errors
-/// A `RangeError` for a status that is not a whole number in 100..=999.
-#[wasm_bindgen(js_name = classifyError)]
-pub fn classify_error(
-    status: JsValue,
-    body: JsValue,
-    headers: JsValue,
-) -> Result<JsValue, JsValue> {
-    let status = status
-        .as_f64()
-        .and_then(status_from_number)
-        .ok_or_else(|| crate::standalone::status_error(&status, "status"))?;
-    let fields = header_argument(&headers, "headers")?;
-    let body = match body.as_string() {
-        Some(s) => Some(s),
-        None if body.is_undefined() || body.is_null() => None,
-        None => js_sys::JSON::stringify(&body)
-            .ok()
-            .and_then(|s| s.as_string()),
-    };
-    let wall = crate::standalone::wall();
-    let c = classify_response(status, &fields, body.as_deref(), Some(wall));
-    Ok(classification_value(&c))
+/// rate-limit headers, the server's message. Input tape `[status, body,
+/// headers]` (the body as text); answers the classification, or ERROR.
+#[wasm_bindgen]
+#[must_use]
+pub fn classify(len: u32, wall: f64) -> u32 {
+    exchange(len, |input, w| {
+        let tape = tape::read(input).unwrap_or(Value::Undefined);
+        let part = |i: usize| match &tape {
+            Value::Arr(_, p) => p.get(i).unwrap_or(&Value::Undefined),
+            _ => &Value::Undefined,
+        };
+        let result = checked_status(part(0), "status").and_then(|s| {
+            let s = s.ok_or_else(|| OptionError::type_of("status", "a number"))?;
+            Ok((s, header_argument(part(2), "headers")?))
+        });
+        match result {
+            Ok((status, fields)) => {
+                let c = classify_response(
+                    status,
+                    &fields,
+                    part(1).as_str(),
+                    Some(UnixMillis(millis(wall).0)),
+                );
+                w.arr(2).num(13.0);
+                classification(w, &c);
+            }
+            Err(e) => write_error(w, &e),
+        }
+    })
 }
 
 const BREAKER_TOP: &[&str] = &[
@@ -132,48 +231,74 @@ const BREAKER_TOP: &[&str] = &[
     "clock",
 ];
 
+/// Writes a block's READY record: `[clock, ...]`, then `extra`.
+pub(crate) fn ready(w: &mut Writer, clock: Option<u32>, n: u32) {
+    w.arr(1 + n).reference(clock);
+}
+
 /// The circuit breaker alone (`new CircuitBreaker(options)`): the package
 /// wraps `execute(fn, signal)` around [`WasmBreaker::acquire`] and
-/// [`WasmBreaker::record`].
+/// [`WasmBreaker::settle`].
 #[wasm_bindgen]
 pub struct WasmBreaker {
     breaker: CircuitBreaker,
-    permits: Slots<steadfast_core::breaker::Permit>,
+    permits: Slots<Permit>,
     next: u32,
-    now: Option<(JsValue, Function)>,
 }
 
 #[wasm_bindgen]
 impl WasmBreaker {
-    /// Options as `createClient`'s `breaker` section, plus `clock`
-    /// (`{ now() }`).
-    ///
-    /// # Errors
-    /// A `TypeError` / `RangeError` naming the first bad option.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<WasmBreaker, JsValue> {
-        let mut config = EngineConfig::default();
-        let now = options::decode_breaker_alone(&options, BREAKER_TOP, &mut config)
-            .map_err(OptionError::into_js)?;
-        let breaker = CircuitBreaker::new(config.breaker)
-            .map_err(|e| OptionError::block(e, "breaker").into_js())?;
-        Ok(WasmBreaker {
-            breaker,
-            permits: Slots::default(),
-            next: 0,
-            now,
-        })
-    }
-
-    fn now(&self) -> Millis {
-        crate::standalone::clock_now(self.now.as_ref())
+    /// Options (tape `[options]`) as `createClient`'s `breaker` section,
+    /// plus `clock` (`{ now() }`). `None` with an ERROR record; else READY:
+    /// `[clock, refusal]`, where `refusal` is how a refused call fails
+    /// (`{ message, category, kind, isRetryable }`).
+    #[must_use]
+    pub fn open(len: u32) -> Option<WasmBreaker> {
+        let mut out = None;
+        exchange(len, |input, w| {
+            let built = tape::read(input)
+                .map_err(|_| OptionError::type_of("options", "readable"))
+                .and_then(|v| {
+                    let mut config = EngineConfig::default();
+                    let options = match &v {
+                        Value::Arr(_, p) => p.first().unwrap_or(&Value::Undefined),
+                        _ => &Value::Undefined,
+                    };
+                    let clock = options::decode_breaker_alone(options, BREAKER_TOP, &mut config)?;
+                    let breaker = CircuitBreaker::new(config.breaker)
+                        .map_err(|e| OptionError::block(e, "breaker"))?;
+                    Ok((clock, breaker))
+                });
+            match built {
+                Ok((clock, breaker)) => {
+                    ready(w, clock, 1);
+                    let r = Rejected { retry_at: None }.report();
+                    w.obj(4)
+                        .key("message")
+                        .str(&r.message)
+                        .key("category")
+                        .str(r.category)
+                        .key("kind")
+                        .str(r.kind)
+                        .key("isRetryable")
+                        .bool(r.retryable);
+                    out = Some(WasmBreaker {
+                        breaker,
+                        permits: Slots::default(),
+                        next: 0,
+                    });
+                }
+                Err(e) => write_error(w, &e),
+            }
+        });
+        out
     }
 
     /// Asks leave for one call: a permit number (≥ 0), or, refused, minus
     /// one minus the milliseconds until the circuit probes again (`-1`
     /// when that depends on probes in flight).
-    pub fn acquire(&mut self) -> f64 {
-        let now = self.now();
+    pub fn acquire(&mut self, now: f64) -> f64 {
+        let now = millis(now);
         match self.breaker.try_acquire(now) {
             Ok(permit) => {
                 let id = self.next;
@@ -186,49 +311,38 @@ impl WasmBreaker {
         }
     }
 
-    /// How a refused call fails, as the core reports it: `{ message,
-    /// category, kind, isRetryable }` for the package's `ResilienceError`.
-    pub fn refusal(&self) -> JsValue {
-        let r = steadfast_core::breaker::Rejected { retry_at: None }.report();
-        let o = Obj::new();
-        o.set("message", r.message.as_str())
-            .set("category", r.category)
-            .set("kind", r.kind)
-            .set("isRetryable", r.retryable);
-        o.build()
-    }
-
-    /// Reports how the call of `permit` ended: `end` 0 when `fn` resolved
-    /// `value`, 1 when it threw `value`, 2 when the caller's signal aborted
-    /// it. The core judges it ([`CircuitBreaker::record_end`], with the one
-    /// outcome rule the retry policy uses too,
-    /// [`crate::standalone::classify_outcome`]): a resolved error response
-    /// is a failure, a cancelled call counts for nothing.
-    pub fn settle(&mut self, permit: f64, end: u32, value: JsValue) {
+    /// Reports how the call of `permit` ended: `end` 0 when `fn` resolved,
+    /// 1 when it threw, 2 when the caller's signal aborted it; the input
+    /// tape holds the facts of what it resolved or threw ([`outcome`]). The
+    /// core judges it ([`CircuitBreaker::record_end`]): a resolved error
+    /// response is a failure, a cancelled call counts for nothing.
+    pub fn settle(&mut self, permit: f64, end: u32, now: f64, wall: f64, len: u32) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let Some(permit) = self.permits.remove(permit as u32) else {
             return;
         };
-        let now = self.now();
+        let now = millis(now);
         let cancelled = end == 2;
-        let outcome = if cancelled {
-            None
-        } else {
-            crate::standalone::classify_outcome(end == 0, &value)
-        };
+        let mut verdict = None;
+        if !cancelled {
+            exchange(len, |input, _| {
+                verdict = outcome(end == 0, input, UnixMillis(millis(wall).0));
+            });
+        }
         self.breaker
-            .record_end(permit, cancelled, outcome.as_ref(), now);
+            .record_end(permit, cancelled, verdict.as_ref(), now);
         while self.breaker.poll_event().is_some() {}
     }
 
     /// `"closed"`, `"open"` or `"half_open"`.
-    pub fn state(&self) -> String {
-        self.breaker.state(self.now()).as_str().into()
+    #[must_use]
+    pub fn state(&self, now: f64) -> String {
+        self.breaker.state(millis(now)).as_str().into()
     }
 
     /// Whether a call asking now would be admitted.
     #[wasm_bindgen(js_name = isAvailable)]
-    pub fn is_available(&self) -> bool {
-        self.breaker.is_available(self.now())
+    pub fn is_available(&self, now: f64) -> bool {
+        self.breaker.is_available(millis(now))
     }
 }

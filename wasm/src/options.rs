@@ -1,57 +1,83 @@
-//! The user's options, decoded from JavaScript and checked, every one.
+//! The user's options, decoded from the input tape and checked, every one.
 //!
 //! Types are checked here (a string where a number belongs, `NaN`, a
 //! negative count, a fraction where an integer belongs, an unknown name);
 //! ranges are the core's business (`ConfigError` names the option) except
 //! for the few settings that belong to the host. Every error names the
 //! option as the user wrote it: `retry.maxRetries`, `init.timeoutMs`.
+//!
+//! Values arrive as [`Value`]s ([`crate::tape`]): functions, signals and
+//! bodies are references to objects the JavaScript keeps, and what is
+//! decided about them (is this a clock, a signal, a body `fetch` sends) is
+//! decided here.
 
-use js_sys::{Function, Reflect};
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::{EngineConfig, RequestMeta};
 use steadfast_core::headers::{fits_field_value, is_field_name};
 use steadfast_core::retry::Jitter;
 use steadfast_core::{Category, ConfigError, Method, UnknownName};
-use wasm_bindgen::{JsCast, JsValue};
+
+use crate::tape::{Obj, Value};
+use crate::text::{quote, Text};
 
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// An option that cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum OptionError {
     /// Wrong type.
-    #[error("steadfast: `{option}` must be {expected}")]
     Type {
         option: String,
         expected: &'static str,
     },
     /// Right type, unusable value.
-    #[error("steadfast: `{option}` {problem}")]
-    Range { option: String, problem: String },
+    Range { option: String, problem: Text },
     /// A name no option has.
-    #[error("steadfast: unknown option `{option}`")]
     Unknown { option: String },
     /// The core refused a value (it names the option).
-    #[error("steadfast: {}", describe(.0))]
-    Config(#[from] ConfigError),
+    Config(ConfigError),
     /// `restore` is not a snapshot (the message says why).
-    #[error("steadfast: `restore` {0}")]
     Restore(&'static str),
+    /// Words of its own (after `steadfast: `).
+    Message { type_error: bool, text: Text },
+}
+
+impl From<ConfigError> for OptionError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
 }
 
 impl OptionError {
-    /// The JavaScript error: `TypeError` for a wrong type, an unknown name or
-    /// method, `RangeError` for a value out of range.
-    pub(crate) fn into_js(self) -> JsValue {
-        let message = self.to_string();
-        match self {
+    /// Whether JavaScript throws it as a `TypeError` (a wrong type, an
+    /// unknown name or method) rather than a `RangeError` (a value out of
+    /// range).
+    pub(crate) fn is_type(&self) -> bool {
+        matches!(
+            self,
             Self::Type { .. }
-            | Self::Unknown { .. }
-            | Self::Restore(_)
-            | Self::Config(ConfigError::UnknownMethod) => js_sys::TypeError::new(&message).into(),
-            Self::Range { .. } | Self::Config(_) => js_sys::RangeError::new(&message).into(),
+                | Self::Unknown { .. }
+                | Self::Restore(_)
+                | Self::Config(ConfigError::UnknownMethod)
+                | Self::Message {
+                    type_error: true,
+                    ..
+                }
+        )
+    }
+
+    /// The message, numbers left for JavaScript to write.
+    pub(crate) fn message(&self) -> Text {
+        let head = Text::of("steadfast: ");
+        match self {
+            Self::Type { option, expected } => head.s("`").s(option).s("` must be ").s(expected),
+            Self::Range { option, problem } => head.s("`").s(option).s("` ").then(problem.clone()),
+            Self::Unknown { option } => head.s("unknown option `").s(option).s("`"),
+            Self::Config(e) => head.then(describe(e)),
+            Self::Restore(why) => head.s("`restore` ").s(why),
+            Self::Message { text, .. } => head.then(text.clone()),
         }
     }
 
@@ -60,26 +86,35 @@ impl OptionError {
     /// `breaker.openBackoff`.
     pub(crate) fn block(e: ConfigError, section: &str) -> Self {
         match e.option() {
-            Some(option) => Self::Range {
-                option: option
-                    .strip_prefix(section)
-                    .and_then(|o| o.strip_prefix('.'))
-                    .unwrap_or(option)
-                    .into(),
-                problem: problem(&e).replace(&format!("`{section}."), "`"),
-            },
+            Some(option) => {
+                let short = |o: &str| {
+                    o.strip_prefix(section)
+                        .and_then(|o| o.strip_prefix('.'))
+                        .map_or_else(|| o.to_string(), String::from)
+                };
+                let problem = match e {
+                    ConfigError::Inconsistent { other, .. } => {
+                        Text::of("must not exceed `").s(&short(other)).s("`")
+                    }
+                    _ => problem(&e),
+                };
+                Self::Range {
+                    option: short(option),
+                    problem,
+                }
+            }
             None => Self::Config(e),
         }
     }
 
-    fn type_of(option: &str, expected: &'static str) -> Self {
+    pub(crate) fn type_of(option: &str, expected: &'static str) -> Self {
         Self::Type {
             option: option.into(),
             expected,
         }
     }
 
-    fn range(option: &str, problem: String) -> Self {
+    pub(crate) fn range(option: &str, problem: Text) -> Self {
         Self::Range {
             option: option.into(),
             problem,
@@ -89,98 +124,82 @@ impl OptionError {
 
 type Result<T> = core::result::Result<T, OptionError>;
 
-/// The core's error in words, numbers written by JavaScript: Rust's float
-/// formatting would add some 18 KB to the module for error messages alone.
-fn describe(e: &ConfigError) -> String {
+/// The core's error in words.
+fn describe(e: &ConfigError) -> Text {
     match e.option() {
-        Some(option) => format!("`{option}` {}", problem(e)),
-        None => "unknown HTTP method".into(),
+        Some(option) => Text::of("`").s(option).s("` ").then(problem(e)),
+        None => Text::of("unknown HTTP method"),
     }
 }
 
 /// What is wrong with the option [`describe`] names.
-fn problem(e: &ConfigError) -> String {
+fn problem(e: &ConfigError) -> Text {
     match e {
-        ConfigError::NotFinite { .. } => "must be a finite number".into(),
+        ConfigError::NotFinite { .. } => Text::of("must be a finite number"),
         // The core's "above zero" bound: no one reads 2.2e-308 as zero.
-        ConfigError::OutOfRange { min, max, got, .. } if *min == f64::MIN_POSITIVE => format!(
-            "must be above 0 and at most {}, got {}",
-            js_num(*max),
-            js_num(*got)
-        ),
-        ConfigError::OutOfRange { min, max, got, .. } => format!(
-            "must be between {} and {}, got {}",
-            js_num(*min),
-            js_num(*max),
-            js_num(*got)
-        ),
-        ConfigError::Inconsistent { other, .. } => format!("must not exceed `{other}`"),
-        _ => "has a value that cannot be used".into(),
+        ConfigError::OutOfRange { min, max, got, .. } if *min == f64::MIN_POSITIVE => {
+            Text::of("must be above 0 and at most ")
+                .n(*max)
+                .s(", got ")
+                .n(*got)
+        }
+        ConfigError::OutOfRange { min, max, got, .. } => Text::of("must be between ")
+            .n(*min)
+            .s(" and ")
+            .n(*max)
+            .s(", got ")
+            .n(*got),
+        ConfigError::Inconsistent { other, .. } => Text::of("must not exceed `").s(other).s("`"),
+        _ => Text::of("has a value that cannot be used"),
     }
 }
 
-/// A number as JavaScript writes it.
-pub(crate) fn js_num(n: f64) -> String {
-    js_sys::Number::from(n)
-        .to_string_with_radix(10)
-        .map(String::from)
-        .unwrap_or_default()
-}
-
-/// `s` in double quotes (without pulling in `{:?}`'s escaping tables).
-pub(crate) fn quote(s: &str) -> String {
-    format!("\"{s}\"")
-}
-
 /// One level of an options object (`options`, `options.retry`, ...).
-struct Section {
-    obj: Option<JsValue>,
+struct Section<'a> {
+    obj: Option<&'a Obj>,
     prefix: String,
 }
 
-impl Section {
+impl<'a> Section<'a> {
     /// `undefined` / `null` open as an empty section (every option at its
     /// default); anything but a plain object is a `TypeError`; a key not in
     /// `known` is an unknown option.
-    fn open(value: &JsValue, prefix: &str, known: &[&str]) -> Result<Self> {
+    fn open(value: &'a Value, prefix: &str, known: &[&str]) -> Result<Self> {
         Self::open_with(value, prefix, known, &[])
     }
 
     /// [`Section::open`] where the keys of `extra` are known too (a building
     /// block's options: its `createClient` section plus a few of its own).
-    fn open_with(value: &JsValue, prefix: &str, known: &[&str], extra: &[&str]) -> Result<Self> {
-        let section = Self {
+    fn open_with(value: &'a Value, prefix: &str, known: &[&str], extra: &[&str]) -> Result<Self> {
+        let mut section = Self {
             obj: None,
             prefix: prefix.into(),
         };
-        if value.is_undefined() || value.is_null() {
-            return Ok(section);
-        }
         let shown = if prefix.is_empty() { "options" } else { prefix };
-        if !value.is_object() || crate::js::is_array(value) {
-            return Err(OptionError::type_of(shown, "an object"));
-        }
-        let keys = Reflect::own_keys(value.unchecked_ref())
-            .map_err(|_| OptionError::type_of(shown, "a plain object"))?;
-        for key in keys.iter() {
-            let Some(key) = key.as_string() else {
-                continue; // Symbol keys are not options.
-            };
+        let obj = match value {
+            Value::Undefined | Value::Null => return Ok(section),
+            Value::Obj(o) if o.is_plain() => o,
+            Value::Obj(_) => return Err(OptionError::type_of(shown, "a plain object")),
+            Value::Unreadable => return Err(OptionError::type_of(shown, "a readable object")),
+            _ => return Err(OptionError::type_of(shown, "an object")),
+        };
+        for (key, _) in &obj.members {
             if !known.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
                 return Err(OptionError::Unknown {
-                    option: section.name(&key),
+                    option: section.name(key),
                 });
             }
         }
-        Ok(Self {
-            obj: Some(value.clone()),
-            ..section
-        })
+        section.obj = Some(obj);
+        Ok(section)
     }
 
     /// `key`'s value `got` is not one of its choices.
     fn choice(&self, key: &str, e: UnknownName, got: &str) -> OptionError {
-        OptionError::range(&self.name(key), format!("{e}, got {}", quote(got)))
+        OptionError::range(
+            &self.name(key),
+            Text::of("must be ").s(e.choices).s(", got ").s(&quote(got)),
+        )
     }
 
     fn name(&self, key: &str) -> String {
@@ -192,24 +211,22 @@ impl Section {
     }
 
     /// The value, `None` when absent or `undefined`.
-    fn present(&self, key: &str) -> Result<Option<JsValue>> {
-        let Some(obj) = &self.obj else {
+    fn present(&self, key: &str) -> Result<Option<&'a Value>> {
+        let Some(obj) = self.obj else {
             return Ok(None);
         };
-        let value = Reflect::get(obj, &JsValue::from_str(key))
-            .map_err(|_| OptionError::type_of(&self.name(key), "readable"))?;
-        Ok(if value.is_undefined() {
-            None
-        } else {
-            Some(value)
-        })
+        match obj.get(key) {
+            Value::Undefined => Ok(None),
+            Value::Unreadable => Err(OptionError::type_of(&self.name(key), "readable")),
+            v => Ok(Some(v)),
+        }
     }
 
     /// A finite number.
     fn number(&self, key: &str) -> Result<Option<f64>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) => number_value(&v, &self.name(key)).map(Some),
+            Some(v) => number_value(v, &self.name(key)).map(Some),
         }
     }
 
@@ -217,8 +234,8 @@ impl Section {
     fn nullable_number(&self, key: &str) -> Result<Option<Option<f64>>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) if v.is_null() => Ok(Some(None)),
-            Some(v) => number_value(&v, &self.name(key)).map(|n| Some(Some(n))),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(v) => number_value(v, &self.name(key)).map(|n| Some(Some(n))),
         }
     }
 
@@ -226,7 +243,7 @@ impl Section {
     fn int(&self, key: &str, max: u64) -> Result<Option<u64>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) => int_value(&v, &self.name(key), max).map(Some),
+            Some(v) => int_value(v, &self.name(key), max).map(Some),
         }
     }
 
@@ -241,101 +258,101 @@ impl Section {
     fn nullable_int(&self, key: &str, max: u64) -> Result<Option<Option<u64>>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) if v.is_null() => Ok(Some(None)),
-            Some(v) => int_value(&v, &self.name(key), max).map(|n| Some(Some(n))),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(v) => int_value(v, &self.name(key), max).map(|n| Some(Some(n))),
         }
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) => v
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| OptionError::type_of(&self.name(key), "a boolean")),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(OptionError::type_of(&self.name(key), "a boolean")),
         }
     }
 
     fn string(&self, key: &str) -> Result<Option<String>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) => v
-                .as_string()
-                .map(Some)
-                .ok_or_else(|| OptionError::type_of(&self.name(key), "a string")),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(OptionError::type_of(&self.name(key), "a string")),
         }
     }
 
-    fn function(&self, key: &str) -> Result<Option<Function>> {
+    /// A function, answered as its reference.
+    fn function(&self, key: &str) -> Result<Option<u32>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(v) => v
-                .dyn_into::<Function>()
-                .map(Some)
-                .map_err(|_| OptionError::type_of(&self.name(key), "a function")),
+            Some(Value::Func(r)) => Ok(Some(*r)),
+            Some(_) => Err(OptionError::type_of(&self.name(key), "a function")),
         }
     }
 
-    fn section(&self, key: &str, known: &[&str]) -> Result<Section> {
-        let value = self.present(key)?.unwrap_or(JsValue::UNDEFINED);
-        Section::open(&value, &self.name(key), known)
+    fn section(&self, key: &str, known: &[&str]) -> Result<Section<'a>> {
+        let value = self.present(key)?.unwrap_or(&Value::Undefined);
+        Section::open(value, &self.name(key), known)
     }
 
     /// A nested section, `None` for `null` or `false` ("turned off").
-    fn optional_section(&self, key: &str, known: &[&str]) -> Result<Option<Section>> {
+    fn optional_section(&self, key: &str, known: &[&str]) -> Result<Option<Section<'a>>> {
         match self.present(key)? {
-            Some(v) if v.is_null() || v.as_bool() == Some(false) => Ok(None),
-            v => Section::open(&v.unwrap_or(JsValue::UNDEFINED), &self.name(key), known).map(Some),
+            Some(Value::Null | Value::Bool(false)) => Ok(None),
+            v => Section::open(v.unwrap_or(&Value::Undefined), &self.name(key), known).map(Some),
         }
     }
 }
 
-fn number_value(v: &JsValue, name: &str) -> Result<f64> {
+fn number_value(v: &Value, name: &str) -> Result<f64> {
     let n = v
-        .as_f64()
+        .as_num()
         .ok_or_else(|| OptionError::type_of(name, "a number"))?;
     if !n.is_finite() {
         return Err(OptionError::range(
             name,
-            format!("must be a finite number, got {}", js_num(n)),
+            Text::of("must be a finite number, got ").n(n),
         ));
     }
     Ok(n)
 }
 
-fn int_value(v: &JsValue, name: &str, max: u64) -> Result<u64> {
+fn int_value(v: &Value, name: &str, max: u64) -> Result<u64> {
     let n = number_value(v, name)?;
     if n < 0.0 {
         return Err(OptionError::range(
             name,
-            format!("must not be negative, got {}", js_num(n)),
+            Text::of("must not be negative, got ").n(n),
         ));
     }
-    if n.fract() != 0.0 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    if n != (n as u64) as f64 {
         return Err(OptionError::range(
             name,
-            format!("must be a whole number, got {}", js_num(n)),
+            Text::of("must be a whole number, got ").n(n),
         ));
     }
     #[allow(clippy::cast_precision_loss)]
     if n > max as f64 {
         return Err(OptionError::range(
             name,
-            format!("must be at most {max}, got {}", js_num(n)),
+            Text::of("must be at most ")
+                .s(&max.to_string())
+                .s(", got ")
+                .n(n),
         ));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(n as u64)
 }
 
-/// The injected clock: `now()` and `sleep(ms, signal)`, called on `this`.
-#[derive(Clone, Debug)]
+/// The injected clock: an object with `now()` and `sleep(ms, signal)`
+/// (and, optionally, `wallNow()`), called as its methods by the
+/// JavaScript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ClockOption {
-    pub(crate) this: JsValue,
-    pub(crate) now: Function,
-    pub(crate) sleep: Function,
-    /// The wall clock (`Date.now()` when not given).
-    pub(crate) wall_now: Option<Function>,
+    /// The clock object's reference.
+    pub(crate) reference: u32,
+    /// Whether it has `wallNow()` (else `Date.now()` is the wall clock).
+    pub(crate) wall_now: bool,
 }
 
 /// Everything `createClient` was given, decoded.
@@ -344,9 +361,11 @@ pub(crate) struct ClientOptions {
     pub(crate) config: EngineConfig,
     pub(crate) base_url: String,
     pub(crate) headers: Vec<(String, String)>,
-    pub(crate) fetch: Option<Function>,
+    /// `fetch`'s reference (else the host's own).
+    pub(crate) fetch: Option<u32>,
     pub(crate) clock: Option<ClockOption>,
-    pub(crate) on_alert: Option<Function>,
+    /// `monitor.onAlert`'s reference.
+    pub(crate) on_alert: Option<u32>,
     /// Whether `seed` was given (else the host draws one).
     pub(crate) seeded: bool,
     /// A snapshot to resume from.
@@ -420,35 +439,19 @@ const CLOCK: &[&str] = &["now", "sleep", "wallNow"];
 
 /// Decodes `createClient`'s options. Ranges the core checks are checked when
 /// the engine is built ([`OptionError::Config`]).
-pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
+pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
     let top = Section::open(value, "", TOP)?;
     let mut config = EngineConfig::default();
 
     let base_url = top.string("baseUrl")?.unwrap_or_default();
     let headers = match top.present("headers")? {
         None => Vec::new(),
-        Some(v) => decode_headers(&v, "headers")?,
+        Some(v) => decode_headers(v, "headers")?,
     };
     let fetch = top.function("fetch")?;
     let clock = match top.present("clock")? {
-        None => None,
-        Some(v) if v.is_null() => None,
-        Some(v) => {
-            let clock = Section::open(&v, "clock", CLOCK)?;
-            let now = clock
-                .function("now")?
-                .ok_or_else(|| OptionError::type_of("clock.now", "a function"))?;
-            let sleep = clock
-                .function("sleep")?
-                .ok_or_else(|| OptionError::type_of("clock.sleep", "a function"))?;
-            let wall_now = clock.function("wallNow")?;
-            Some(ClockOption {
-                this: v,
-                now,
-                sleep,
-                wall_now,
-            })
-        }
+        None | Some(Value::Null) => None,
+        Some(v) => Some(decode_clock(v, CLOCK, true)?),
     };
     if let Some(ms) = top.int("attemptTimeoutMs", MAX_SAFE)? {
         config.attempt_timeout_ms = ms;
@@ -466,9 +469,8 @@ pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
     decode_monitor(&monitor, &mut config)?;
 
     let restore = match top.present("restore")? {
-        None => None,
-        Some(v) if v.is_null() => None,
-        Some(v) => Some(crate::snapshot::from_js(&v).map_err(OptionError::Restore)?),
+        None | Some(Value::Null) => None,
+        Some(v) => Some(crate::snapshot::from_value(v).map_err(OptionError::Restore)?),
     };
 
     Ok(ClientOptions {
@@ -483,7 +485,445 @@ pub(crate) fn decode_client(value: &JsValue) -> Result<ClientOptions> {
     })
 }
 
-fn decode_retry(s: &Section, config: &mut EngineConfig) -> Result<()> {
+/// A `clock`: any object (a plain one or a class instance) whose `now` is a
+/// function, and `sleep` too when `sleeps` (the client sleeps on it; the
+/// building blocks only read it, and `sleep`, if given, must be a function).
+fn decode_clock(v: &Value, known: &[&str], sleeps: bool) -> Result<ClockOption> {
+    let Value::Obj(obj) = v else {
+        return Err(OptionError::type_of("clock", "an object"));
+    };
+    if obj.is_plain() {
+        Section::open(v, "clock", known)?;
+    }
+    let function = |key: &str, required: bool| -> Result<bool> {
+        match obj.get(key) {
+            Value::Func(_) => Ok(true),
+            Value::Undefined if !required => Ok(false),
+            _ => Err(OptionError::type_of(
+                if key == "now" {
+                    "clock.now"
+                } else if key == "sleep" {
+                    "clock.sleep"
+                } else {
+                    "clock.wallNow"
+                },
+                "a function",
+            )),
+        }
+    };
+    function("now", true)?;
+    function("sleep", sleeps)?;
+    let wall_now = known.contains(&"wallNow") && function("wallNow", false)?;
+    Ok(ClockOption {
+        reference: obj.reference,
+        wall_now,
+    })
+}
+
+/// Header fields from a plain object of strings (`undefined` values are
+/// left out). Names are kept as given; fetch lower-cases them.
+pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, String)>> {
+    let obj = match v {
+        Value::Obj(o) if o.is_plain() => o,
+        Value::Obj(_) => return Err(OptionError::type_of(name, "a plain object")),
+        _ => return Err(OptionError::type_of(name, "an object of header fields")),
+    };
+    let mut out = Vec::new();
+    for (key, value) in &obj.members {
+        let field = format!("{name}[{}]", quote(key));
+        if !is_field_name(key) {
+            return Err(OptionError::range(
+                &field,
+                Text::of("is not a valid header name"),
+            ));
+        }
+        let value = match value {
+            Value::Undefined => continue,
+            Value::Unreadable => return Err(OptionError::type_of(&field, "readable")),
+            Value::Str(s) => s,
+            _ => return Err(OptionError::type_of(&field, "a string")),
+        };
+        if value.contains(['\r', '\n', '\0']) {
+            return Err(OptionError::range(
+                &field,
+                Text::of("must not contain CR, LF or NUL"),
+            ));
+        }
+        if !fits_field_value(value) {
+            return Err(OptionError::range(&field, Text::of(LATIN1)));
+        }
+        out.push((key.clone(), value.clone()));
+    }
+    Ok(out)
+}
+
+/// What `fetch` refuses in a header value beyond CR, LF and NUL.
+const LATIN1: &str =
+    "must contain only characters up to U+00FF (fetch sends header values as Latin-1)";
+
+/// The items of the array option `name`, at most `max`.
+fn items<'a>(v: &'a Value, name: &str, max: u32) -> Result<&'a [Value]> {
+    match v {
+        Value::Arr(len, _) if *len > max => Err(OptionError::range(
+            name,
+            Text::of("must have at most ")
+                .s(&max.to_string())
+                .s(" items"),
+        )),
+        Value::Arr(_, items) => {
+            if items.contains(&Value::Unreadable) {
+                return Err(OptionError::type_of(name, "a readable array"));
+            }
+            Ok(items)
+        }
+        _ => Err(OptionError::type_of(name, "a readable array")),
+    }
+}
+
+fn decode_categories(v: &Value, name: &str) -> Result<CategorySet> {
+    if !matches!(v, Value::Arr(..)) {
+        return Err(OptionError::type_of(name, "an array of category names"));
+    }
+    let mut set = CategorySet::EMPTY;
+    for (i, item) in items(v, name, 64)?.iter().enumerate() {
+        let item_name = format!("{name}[{i}]");
+        let s = item
+            .as_str()
+            .ok_or_else(|| OptionError::type_of(&item_name, "a category name"))?;
+        let c = s.parse::<Category>().map_err(|e| {
+            OptionError::range(
+                &item_name,
+                Text::of("is not a category: ")
+                    .s(&e.to_string())
+                    .s(", got ")
+                    .s(&quote(s)),
+            )
+        })?;
+        set = set.with(c);
+    }
+    Ok(set)
+}
+
+/// What `fetch` sends as a call's body: a payload the JavaScript keeps,
+/// by reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyRef {
+    /// The text `JSON.stringify` gave for `json`.
+    Json(u32),
+    /// `init.body`, sent as it is.
+    Raw(u32),
+}
+
+impl BodyRef {
+    /// The payload's reference.
+    pub(crate) fn reference(self) -> u32 {
+        match self {
+            Self::Json(r) | Self::Raw(r) => r,
+        }
+    }
+}
+
+/// A caller's `AbortSignal`, by reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SignalRef {
+    /// The signal's reference.
+    pub(crate) reference: u32,
+    /// Whether it had aborted already.
+    pub(crate) aborted: bool,
+}
+
+/// One call's `init`, decoded.
+#[derive(Debug, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) query: Vec<(String, QueryValue)>,
+    /// What fetch sends as the body.
+    pub(crate) body: Option<BodyRef>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) signal: Option<SignalRef>,
+    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) deadline_ms: Option<u64>,
+    pub(crate) idempotency_key: Option<String>,
+}
+
+/// One query parameter's value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum QueryValue {
+    /// Text (a string, a boolean, a whole number).
+    Text(String),
+    /// A number with a fraction, written by JavaScript (`String(n)`).
+    Num(f64),
+}
+
+const INIT: &[&str] = &[
+    "query",
+    "json",
+    "body",
+    "headers",
+    "signal",
+    "timeoutMs",
+    "deadlineMs",
+    "idempotencyKey",
+];
+
+/// The method name, checked.
+pub(crate) fn decode_method(v: &Value) -> Result<Method> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| OptionError::type_of("method", "a string"))?;
+    s.parse::<Method>().map_err(|_| {
+        OptionError::range(
+            "method",
+            Text::of("must be one of GET, HEAD, OPTIONS, TRACE, PUT, DELETE, POST, PATCH, got ")
+                .s(&quote(s)),
+        )
+    })
+}
+
+/// Classes of a body `fetch` sends as it is: strings, `ArrayBuffer`s and
+/// their views (typed arrays, `DataView`, `Buffer`), `Blob`, `File`,
+/// `FormData` and `URLSearchParams`. Anything else `fetch` would turn into
+/// text (`"[object Object]"`) or refuse (a stream, which also cannot be sent
+/// twice).
+const BODY_CLASSES: &[&str] = &[
+    "string",
+    "ArrayBuffer",
+    "SharedArrayBuffer",
+    "DataView",
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "Float32Array",
+    "Float64Array",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Blob",
+    "File",
+    "FormData",
+    "URLSearchParams",
+];
+
+/// Decodes a call's `init`; `json_arg` is `post(path, json)`'s body.
+/// `method` decides whether a body may be sent (`fetch` refuses one with
+/// GET and HEAD).
+pub(crate) fn decode_call(init: &Value, json_arg: &Value, method: Method) -> Result<CallOptions> {
+    let s = Section::open(init, "init", INIT)?;
+    let mut call = CallOptions::default();
+    if let Some(q) = s.present("query")? {
+        call.query = decode_query(q)?;
+    }
+    let json = match (s.present("json")?, json_arg) {
+        (Some(_), Value::Json(..)) => {
+            return Err(OptionError::range(
+                "init.json",
+                Text::of("is given twice (as an argument and in init)"),
+            ))
+        }
+        (Some(j), _) => Some(j),
+        (None, Value::Json(..)) => Some(json_arg),
+        (None, _) => None,
+    };
+    let body = s.present("body")?.filter(|b| **b != Value::Null);
+    if matches!(method, Method::Get | Method::Head) {
+        let given = if json.is_some() {
+            Some("init.json")
+        } else {
+            body.map(|_| "init.body")
+        };
+        if let Some(name) = given {
+            return Err(OptionError::range(
+                name,
+                Text::of("cannot be sent with ")
+                    .s(method.as_str())
+                    .s(" (fetch sends no body with GET or HEAD)"),
+            ));
+        }
+    }
+    match (json, body) {
+        (Some(_), Some(_)) => {
+            return Err(OptionError::range(
+                "init.body",
+                Text::of("cannot be given with `json`"),
+            ))
+        }
+        (Some(j), None) => match j {
+            Value::Json(true, text) => call.body = Some(BodyRef::Json(*text)),
+            _ => {
+                return Err(OptionError::type_of(
+                    "init.json",
+                    "a value JSON.stringify accepts",
+                ))
+            }
+        },
+        (None, Some(b)) => match b {
+            Value::Obj(o) if BODY_CLASSES.contains(&o.class.as_str()) => {
+                call.body = Some(BodyRef::Raw(o.reference));
+            }
+            _ => return Err(OptionError::type_of(
+                "init.body",
+                "a string, ArrayBuffer, typed array, DataView, Blob, FormData or URLSearchParams",
+            )),
+        },
+        (None, None) => {}
+    }
+    if let Some(h) = s.present("headers")? {
+        call.headers = decode_headers(h, "init.headers")?;
+    }
+    if let Some(sig) = s.present("signal")?.filter(|v| **v != Value::Null) {
+        let signal = match sig {
+            Value::Obj(o) => match (o.get("aborted"), o.get("addEventListener")) {
+                (Value::Bool(aborted), Value::Func(_)) => Some(SignalRef {
+                    reference: o.reference,
+                    aborted: *aborted,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        call.signal =
+            Some(signal.ok_or_else(|| OptionError::type_of("init.signal", "an AbortSignal"))?);
+    }
+    call.timeout_ms = s.int("timeoutMs", MAX_SAFE)?;
+    call.deadline_ms = s.int("deadlineMs", MAX_SAFE)?;
+    RequestMeta::check_limits(call.timeout_ms, call.deadline_ms)?;
+    if let Some(k) = s.string("idempotencyKey")? {
+        if k.is_empty() || k.contains(['\r', '\n', '\0']) {
+            return Err(OptionError::range(
+                "init.idempotencyKey",
+                Text::of("must be a non-empty string without CR, LF or NUL"),
+            ));
+        }
+        if !fits_field_value(&k) {
+            return Err(OptionError::range("init.idempotencyKey", Text::of(LATIN1)));
+        }
+        call.idempotency_key = Some(k);
+    }
+    Ok(call)
+}
+
+/// Query parameters: strings, numbers, booleans, or arrays of them
+/// (repeated); `undefined` and `null` are left out.
+fn decode_query(v: &Value) -> Result<Vec<(String, QueryValue)>> {
+    let obj = match v {
+        Value::Obj(o) if o.is_plain() => o,
+        Value::Obj(_) => return Err(OptionError::type_of("init.query", "a plain object")),
+        _ => return Err(OptionError::type_of("init.query", "an object")),
+    };
+    let mut out = Vec::new();
+    for (key, value) in &obj.members {
+        let name = format!("init.query.{key}");
+        if *value == Value::Unreadable {
+            return Err(OptionError::type_of(&name, "readable"));
+        }
+        let values: &[Value] = if matches!(value, Value::Arr(..)) {
+            items(value, &name, 1000)?
+        } else {
+            core::slice::from_ref(value)
+        };
+        for item in values {
+            let text = match item {
+                Value::Undefined | Value::Null => continue,
+                Value::Str(t) => QueryValue::Text(t.clone()),
+                Value::Bool(b) => QueryValue::Text(if *b { "true" } else { "false" }.into()),
+                Value::Num(n) if n.is_finite() => {
+                    whole(*n).map_or(QueryValue::Num(*n), QueryValue::Text)
+                }
+                _ => {
+                    return Err(OptionError::type_of(
+                        &name,
+                        "a string, finite number, boolean, or an array of them",
+                    ))
+                }
+            };
+            out.push((key.clone(), text));
+        }
+    }
+    Ok(out)
+}
+
+/// A whole number below 2^53 as JavaScript writes it (`-0` is `0`).
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn whole(n: f64) -> Option<String> {
+    let i = n as i64;
+    (i as f64 == n && i.unsigned_abs() <= MAX_SAFE).then(|| i.to_string())
+}
+
+/// `new CircuitBreaker(options)`: the breaker's options at the top level,
+/// and `clock` (`{ now() }`), answered as its reference.
+pub(crate) fn decode_breaker_alone(
+    value: &Value,
+    known: &[&str],
+    config: &mut EngineConfig,
+) -> Result<Option<u32>> {
+    let top = Section::open(value, "", known)?;
+    decode_breaker(&top, config)?;
+    match top.present("clock")? {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => decode_clock(v, &["now"], false).map(|c| Some(c.reference)),
+    }
+}
+
+/// Which building block [`decode_block_alone`] decodes.
+#[derive(Clone, Copy)]
+pub(crate) enum Block {
+    Limiter,
+    Retry,
+    Monitor,
+}
+
+/// What `new RateLimiter` / `new RetryPolicy` / `new ErrorMonitor` were
+/// given beyond their section's options.
+pub(crate) struct BlockExtras {
+    /// `clock`'s reference: `{ now(), sleep?(ms, signal) }`.
+    pub(crate) clock: Option<u32>,
+    /// `onAlert`'s reference (the monitor).
+    pub(crate) on_alert: Option<u32>,
+    /// `seed` (the retry policy's jitter).
+    pub(crate) seed: Option<u64>,
+    /// `idempotent` (the retry policy; default true).
+    pub(crate) idempotent: bool,
+}
+
+/// A building block's options: its `createClient` section at the top level,
+/// plus `clock` (and `seed`, `idempotent` for the retry policy).
+pub(crate) fn decode_block_alone(
+    value: &Value,
+    block: Block,
+    config: &mut EngineConfig,
+) -> Result<BlockExtras> {
+    let (section, extra): (&[&str], &[&str]) = match block {
+        Block::Limiter => (LIMITER, &["clock"]),
+        Block::Retry => (RETRY, &["idempotent", "seed", "clock"]),
+        Block::Monitor => (MONITOR, &["clock"]),
+    };
+    let top = Section::open_with(value, "", section, extra)?;
+    let mut extras = BlockExtras {
+        clock: None,
+        on_alert: None,
+        seed: None,
+        idempotent: true,
+    };
+    match block {
+        Block::Limiter => decode_limiter(&top, config)?,
+        Block::Monitor => {
+            extras.on_alert = top.function("onAlert")?;
+            decode_monitor(&top, config)?;
+        }
+        Block::Retry => {
+            decode_retry(&top, config)?;
+            extras.seed = top.int("seed", MAX_SAFE)?;
+            extras.idempotent = top.boolean("idempotent")?.unwrap_or(true);
+        }
+    }
+    if let Some(v) = top.present("clock")?.filter(|v| **v != Value::Null) {
+        extras.clock = Some(decode_clock(v, &["now", "sleep"], false)?.reference);
+    }
+    Ok(extras)
+}
+fn decode_retry(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
     let r = &mut config.retry;
     if let Some(n) = s.int32("maxRetries")? {
         r.max_retries = n;
@@ -525,7 +965,7 @@ fn decode_retry(s: &Section, config: &mut EngineConfig) -> Result<()> {
     Ok(())
 }
 
-fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
+fn decode_breaker(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
     let b = &mut config.breaker;
     if let Some(n) = s.int32("failureThreshold")? {
         b.failure_threshold = n;
@@ -545,7 +985,7 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         b.slow_call_ms = n;
     }
     if let Some(v) = s.present("failureCategories")? {
-        b.failure_categories = decode_categories(&v, &s.name("failureCategories"))?;
+        b.failure_categories = decode_categories(v, &s.name("failureCategories"))?;
     }
     if let Some(scope) = s.string("scope")? {
         b.scope = scope
@@ -580,10 +1020,12 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
         .map_err(|e| match e {
             WindowError::UnknownKind => OptionError::range(
                 &w.name("kind"),
-                format!("{e}, got {}", quote(kind.as_deref().unwrap_or_default())),
+                Text::of(&e.to_string())
+                    .s(", got ")
+                    .s(&quote(kind.as_deref().unwrap_or_default())),
             ),
             WindowError::OtherKind { option, .. } => {
-                OptionError::range(&w.name(option), e.to_string())
+                OptionError::range(&w.name(option), Text::of(&e.to_string()))
             }
         })?;
         b.failure_rate = Some(fr);
@@ -591,28 +1033,7 @@ fn decode_breaker(s: &Section, config: &mut EngineConfig) -> Result<()> {
     Ok(())
 }
 
-fn decode_categories(v: &JsValue, name: &str) -> Result<CategorySet> {
-    if !crate::js::is_array(v) {
-        return Err(OptionError::type_of(name, "an array of category names"));
-    }
-    let mut set = CategorySet::EMPTY;
-    for (i, item) in items(v, name, 64)?.into_iter().enumerate() {
-        let item_name = format!("{name}[{i}]");
-        let s = item
-            .as_string()
-            .ok_or_else(|| OptionError::type_of(&item_name, "a category name"))?;
-        let c = s.parse::<Category>().map_err(|e| {
-            OptionError::range(
-                &item_name,
-                format!("is not a category: {e}, got {}", quote(&s)),
-            )
-        })?;
-        set = set.with(c);
-    }
-    Ok(set)
-}
-
-fn decode_limiter(s: &Section, config: &mut EngineConfig) -> Result<()> {
+fn decode_limiter(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
     let l = &mut config.limiter;
     if let Some(n) = s.number("perSecond")? {
         l.per_second = n;
@@ -656,7 +1077,7 @@ fn decode_limiter(s: &Section, config: &mut EngineConfig) -> Result<()> {
     Ok(())
 }
 
-fn decode_monitor(s: &Section, config: &mut EngineConfig) -> Result<()> {
+fn decode_monitor(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
     let m = &mut config.monitor;
     if let Some(n) = s.int("windowMs", MAX_SAFE)? {
         m.window_ms = n;
@@ -677,353 +1098,4 @@ fn decode_monitor(s: &Section, config: &mut EngineConfig) -> Result<()> {
         m.max_endpoints = n;
     }
     Ok(())
-}
-
-/// Header fields from a plain object of strings (`undefined` values are
-/// left out). Names are kept as given; fetch lower-cases them.
-pub(crate) fn decode_headers(v: &JsValue, name: &str) -> Result<Vec<(String, String)>> {
-    if !v.is_object() || crate::js::is_array(v) {
-        return Err(OptionError::type_of(name, "an object of header fields"));
-    }
-    let keys = Reflect::own_keys(v.unchecked_ref())
-        .map_err(|_| OptionError::type_of(name, "a plain object"))?;
-    let mut out = Vec::new();
-    for key in keys.iter() {
-        let Some(key) = key.as_string() else {
-            continue;
-        };
-        let field = format!("{name}[{}]", quote(&key));
-        if !is_field_name(&key) {
-            return Err(OptionError::range(
-                &field,
-                "is not a valid header name".into(),
-            ));
-        }
-        let value = Reflect::get(v, &JsValue::from_str(&key))
-            .map_err(|_| OptionError::type_of(&field, "readable"))?;
-        if value.is_undefined() {
-            continue;
-        }
-        let value = value
-            .as_string()
-            .ok_or_else(|| OptionError::type_of(&field, "a string"))?;
-        if value.contains(['\r', '\n', '\0']) {
-            return Err(OptionError::range(
-                &field,
-                "must not contain CR, LF or NUL".into(),
-            ));
-        }
-        if !fits_field_value(&value) {
-            return Err(OptionError::range(&field, LATIN1.into()));
-        }
-        out.push((key, value));
-    }
-    Ok(out)
-}
-
-/// What `fetch` refuses in a header value beyond CR, LF and NUL.
-const LATIN1: &str =
-    "must contain only characters up to U+00FF (fetch sends header values as Latin-1)";
-
-/// The items of the array option `name`, at most `max`.
-fn items(v: &JsValue, name: &str, max: u32) -> Result<Vec<JsValue>> {
-    crate::js::array_items(v, max).map_err(|e| match e {
-        crate::js::ItemsError::Unreadable => OptionError::type_of(name, "a readable array"),
-        crate::js::ItemsError::TooMany => {
-            OptionError::range(name, format!("must have at most {max} items"))
-        }
-    })
-}
-
-/// One call's `init`, decoded.
-#[derive(Debug, Default)]
-pub(crate) struct CallOptions {
-    pub(crate) query: Vec<(String, String)>,
-    /// What fetch sends as the body.
-    pub(crate) body: Option<JsValue>,
-    /// The body is JSON (sets `content-type` unless given).
-    pub(crate) json: bool,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) signal: Option<JsValue>,
-    pub(crate) timeout_ms: Option<u64>,
-    pub(crate) deadline_ms: Option<u64>,
-    pub(crate) idempotency_key: Option<String>,
-}
-
-const INIT: &[&str] = &[
-    "query",
-    "json",
-    "body",
-    "headers",
-    "signal",
-    "timeoutMs",
-    "deadlineMs",
-    "idempotencyKey",
-];
-
-/// The method name, checked.
-pub(crate) fn decode_method(v: &JsValue) -> Result<Method> {
-    let s = v
-        .as_string()
-        .ok_or_else(|| OptionError::type_of("method", "a string"))?;
-    s.parse::<Method>().map_err(|_| {
-        OptionError::range(
-            "method",
-            format!(
-                "must be one of GET, HEAD, OPTIONS, TRACE, PUT, DELETE, POST, PATCH, got {}",
-                quote(&s)
-            ),
-        )
-    })
-}
-
-/// Decodes a call's `init`; `json_arg` is `post(path, json)`'s body.
-/// `method` decides whether a body may be sent (`fetch` refuses one with
-/// GET and HEAD).
-pub(crate) fn decode_call(
-    init: &JsValue,
-    json_arg: &JsValue,
-    method: Method,
-) -> Result<CallOptions> {
-    let s = Section::open(init, "init", INIT)?;
-    let mut call = CallOptions::default();
-    if let Some(q) = s.present("query")? {
-        call.query = decode_query(&q)?;
-    }
-    let json = match (s.present("json")?, json_arg.is_undefined()) {
-        (Some(_), false) => {
-            return Err(OptionError::range(
-                "init.json",
-                "is given twice (as an argument and in init)".into(),
-            ))
-        }
-        (Some(j), true) => Some(j),
-        (None, false) => Some(json_arg.clone()),
-        (None, true) => None,
-    };
-    let body = s.present("body")?.filter(|b| !b.is_null());
-    if matches!(method, Method::Get | Method::Head) {
-        let given = if json.is_some() {
-            Some("init.json")
-        } else {
-            body.as_ref().map(|_| "init.body")
-        };
-        if let Some(name) = given {
-            return Err(OptionError::range(
-                name,
-                format!("cannot be sent with {method} (fetch sends no body with GET or HEAD)"),
-            ));
-        }
-    }
-    match (json, body) {
-        (Some(_), Some(_)) => {
-            return Err(OptionError::range(
-                "init.body",
-                "cannot be given with `json`".into(),
-            ))
-        }
-        (Some(j), None) => {
-            let text = stringify(&j).ok_or_else(|| {
-                OptionError::type_of("init.json", "a value JSON.stringify accepts")
-            })?;
-            call.body = Some(text);
-            call.json = true;
-        }
-        (None, Some(b)) => {
-            if !is_body(&b) {
-                return Err(OptionError::type_of(
-                    "init.body",
-                    "a string, ArrayBuffer, typed array, DataView, Blob, FormData or URLSearchParams",
-                ));
-            }
-            call.body = Some(b);
-        }
-        (None, None) => {}
-    }
-    if let Some(h) = s.present("headers")? {
-        call.headers = decode_headers(&h, "init.headers")?;
-    }
-    if let Some(sig) = s.present("signal")?.filter(|v| !v.is_null()) {
-        let aborted = crate::js::get(&sig, "aborted");
-        if !sig.is_object()
-            || aborted.as_bool().is_none()
-            || crate::js::get_function(&sig, "addEventListener").is_none()
-        {
-            return Err(OptionError::type_of("init.signal", "an AbortSignal"));
-        }
-        call.signal = Some(sig);
-    }
-    call.timeout_ms = s.int("timeoutMs", MAX_SAFE)?;
-    call.deadline_ms = s.int("deadlineMs", MAX_SAFE)?;
-    RequestMeta::check_limits(call.timeout_ms, call.deadline_ms)?;
-    if let Some(k) = s.string("idempotencyKey")? {
-        if k.is_empty() || k.contains(['\r', '\n', '\0']) {
-            return Err(OptionError::range(
-                "init.idempotencyKey",
-                "must be a non-empty string without CR, LF or NUL".into(),
-            ));
-        }
-        if !fits_field_value(&k) {
-            return Err(OptionError::range("init.idempotencyKey", LATIN1.into()));
-        }
-        call.idempotency_key = Some(k);
-    }
-    Ok(call)
-}
-
-/// `JSON.stringify(value)` as a string, `None` if it throws (cycles,
-/// BigInt) or gives `undefined` (a function, a symbol): nothing to send.
-fn stringify(value: &JsValue) -> Option<JsValue> {
-    let json: JsValue = js_sys::JSON::stringify(value).ok()?.into();
-    json.is_string().then_some(json)
-}
-
-/// A body `fetch` sends as it is: a string, an `ArrayBuffer`, a view of one
-/// (typed array, `DataView`, `Buffer`), a `Blob`, `FormData` or
-/// `URLSearchParams`. Anything else `fetch` would turn into text
-/// (`"[object Object]"`) or refuse (a stream, which also cannot be sent
-/// twice).
-fn is_body(b: &JsValue) -> bool {
-    b.is_string()
-        || crate::js::is_buffer_view(b)
-        || ["ArrayBuffer", "Blob", "FormData", "URLSearchParams"]
-            .iter()
-            .any(|class| crate::js::instance_of_global(b, class))
-}
-
-/// Query parameters: strings, numbers, booleans, or arrays of them
-/// (repeated); `undefined` and `null` are left out.
-fn decode_query(v: &JsValue) -> Result<Vec<(String, String)>> {
-    let s = Section {
-        obj: None,
-        prefix: "init.query".into(),
-    };
-    if !v.is_object() || crate::js::is_array(v) {
-        return Err(OptionError::type_of("init.query", "an object"));
-    }
-    let keys = Reflect::own_keys(v.unchecked_ref())
-        .map_err(|_| OptionError::type_of("init.query", "a plain object"))?;
-    let mut out = Vec::new();
-    for key in keys.iter() {
-        let Some(key) = key.as_string() else {
-            continue;
-        };
-        let name = s.name(&key);
-        let value = Reflect::get(v, &JsValue::from_str(&key))
-            .map_err(|_| OptionError::type_of(&name, "readable"))?;
-        let values: Vec<JsValue> = if crate::js::is_array(&value) {
-            items(&value, &name, 1000)?
-        } else {
-            vec![value]
-        };
-        for item in values {
-            if item.is_undefined() || item.is_null() {
-                continue;
-            }
-            let text = if let Some(t) = item.as_string() {
-                t
-            } else if let Some(b) = item.as_bool() {
-                b.to_string()
-            } else if let Some(n) = item.as_f64().filter(|n| n.is_finite()) {
-                js_num(n)
-            } else {
-                return Err(OptionError::type_of(
-                    &name,
-                    "a string, finite number, boolean, or an array of them",
-                ));
-            };
-            out.push((key.clone(), text));
-        }
-    }
-    Ok(out)
-}
-
-/// `new CircuitBreaker(options)`: the breaker's options at the top level,
-/// and `clock` (`{ now() }`), answered as `(this, now)`.
-pub(crate) fn decode_breaker_alone(
-    value: &JsValue,
-    known: &[&str],
-    config: &mut EngineConfig,
-) -> Result<Option<(JsValue, Function)>> {
-    let top = Section::open(value, "", known)?;
-    decode_breaker(&top, config)?;
-    decode_now_clock(&top)
-}
-
-/// A `clock` with only `now()` (the building blocks never sleep).
-fn decode_now_clock(top: &Section) -> Result<Option<(JsValue, Function)>> {
-    match top.present("clock")?.filter(|v| !v.is_null()) {
-        None => Ok(None),
-        Some(v) => {
-            let clock = Section::open(&v, "clock", &["now"])?;
-            let now = clock
-                .function("now")?
-                .ok_or_else(|| OptionError::type_of("clock.now", "a function"))?;
-            Ok(Some((v, now)))
-        }
-    }
-}
-
-/// Which building block [`decode_block_alone`] decodes.
-#[derive(Clone, Copy)]
-pub(crate) enum Block {
-    Limiter,
-    Retry,
-    Monitor,
-}
-
-/// What `new RateLimiter` / `new RetryPolicy` / `new ErrorMonitor` were
-/// given beyond their section's options.
-pub(crate) struct BlockExtras {
-    /// `clock`: `{ now(), sleep?(ms, signal) }`, answered as the object and
-    /// its `now`.
-    pub(crate) clock: Option<(JsValue, Function)>,
-    /// `onAlert` (the monitor).
-    pub(crate) on_alert: Option<Function>,
-    /// `seed` (the retry policy's jitter).
-    pub(crate) seed: Option<u64>,
-    /// `idempotent` (the retry policy; default true).
-    pub(crate) idempotent: bool,
-}
-
-/// A building block's options: its `createClient` section at the top level,
-/// plus `clock` (and `seed`, `idempotent` for the retry policy).
-pub(crate) fn decode_block_alone(
-    value: &JsValue,
-    block: Block,
-    config: &mut EngineConfig,
-) -> Result<BlockExtras> {
-    let (section, extra): (&[&str], &[&str]) = match block {
-        Block::Limiter => (LIMITER, &["clock"]),
-        Block::Retry => (RETRY, &["idempotent", "seed", "clock"]),
-        Block::Monitor => (MONITOR, &["clock"]),
-    };
-    let top = Section::open_with(value, "", section, extra)?;
-    let mut extras = BlockExtras {
-        clock: None,
-        on_alert: None,
-        seed: None,
-        idempotent: true,
-    };
-    match block {
-        Block::Limiter => decode_limiter(&top, config)?,
-        Block::Monitor => {
-            extras.on_alert = top.function("onAlert")?;
-            decode_monitor(&top, config)?;
-        }
-        Block::Retry => {
-            decode_retry(&top, config)?;
-            extras.seed = top.int("seed", MAX_SAFE)?;
-            extras.idempotent = top.boolean("idempotent")?.unwrap_or(true);
-        }
-    }
-    if let Some(v) = top.present("clock")?.filter(|v| !v.is_null()) {
-        let clock = Section::open(&v, "clock", &["now", "sleep"])?;
-        let now = clock
-            .function("now")?
-            .ok_or_else(|| OptionError::type_of("clock.now", "a function"))?;
-        clock.function("sleep")?;
-        extras.clock = Some((v, now));
-    }
-    Ok(extras)
 }

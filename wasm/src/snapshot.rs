@@ -8,34 +8,29 @@
 
 use steadfast_core::codec::SnapshotError;
 use steadfast_core::engine::Snapshot;
-use wasm_bindgen::JsValue;
 
-use crate::js::{self, Obj};
+use crate::tape::{Value, Writer};
 
 /// The layout's version, checked on restore.
 const FORMAT: f64 = 2.0;
 
-/// The snapshot as a plain object.
-pub(crate) fn to_js(snapshot: &Snapshot) -> JsValue {
-    let out = Obj::new();
-    out.set("format", FORMAT);
-    out.set("state", snapshot.encode());
-    out.build()
+/// The snapshot as a plain object on the output tape.
+pub(crate) fn write(snapshot: &Snapshot, w: &mut Writer) {
+    w.obj(2).key("format").num(FORMAT);
+    w.key("state").str(&snapshot.encode());
 }
 
 /// A saved snapshot back, checked: anything else is a `TypeError` naming
 /// `restore` (the message says why).
-pub(crate) fn from_js(value: &JsValue) -> Result<Snapshot, &'static str> {
-    if !value.is_object() {
+pub(crate) fn from_value(value: &Value) -> Result<Snapshot, &'static str> {
+    if !matches!(value, Value::Obj(_)) {
         return Err("must be an object from client.snapshot()");
     }
-    if js::get(value, "format").as_f64() != Some(FORMAT) {
+    if value.get("format").as_num() != Some(FORMAT) {
         return Err("is not a snapshot of this version (format 2)");
     }
-    let state = js::get(value, "state")
-        .as_string()
-        .ok_or("has no `state` string")?;
-    Snapshot::decode(&state).map_err(|e| match e {
+    let state = value.get("state").as_str().ok_or("has no `state` string")?;
+    Snapshot::decode(state).map_err(|e| match e {
         SnapshotError::Version => "is not a snapshot of this version",
         SnapshotError::Truncated => "is truncated",
         _ => "is not a snapshot taken by client.snapshot()",

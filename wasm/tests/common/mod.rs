@@ -1,194 +1,175 @@
 //! The checks every host runs (Node, a page, a dedicated worker, a service
-//! worker): the same host loop, on that host's own `fetch` types, timers,
-//! `AbortController` and `performance.now()`. Each test file includes this
-//! module and only says where it runs.
+//! worker): the module's boundary — the io header, tapes written into the
+//! input area and records read from the output area — in that host's
+//! memory. Each test file includes this module and only says where it runs.
 //!
-//! The server is a fake `fetch` written in JavaScript (a real `Response`
-//! each time, built by the host), so the checks need no network; the real
-//! servers are in the package's tests (`tests/js`, `tests/browser`).
+//! The tapes are written here as the package's JavaScript writes them; the
+//! driver itself (fetch, timers, signals) is tested through the package in
+//! every host (`tests/js`, `tests/runtimes`, `tests/browser`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    dead_code
+)]
 
-use js_sys::{Function, Reflect};
-use steadfast_wasm::{classify_error, WasmClient};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use steadfast_wasm::{io, tables, WasmBreaker, WasmClient};
 
-/// Runs a JavaScript function body and answers what it returns.
-fn js(body: &str) -> JsValue {
-    Function::new_no_args(body)
-        .call0(&JsValue::UNDEFINED)
-        .expect("the test's JavaScript threw")
+/// The io header: input address and capacity, output address and length.
+fn header() -> [u32; 4] {
+    let at = io() as usize as *const u32;
+    // SAFETY: `io()` answers the address of four `u32`s the module keeps
+    // for the life of the program.
+    unsafe { [*at, *at.add(1), *at.add(2), *at.add(3)] }
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).expect("readable")
+/// The output area's bytes.
+fn output() -> Vec<u8> {
+    let [_, _, at, len] = header();
+    // SAFETY: the header names the output area the last export wrote.
+    unsafe { core::slice::from_raw_parts(at as usize as *const u8, len as usize).to_vec() }
 }
 
-fn call(v: &JsValue, method: &str) -> JsValue {
-    get(v, method)
-        .unchecked_into::<Function>()
-        .call0(v)
-        .expect("callable")
-}
+/// A tape, as the package's JavaScript writes one.
+#[derive(Default)]
+struct Tape(Vec<u8>);
 
-/// The package's error class in miniature: the fields land on the error.
-fn error_class() -> JsValue {
-    js("return class E extends Error { constructor(m, f) { super(m); Object.assign(this, f); } };")
-}
-
-fn client(options: &JsValue) -> WasmClient {
-    WasmClient::new(options.clone(), error_class()).expect("options accepted")
-}
-
-async fn get_path(client: &WasmClient, path: &str) -> Result<JsValue, JsValue> {
-    JsFuture::from(client.request(
-        JsValue::from_str("GET"),
-        JsValue::from_str(path),
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-}
-
-/// A 503 with `Retry-After: 0`, then a 200 with JSON: the call resolves
-/// after two attempts with the parsed body.
-pub(crate) async fn retries_a_503_then_resolves_with_json() {
-    let setup = js(r#"
-        let n = 0;
-        const fetch = async () => ++n === 1
-          ? new Response("busy", { status: 503, headers: { "retry-after": "0" } })
-          : new Response('{"ok":true}', { status: 200, headers: { "content-type": "application/json" } });
-        return { options: { baseUrl: "https://api.example.test", fetch }, calls: () => n };"#);
-    let c = client(&get(&setup, "options"));
-    let result = get_path(&c, "/v3/listings/1").await.expect("resolves");
-    assert_eq!(get(&result, "status").as_f64(), Some(200.0));
-    assert_eq!(get(&result, "attempts").as_f64(), Some(2.0));
-    assert_eq!(get(&get(&result, "data"), "ok").as_bool(), Some(true));
-    assert_eq!(call(&setup, "calls").as_f64(), Some(2.0));
-}
-
-/// Two 500s open a circuit with `failureThreshold: 2`; the third call is
-/// refused without reaching `fetch`, and a client restored from the
-/// snapshot refuses too. (`maxRetries: 0`: with retries left, a call would
-/// wait out the open period instead of failing fast.)
-pub(crate) async fn an_open_circuit_fails_fast_and_survives_a_snapshot() {
-    let setup = js(r#"
-        let n = 0;
-        const fetch = async () => { n++; return new Response("down", { status: 500 }); };
-        return {
-          options: { baseUrl: "https://api.example.test", fetch,
-                     retry: { maxRetries: 0 }, breaker: { failureThreshold: 2, openMs: 60000 } },
-          calls: () => n,
-          restored: (snapshot) => ({ baseUrl: "https://api.example.test", fetch, retry: { maxRetries: 0 },
-                                     breaker: { failureThreshold: 2, openMs: 60000 }, restore: snapshot }),
-        };"#);
-    let c = client(&get(&setup, "options"));
-    for _ in 0..2 {
-        let e = get_path(&c, "/v3/shops/42").await.expect_err("a 500");
-        assert_eq!(get(&e, "status").as_f64(), Some(500.0));
+impl Tape {
+    fn tag(mut self, t: u8) -> Self {
+        self.0.push(t);
+        self
     }
-    let e = get_path(&c, "/v3/shops/42").await.expect_err("refused");
-    assert_eq!(get(&e, "kind").as_string().as_deref(), Some("circuit_open"));
-    assert_eq!(call(&setup, "calls").as_f64(), Some(2.0));
-    let health = c.health().expect("health");
-    assert_eq!(get(&health, "circuit").as_string().as_deref(), Some("open"));
-
-    let snapshot = c.snapshot().expect("snapshot");
-    let json = js_sys::JSON::stringify(&snapshot).expect("plain JSON");
-    let again = js_sys::JSON::parse(&String::from(json)).expect("parses");
-    let restored_options = get(&setup, "restored")
-        .unchecked_into::<Function>()
-        .call1(&JsValue::UNDEFINED, &again)
-        .expect("options");
-    let d = client(&restored_options);
-    let e = get_path(&d, "/v3/shops/42").await.expect_err("still open");
-    assert_eq!(get(&e, "kind").as_string().as_deref(), Some("circuit_open"));
-    assert_eq!(call(&setup, "calls").as_f64(), Some(2.0));
-    c.close();
-    d.close();
+    fn u32(mut self, n: u32) -> Self {
+        self.0.extend_from_slice(&n.to_le_bytes());
+        self
+    }
+    fn raw(self, s: &str) -> Self {
+        let mut me = self.u32(u32::try_from(s.len()).unwrap());
+        me.0.extend_from_slice(s.as_bytes());
+        me
+    }
+    fn str(self, s: &str) -> Self {
+        self.tag(5).raw(s)
+    }
+    fn num(self, n: f64) -> Self {
+        let mut me = self.tag(4);
+        me.0.extend_from_slice(&n.to_le_bytes());
+        me
+    }
+    fn arr(self, n: u32) -> Self {
+        self.tag(7).u32(n).u32(n)
+    }
+    fn obj(self, reference: u32, n: u32) -> Self {
+        self.tag(6).u32(reference).raw("Object").u32(n)
+    }
+    /// Writes it into the input area; answers its length.
+    fn put(self) -> u32 {
+        steadfast_wasm::grow(u32::try_from(self.0.len()).unwrap());
+        let [at, cap, _, _] = header();
+        assert!(cap as usize >= self.0.len());
+        // SAFETY: the input area is `cap` bytes at `at`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.0.as_ptr(), at as usize as *mut u8, self.0.len());
+        }
+        u32::try_from(self.0.len()).unwrap()
+    }
 }
 
-/// Aborting the caller's signal while the request is in flight rejects the
-/// call with the signal's reason, and the request itself is aborted.
-pub(crate) async fn an_abort_in_flight_rejects_with_the_reason() {
-    let setup = js(r#"
-        let aborted = 0;
-        const fetch = (url, init) => new Promise((_, reject) => {
-          init.signal.addEventListener("abort", () => { aborted++; reject(init.signal.reason); });
-        });
-        const controller = new AbortController();
-        const reason = new Error("user went away");
-        return { options: { baseUrl: "https://api.example.test", fetch },
-                 init: { signal: controller.signal },
-                 abort: () => controller.abort(reason), reason, aborted: () => aborted };"#);
-    let c = client(&get(&setup, "options"));
-    let pending = JsFuture::from(c.request(
-        JsValue::from_str("GET"),
-        JsValue::from_str("/v3/listings/2"),
-        get(&setup, "init"),
-        JsValue::UNDEFINED,
-    ));
-    // Let the request reach `fetch` before aborting: one macrotask.
-    JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
-        let set_timeout = get(&js_sys::global(), "setTimeout").unchecked_into::<Function>();
-        set_timeout
-            .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(0))
-            .expect("setTimeout");
-    }))
-    .await
-    .expect("tick");
-    call(&setup, "abort");
-    let e = pending.await.expect_err("aborted");
+/// The first number of the first record (its opcode), read off the output.
+fn first_op(out: &[u8]) -> f64 {
+    assert_eq!(out[0], 7, "a record is an array");
+    assert_eq!(out[5], 4, "its opcode is a number");
+    f64::from_le_bytes(out[6..14].try_into().unwrap())
+}
+
+/// `[options, host]` for `WasmClient::open`: a `fetch` given (reference 0).
+fn client_options(retry_max: Option<f64>) -> Tape {
+    let t = Tape::default().arr(2);
+    let t = match retry_max {
+        None => t.obj(1, 1).raw("fetch").tag(8).u32(0),
+        Some(n) => t
+            .obj(1, 2)
+            .raw("fetch")
+            .tag(8)
+            .u32(0)
+            .raw("retry")
+            .obj(2, 1)
+            .raw("maxRetries")
+            .num(n),
+    };
+    t.obj(3, 2).raw("fetch").tag(3).raw("URL").tag(3)
+}
+
+pub(crate) fn tables_publish_what_the_driver_needs() {
+    let len = tables();
+    let out = output();
+    assert_eq!(out.len(), len as usize);
+    assert_eq!(&out[..9], &[7, 3, 0, 0, 0, 3, 0, 0, 0][..], "three tables");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("retry-after") && text.contains("stateChange"));
+}
+
+pub(crate) fn one_get_crosses_twice() {
+    let len = client_options(None).put();
+    let mut client = WasmClient::open(len, 1, 2, 1000.0, 1.7e12).expect("options accepted");
+    let call = Tape::default()
+        .arr(4)
+        .str("GET")
+        .str("https://api.example.com/x")
+        .tag(0)
+        .tag(0)
+        .put();
+    client.start(call, 1000.0);
+    let out = output();
+    assert_eq!(first_op(&out), 7.0, "STARTED");
+    assert!(String::from_utf8_lossy(&out).contains("https://api.example.com/x"));
+    let answer = Tape::default().arr(2).arr(0).tag(0).put();
+    client.response(0, 1, 200.0, 1005.0, 1.7e12, answer);
+    assert_eq!(first_op(&output()), 3.0, "OK");
+}
+
+pub(crate) fn a_503_is_retried_and_a_bad_option_named() {
+    let len = client_options(Some(1.0)).put();
+    let mut client = WasmClient::open(len, 1, 2, 0.0, 1.7e12).expect("options accepted");
+    let call = Tape::default()
+        .arr(4)
+        .str("GET")
+        .str("https://h/x")
+        .tag(0)
+        .tag(0)
+        .put();
+    client.start(call, 0.0);
+    let answer = Tape::default().arr(2).arr(0).str("busy").put();
+    client.response(0, 1, 503.0, 1.0, 1.7e12, answer);
+    let out = output();
+    assert_eq!(first_op(&out), 12.0, "BODY: the error body as scrubbed");
     assert!(
-        js_sys::Object::is(&e, &get(&setup, "reason")),
-        "rejects with the signal's reason"
+        String::from_utf8_lossy(&out).contains("retry"),
+        "a retry event"
     );
-    assert_eq!(call(&setup, "aborted").as_f64(), Some(1.0));
+
+    let len = client_options(Some(-1.0)).put();
+    assert!(WasmClient::open(len, 1, 2, 0.0, 0.0).is_none());
+    let out = output();
+    assert_eq!(first_op(&out), 8.0, "ERROR");
+    assert!(String::from_utf8_lossy(&out).contains("`retry.maxRetries` must not be negative"));
 }
 
-/// Bad options throw the error a user can branch on, naming the option;
-/// the module keeps working afterwards.
-pub(crate) fn bad_options_throw_named_errors() {
-    let e = WasmClient::new(js("return { retry: { maxRetries: -1 } };"), error_class())
-        .err()
-        .expect("refused");
-    assert!(e.is_instance_of::<js_sys::RangeError>());
-    let message = String::from(e.unchecked_into::<js_sys::Error>().message());
-    assert!(message.contains("retry.maxRetries"), "{message}");
-
-    let e = WasmClient::new(js("return { retyr: {} };"), error_class())
-        .err()
-        .expect("refused");
-    assert!(e.is_instance_of::<js_sys::TypeError>());
-    let message = String::from(e.unchecked_into::<js_sys::Error>().message());
-    assert!(message.contains("retyr"), "{message}");
-
-    let ok = WasmClient::new(
-        js("return { baseUrl: 'https://api.example.test' };"),
-        error_class(),
-    );
-    assert!(ok.is_ok(), "the module still works after thrown errors");
-}
-
-/// `classifyError`: a 429 with `Retry-After: 3` is a rate limit to retry
-/// no earlier than 3 s; a status out of range is a `RangeError`.
-pub(crate) fn classify_error_reads_status_and_headers() {
-    let c = classify_error(
-        JsValue::from(429),
-        JsValue::from_str("slow down"),
-        js("return { 'retry-after': '3' };"),
-    )
-    .expect("classified");
-    assert_eq!(
-        get(&c, "category").as_string().as_deref(),
-        Some("rate_limit")
-    );
-    assert_eq!(get(&c, "retryAfterMs").as_f64(), Some(3000.0));
-    assert_eq!(get(&c, "isRetryable").as_bool(), Some(true));
-    let e = classify_error(JsValue::from(42), JsValue::UNDEFINED, JsValue::UNDEFINED)
-        .expect_err("refused");
-    assert!(e.is_instance_of::<js_sys::RangeError>());
+pub(crate) fn a_breaker_opens_on_failures() {
+    let len = Tape::default()
+        .arr(1)
+        .obj(0, 1)
+        .raw("failureThreshold")
+        .num(1.0)
+        .put();
+    let mut b = WasmBreaker::open(len).expect("options accepted");
+    let permit = b.acquire(0.0);
+    assert!(permit >= 0.0);
+    b.settle(permit, 1, 1.0, 0.0, 0);
+    assert!(b.acquire(2.0) < 0.0, "open after one failure");
+    assert_eq!(b.state(2.0), "open");
 }
 
 /// The checks as `#[wasm_bindgen_test]`s: each host's file says where it
@@ -196,28 +177,23 @@ pub(crate) fn classify_error_reads_status_and_headers() {
 macro_rules! host_checks {
     () => {
         #[wasm_bindgen_test::wasm_bindgen_test]
-        async fn retries_a_503_then_resolves_with_json() {
-            common::retries_a_503_then_resolves_with_json().await;
+        fn tables_publish_what_the_driver_needs() {
+            common::tables_publish_what_the_driver_needs();
         }
 
         #[wasm_bindgen_test::wasm_bindgen_test]
-        async fn an_open_circuit_fails_fast_and_survives_a_snapshot() {
-            common::an_open_circuit_fails_fast_and_survives_a_snapshot().await;
+        fn one_get_crosses_twice() {
+            common::one_get_crosses_twice();
         }
 
         #[wasm_bindgen_test::wasm_bindgen_test]
-        async fn an_abort_in_flight_rejects_with_the_reason() {
-            common::an_abort_in_flight_rejects_with_the_reason().await;
+        fn a_503_is_retried_and_a_bad_option_named() {
+            common::a_503_is_retried_and_a_bad_option_named();
         }
 
         #[wasm_bindgen_test::wasm_bindgen_test]
-        fn bad_options_throw_named_errors() {
-            common::bad_options_throw_named_errors();
-        }
-
-        #[wasm_bindgen_test::wasm_bindgen_test]
-        fn classify_error_reads_status_and_headers() {
-            common::classify_error_reads_status_and_headers();
+        fn a_breaker_opens_on_failures() {
+            common::a_breaker_opens_on_failures();
         }
     };
 }

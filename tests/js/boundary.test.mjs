@@ -1,0 +1,74 @@
+// The boundary between JavaScript and the WebAssembly core is narrow: one
+// successful `client.get` calls into the module at most 4 times (two, as
+// built: `start`, then `response`), and the module calls out to JavaScript
+// not at all. Counted by wrapping every export and import of the module's
+// instance before the package loads.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+const counts = { exports: new Map(), imports: new Map() };
+const count = (map, name) => map.set(name, (map.get(name) ?? 0) + 1);
+const wrap = (obj, map) => {
+  const out = {};
+  for (const [name, v] of Object.entries(obj)) {
+    out[name] =
+      typeof v === "function"
+        ? function (...args) {
+            count(map, name);
+            return v.apply(this, args);
+          }
+        : v;
+  }
+  return out;
+};
+const Original = WebAssembly.Instance;
+WebAssembly.Instance = function Instance(module, imports) {
+  const wrapped = {};
+  for (const [ns, fns] of Object.entries(imports ?? {})) wrapped[ns] = wrap(fns, counts.imports);
+  const instance = new Original(module, wrapped);
+  return { exports: wrap(instance.exports, counts.exports) };
+};
+const { loadSteadfast } = await import("./harness.mjs");
+const { cjs: S } = await loadSteadfast();
+
+const total = (map) => [...map.values()].reduce((a, b) => a + b, 0);
+const reset = () => {
+  counts.exports.clear();
+  counts.imports.clear();
+};
+
+test("one successful client.get crosses into wasm at most 4 times, and nothing crosses out", async () => {
+  const fetch = async () =>
+    new Response('{"ok":true}', { status: 200, headers: { "content-type": "application/json", "x-a": "1" } });
+  const client = S.createClient({ baseUrl: "https://api.example.com/v3", fetch });
+  await client.get("/warm");
+  reset();
+  const r = await client.get("/items/1");
+  assert.deepEqual(r.data, { ok: true });
+  const crossings = total(counts.exports) + total(counts.imports);
+  assert.ok(crossings <= 4, `crossed ${crossings} times: ${JSON.stringify(Object.fromEntries(counts.exports))}`);
+  assert.equal(total(counts.imports), 0, `imports called: ${JSON.stringify(Object.fromEntries(counts.imports))}`);
+  console.log(`# one client.get: ${crossings} crossings (${[...counts.exports.keys()].join(", ")})`);
+  client.close();
+});
+
+test("200 response headers cost no more crossings than 5", async () => {
+  const many = {};
+  for (let i = 0; i < 200; i++) many[`x-h-${i}`] = "v".repeat(100);
+  const client = S.createClient({ fetch: async () => new Response("{}", { status: 200, headers: many }) });
+  await client.get("https://h/warm");
+  reset();
+  const r = await client.get("https://h/x");
+  assert.equal(Object.keys(r.headers).length, 201);
+  assert.ok(total(counts.exports) <= 4, `crossed ${total(counts.exports)} times`);
+  client.close();
+});
+
+test("a building block's call crosses at most twice", async () => {
+  const breaker = new S.CircuitBreaker();
+  await breaker.execute(async () => 1);
+  reset();
+  assert.equal(await breaker.execute(async () => 2), 2);
+  assert.ok(total(counts.exports) <= 2, `CircuitBreaker crossed ${total(counts.exports)} times`);
+  assert.equal(total(counts.imports), 0);
+});

@@ -1,0 +1,711 @@
+//! `createClient`'s engine behind a narrow boundary: numbers in, records
+//! out.
+//!
+//! The package's JavaScript driver runs `fetch`, the timer and the
+//! `AbortController`s, and does what the records say. Each of its calls is
+//! one export: a call starting ([`WasmClient::start`]), a response or a
+//! failed fetch ([`WasmClient::response`], [`WasmClient::failure`]), the
+//! timer firing, a caller's signal aborting, `close()`. Each answers with
+//! the engine's outputs as records on the output tape ([`crate::io`]):
+//!
+//! ```text
+//! [1, slot, attempt]               SEND   fetch attempt `attempt` of call `slot`
+//! [2, slot, attempt]               ABORT  abort it; forget its response
+//! [3, slot, status, attempts]      OK     resolve the call
+//! [4, slot, fields]                FAIL   reject it with a ResilienceError of `fields`
+//! [5, slot]                        CANCEL reject it with its signal's reason
+//! [6, event, payload]              EVENT  tell the listeners of `event`
+//! [7, slot, method, url, headers, body, signal]  STARTED  a call began (headers null: the client's)
+//! [8, isType, message]             ERROR  a bad argument: throw a TypeError / RangeError
+//! [9, signal]                      ABORTED  the signal had aborted: reject with its reason
+//! [10, url]                        CHECK  parse `url` with `URL`, then start again with its parts
+//! [11, at, pending]                TIMER  (last) fire `timer` at `at` (-1: none); calls pending
+//! [12, slot, body]                 BODY   the error body as scrubbed (null: as sent)
+//! [13, value]                      VALUE  what was asked (health, snapshot)
+//! [14, slot]                       ODD    `fetch` answered something that is not a Response
+//! ```
+//!
+//! A one-attempt `client.get` crosses twice: `start` (answered STARTED,
+//! SEND, TIMER) and `response` (OK, TIMER). Calls are named by their slot in
+//! the engine, a number JavaScript holds exactly; the engine's full
+//! [`CallId`] stays here.
+
+use steadfast_core::classify::{reads_body, status_from_number};
+use steadfast_core::engine::{
+    CallFailure, CallId, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
+};
+use steadfast_core::monitor::normalize_endpoint;
+use steadfast_core::secrets::{call_secrets, Secrets};
+use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
+use wasm_bindgen::prelude::*;
+
+use crate::io::exchange;
+use crate::options::{self, BodyRef, ClientOptions, OptionError, QueryValue};
+use crate::tape::{self, Value, Writer};
+use crate::text::{quote, Text};
+use crate::transport;
+
+/// Record opcodes (see the module's documentation).
+mod op {
+    pub(super) const SEND: f64 = 1.0;
+    pub(super) const ABORT: f64 = 2.0;
+    pub(super) const OK: f64 = 3.0;
+    pub(super) const FAIL: f64 = 4.0;
+    pub(super) const CANCEL: f64 = 5.0;
+    pub(super) const EVENT: f64 = 6.0;
+    pub(super) const STARTED: f64 = 7.0;
+    pub(super) const ERROR: f64 = 8.0;
+    pub(super) const ABORTED: f64 = 9.0;
+    pub(super) const CHECK: f64 = 10.0;
+    pub(super) const TIMER: f64 = 11.0;
+    pub(super) const BODY: f64 = 12.0;
+    pub(super) const VALUE: f64 = 13.0;
+    pub(super) const ODD: f64 = 14.0;
+}
+
+/// The events a listener may subscribe to, in the order of their numbers in
+/// EVENT records.
+pub(crate) const EVENTS: [&str; 5] = ["retry", "stateChange", "rateLimited", "alert", "recovered"];
+
+/// Time from the JavaScript (`performance.now()` or the injected clock):
+/// junk (a clock answering `NaN`, a negative number) reads as 0; the core
+/// never lets time go back.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn millis(t: f64) -> Millis {
+    if t.is_finite() && t > 0.0 {
+        Millis(t as u64)
+    } else {
+        Millis(0)
+    }
+}
+
+/// Writes an ERROR record: a bad argument or option.
+pub(crate) fn write_error(w: &mut Writer, e: &OptionError) {
+    w.arr(3).num(op::ERROR).bool(e.is_type());
+    e.message().write(w);
+}
+
+fn write_type_error(w: &mut Writer, message: &str) {
+    w.arr(3).num(op::ERROR).bool(true);
+    Text::of(message).write(w);
+}
+
+/// What the Rust side keeps of a call.
+struct Call {
+    id: CallId,
+    method: Method,
+    /// The endpoint as events name it.
+    endpoint: String,
+    secrets: Secrets,
+}
+
+/// One client: its engine and its calls.
+#[wasm_bindgen]
+pub struct WasmClient {
+    engine: Engine,
+    calls: Vec<Option<Call>>,
+    base_url: String,
+    /// The client's header fields, names lower-cased.
+    headers: Vec<(String, String)>,
+    /// Whether `fetch` is the host's own (no `fetch` option given).
+    global_fetch: bool,
+}
+
+/// The slot of a call id: the number the JavaScript names it by.
+#[allow(clippy::cast_possible_truncation)]
+fn slot_of(id: CallId) -> u32 {
+    id.0 as u32
+}
+
+/// Facts the JavaScript learned by parsing a URL with `URL`: `Unreadable`
+/// when it threw.
+fn url_problem(facts: &Value) -> Option<&'static str> {
+    match facts {
+        Value::Undefined => None,
+        Value::Obj(o) => {
+            let protocol = o.get("protocol").as_str().unwrap_or_default();
+            if protocol != "http:" && protocol != "https:" {
+                return Some("must be an http: or https: URL");
+            }
+            let credentials = ["username", "password"]
+                .iter()
+                .any(|k| o.get(k).as_str().is_some_and(|s| !s.is_empty()));
+            credentials
+                .then_some("must not carry credentials (user:password@): send them in `headers`")
+        }
+        _ => Some("must be an absolute URL (https://host/prefix)"),
+    }
+}
+
+#[wasm_bindgen]
+impl WasmClient {
+    /// A client from the options tape `[options, host]` (`host`: `{ fetch,
+    /// URL }`, whether the global ones exist; then the base URL's parts,
+    /// when a CHECK asked for them). `seed` is the host's random draw,
+    /// used unless `seed` was given. `None` with an ERROR or CHECK record;
+    /// else a READY record:
+    /// `[fetch, clock, wallNow, onAlert, headers]` (the client's header
+    /// fields, names lower-cased).
+    #[must_use]
+    pub fn open(len: u32, seed_hi: u32, seed_lo: u32, now: f64, wall: f64) -> Option<WasmClient> {
+        let mut client = None;
+        exchange(len, |input, w| {
+            client = match Self::build(input, seed_hi, seed_lo, now, wall, w) {
+                Ok(c) => c,
+                Err(e) => {
+                    write_error(w, &e);
+                    None
+                }
+            };
+        });
+        client
+    }
+
+    fn build(
+        input: &[u8],
+        seed_hi: u32,
+        seed_lo: u32,
+        now: f64,
+        wall: f64,
+        w: &mut Writer,
+    ) -> Result<Option<WasmClient>, OptionError> {
+        let tape = tape::read(input).map_err(|_| OptionError::type_of("options", "readable"))?;
+        let Value::Arr(_, parts) = &tape else {
+            return Err(OptionError::type_of("options", "readable"));
+        };
+        let (options, host, base_facts) = match parts.as_slice() {
+            [o, h] => (o, h, None),
+            [o, h, f] => (o, h, Some(f)),
+            _ => return Err(OptionError::type_of("options", "readable")),
+        };
+        let ClientOptions {
+            mut config,
+            base_url,
+            headers: given,
+            fetch,
+            clock,
+            on_alert,
+            seeded,
+            restore,
+        } = options::decode_client(options)?;
+        if fetch.is_none() && !matches!(host.get("fetch"), Value::Bool(true)) {
+            return Err(OptionError::type_of(
+                "fetch",
+                "given: globalThis.fetch is missing (Node 18 or later has it)",
+            ));
+        }
+        if !base_url.is_empty() && matches!(host.get("URL"), Value::Bool(true)) {
+            match base_facts {
+                None if !transport::is_plain_url(&base_url) => {
+                    w.arr(2).num(op::CHECK).str(&base_url);
+                    return Ok(None);
+                }
+                Some(facts) => {
+                    if let Some(problem) = url_problem(facts) {
+                        return Err(OptionError::range("baseUrl", Text::of(problem)));
+                    }
+                }
+                None => {}
+            }
+        }
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for (name, value) in given {
+            let name = name.to_ascii_lowercase();
+            headers.retain(|(n, _)| *n != name);
+            headers.push((name, value));
+        }
+        if !seeded {
+            config.seed = (u64::from(seed_hi) << 32) | u64::from(seed_lo);
+        }
+        let mut engine = match restore {
+            None => Engine::new(config, millis(now)),
+            Some(saved) => Engine::restore(config, saved, millis(now), UnixMillis(millis(wall).0)),
+        }?;
+        for (name, value) in &headers {
+            engine.add_credential(name, value);
+        }
+        // READY: what the driver needs, once.
+        w.arr(5)
+            .reference(fetch)
+            .reference(clock.map(|c| c.reference))
+            .bool(clock.is_some_and(|c| c.wall_now))
+            .reference(on_alert);
+        w.arr(u32::try_from(headers.len()).unwrap_or(0));
+        for (n, v) in &headers {
+            w.arr(2).str(n).str(v);
+        }
+        Ok(Some(WasmClient {
+            engine,
+            calls: Vec::new(),
+            base_url,
+            headers,
+            global_fetch: fetch.is_none(),
+        }))
+    }
+
+    /// A call: the input tape is `[method, path, init, json]` (then the
+    /// URL's parts, when a CHECK asked for them). Answers STARTED and the
+    /// engine's outputs, or ERROR / ABORTED / CHECK.
+    pub fn start(&mut self, len: u32, now: f64) -> u32 {
+        exchange(len, |input, w| {
+            if let Err(e) = self.start_call(input, now, w) {
+                w.clear();
+                write_error(w, &e);
+            }
+            self.timer(w);
+        })
+    }
+
+    fn start_call(&mut self, input: &[u8], now: f64, w: &mut Writer) -> Result<(), OptionError> {
+        let tape = tape::read(input).map_err(|_| OptionError::type_of("init", "readable"))?;
+        let Value::Arr(_, parts) = &tape else {
+            return Err(OptionError::type_of("init", "readable"));
+        };
+        let (method, path, init, json, facts) = match parts.as_slice() {
+            [m, p, i, j] => (m, p, i, j, None),
+            [m, p, i, j, f] => (m, p, i, j, Some(f)),
+            _ => return Err(OptionError::type_of("init", "readable")),
+        };
+        let method = options::decode_method(method)?;
+        if method == Method::Trace && self.global_fetch {
+            return Err(OptionError::range(
+                "method",
+                Text::of("TRACE is refused by fetch (give `fetch` to send it your own way)"),
+            ));
+        }
+        let path = path
+            .as_str()
+            .ok_or_else(|| OptionError::type_of("path", "a string"))?;
+        let call = options::decode_call(init, json, method)?;
+        if let Some(signal) = call.signal.filter(|s| s.aborted) {
+            w.arr(2).num(op::ABORTED).reference(Some(signal.reference));
+            return Ok(());
+        }
+        let texts: Vec<(String, String)> = call
+            .query
+            .iter()
+            .filter_map(|(k, v)| match v {
+                QueryValue::Text(t) => Some((k.clone(), t.clone())),
+                QueryValue::Num(_) => None,
+            })
+            .collect();
+        let url = transport::build_url(&self.base_url, path, &call.query);
+        match facts {
+            None if !url.as_words().is_some_and(transport::is_plain_url) => {
+                w.arr(2).num(op::CHECK);
+                url.write(w);
+                return Ok(());
+            }
+            Some(Value::Unreadable) => {
+                return Err(OptionError::Message {
+                    type_error: true,
+                    text: Text::of("`path` ")
+                        .s(&quote(transport::without_query(path)))
+                        .s(" does not make a valid URL with `baseUrl` ")
+                        .s(&quote(transport::without_query(&self.base_url))),
+                });
+            }
+            Some(f) => {
+                if let Some(problem) = url_problem(f) {
+                    return Err(OptionError::range("path", Text::of(problem)));
+                }
+            }
+            None => {}
+        }
+        let secrets = call_secrets(&call.headers, path, &texts);
+
+        // Header fields: the client's, then the call's (names lower-cased,
+        // later ones win), then what the body and the key imply.
+        let json = matches!(call.body, Some(BodyRef::Json(_)));
+        let own = !call.headers.is_empty() || json || call.idempotency_key.is_some();
+        let fields = own.then(|| {
+            let mut fields = self.headers.clone();
+            for (name, value) in &call.headers {
+                let name = name.to_ascii_lowercase();
+                fields.retain(|(n, _)| *n != name);
+                fields.push((name, value.clone()));
+            }
+            if json && !fields.iter().any(|(n, _)| n == "content-type") {
+                fields.push(("content-type".into(), "application/json".into()));
+            }
+            if let Some(key) = &call.idempotency_key {
+                fields.retain(|(n, _)| n != "idempotency-key");
+                fields.push(("idempotency-key".into(), key.clone()));
+            }
+            fields
+        });
+
+        let id = self.engine.start(
+            RequestMeta {
+                method,
+                endpoint: path,
+                idempotency_key: call.idempotency_key.is_some(),
+                timeout_ms: call.timeout_ms,
+                deadline_ms: call.deadline_ms,
+            },
+            millis(now),
+        );
+        let slot = slot_of(id);
+        w.arr(7)
+            .num(op::STARTED)
+            .int(u64::from(slot))
+            .str(method.as_str());
+        url.write(w);
+        match &fields {
+            None => {
+                w.null();
+            }
+            Some(fields) => {
+                w.arr(u32::try_from(fields.len()).unwrap_or(0));
+                for (n, v) in fields {
+                    w.arr(2).str(n).str(v);
+                }
+            }
+        }
+        w.reference(call.body.map(BodyRef::reference))
+            .reference(call.signal.map(|s| s.reference));
+        let index = slot as usize;
+        if self.calls.len() <= index {
+            self.calls.resize_with(index + 1, || None);
+        }
+        if let Some(entry) = self.calls.get_mut(index) {
+            *entry = Some(Call {
+                id,
+                method,
+                endpoint: normalize_endpoint(path),
+                secrets,
+            });
+        }
+        self.drain(w, millis(now));
+        Ok(())
+    }
+
+    fn id(&self, slot: u32) -> Option<CallId> {
+        self.calls
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .map(|c| c.id)
+    }
+
+    /// Attempt `attempt` of call `slot` answered `status`. The input tape is
+    /// `[fields, body]`: the header fields the core reads (`readFields`),
+    /// and the body's text when the core reads it (`readsBody`). Answers
+    /// BODY (for an error body) and the engine's outputs.
+    pub fn response(
+        &mut self,
+        slot: u32,
+        attempt: u32,
+        status: f64,
+        now: f64,
+        wall: f64,
+        len: u32,
+    ) -> u32 {
+        exchange(len, |input, w| {
+            let Some(id) = self.id(slot) else {
+                return self.timer(w);
+            };
+            let Some(status) = status_from_number(status) else {
+                // Not a Response: a failed fetch, typed as a `TypeError`.
+                w.arr(2).num(op::ODD).int(u64::from(slot));
+                let kind = TransportFailure::from_error([], ["TypeError"]);
+                self.engine.handle_failure(id, attempt, kind, millis(now));
+                self.drain(w, millis(now));
+                return self.timer(w);
+            };
+            if let Ok(Value::Arr(_, parts)) = tape::read(input) {
+                let mut fields: Vec<(&str, &str)> = Vec::new();
+                if let Some(Value::Arr(_, pairs)) = parts.first() {
+                    for pair in pairs {
+                        if let Value::Arr(_, kv) = pair {
+                            if let [Value::Str(k), Value::Str(v)] = kv.as_slice() {
+                                fields.push((k, v));
+                            }
+                        }
+                    }
+                }
+                let body = match parts.get(1) {
+                    Some(Value::Str(raw)) if reads_body(status) => {
+                        let secrets = self
+                            .calls
+                            .get(slot as usize)
+                            .and_then(Option::as_ref)
+                            .map(|c| &c.secrets);
+                        let scrubbed = self
+                            .engine
+                            .scrub_error_body(raw, secrets.unwrap_or(&Secrets::default()));
+                        w.arr(3).num(op::BODY).int(u64::from(slot));
+                        if scrubbed == *raw {
+                            w.null();
+                        } else {
+                            w.str(&scrubbed);
+                        }
+                        Some(scrubbed)
+                    }
+                    _ => None,
+                };
+                self.engine.handle_response(
+                    id,
+                    attempt,
+                    ResponseMeta {
+                        status,
+                        headers: &fields,
+                        body: body.as_deref(),
+                        wall: Some(UnixMillis(millis(wall).0)),
+                    },
+                    millis(now),
+                );
+                self.drain(w, millis(now));
+            }
+            self.timer(w);
+        })
+    }
+
+    /// Attempt `attempt` of call `slot` failed before a response. The input
+    /// tape is `[codes, names]`: the error's and its causes' `code`s and
+    /// `name`s, typed by the core ([`TransportFailure::from_error`]). A
+    /// `fetch` that answered something that is not a `Response` sends none.
+    pub fn failure(&mut self, slot: u32, attempt: u32, now: f64, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            if let Some(id) = self.id(slot) {
+                let strings = |v: Option<&Value>| -> Vec<String> {
+                    match v {
+                        Some(Value::Arr(_, items)) => items
+                            .iter()
+                            .filter_map(|i| i.as_str().map(String::from))
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                };
+                let (codes, names) = match tape::read(input) {
+                    Ok(Value::Arr(_, parts)) => (strings(parts.first()), strings(parts.get(1))),
+                    _ => (Vec::new(), Vec::new()),
+                };
+                let kind = TransportFailure::from_error(
+                    codes.iter().map(String::as_str),
+                    names.iter().map(String::as_str),
+                );
+                self.engine.handle_failure(id, attempt, kind, millis(now));
+                self.drain(w, millis(now));
+            }
+            self.timer(w);
+        })
+    }
+
+    /// The timer fired.
+    pub fn fire(&mut self, now: f64) -> u32 {
+        exchange(0, |_, w| {
+            self.engine.handle_timeout(millis(now));
+            self.drain(w, millis(now));
+            self.timer(w);
+        })
+    }
+
+    /// Call `slot`'s signal aborted: it ends, rejected with the signal's
+    /// reason (a CANCEL record).
+    pub fn cancel(&mut self, slot: u32, now: f64) -> u32 {
+        exchange(0, |_, w| {
+            if let Some(id) = self.id(slot) {
+                self.engine.cancel(id, millis(now));
+                self.drain_with(w, millis(now), Some(slot));
+            }
+            self.timer(w);
+        })
+    }
+
+    /// `close()`: every pending call ends once ([`Engine::close`]).
+    pub fn close(&mut self, now: f64) -> u32 {
+        exchange(0, |_, w| {
+            if !self.engine.is_closed() {
+                self.engine.close(millis(now));
+                self.drain(w, millis(now));
+            }
+            w.arr(3).num(op::TIMER).num(-1.0).int(0);
+        })
+    }
+
+    /// Whether `close()` was called.
+    #[wasm_bindgen(js_name = isClosed)]
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.engine.is_closed()
+    }
+
+    /// A VALUE record of `health()`.
+    pub fn health(&mut self, now: f64) -> u32 {
+        exchange(0, |_, w| {
+            w.arr(2).num(op::VALUE);
+            crate::report::health(w, &self.engine.health(millis(now)));
+        })
+    }
+
+    /// A VALUE record of `snapshot()`.
+    pub fn snapshot(&mut self, now: f64, wall: f64) -> u32 {
+        exchange(0, |_, w| {
+            w.arr(2).num(op::VALUE);
+            let s = self
+                .engine
+                .snapshot(millis(now), UnixMillis(millis(wall).0));
+            crate::snapshot::write(&s, w);
+        })
+    }
+
+    /// `on(event, listener)`'s check: an ERROR record unless `event` (the
+    /// input tape) is an event's name and `listener` a function.
+    pub fn listen(&mut self, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            let ok = match tape::read(input) {
+                Ok(Value::Arr(_, parts)) => match parts.as_slice() {
+                    [Value::Str(e), l] if EVENTS.contains(&e.as_str()) => {
+                        if matches!(l, Value::Func(_)) {
+                            true
+                        } else {
+                            write_type_error(w, "steadfast: `listener` must be a function");
+                            return;
+                        }
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !ok {
+                write_type_error(
+                    w,
+                    "steadfast: `event` must be one of \"retry\", \"stateChange\", \"rateLimited\", \"alert\", \"recovered\"",
+                );
+            }
+        })
+    }
+
+    fn timer(&self, w: &mut Writer) {
+        #[allow(clippy::cast_precision_loss)]
+        let at = self.engine.poll_timeout().map_or(-1.0, |t| t.0 as f64);
+        let pending = self.calls.iter().filter(|c| c.is_some()).count();
+        w.arr(3).num(op::TIMER).num(at).int(pending as u64);
+    }
+
+    fn drain(&mut self, w: &mut Writer, now: Millis) {
+        self.drain_with(w, now, None);
+    }
+
+    /// The engine's outputs as records; `cancelled` is the call whose
+    /// signal aborted (its end is a CANCEL).
+    fn drain_with(&mut self, w: &mut Writer, now: Millis, cancelled: Option<u32>) {
+        while let Some(out) = self.engine.poll_output() {
+            match out {
+                Output::Send { call, attempt, .. } => {
+                    w.arr(3)
+                        .num(op::SEND)
+                        .int(u64::from(slot_of(call)))
+                        .int(u64::from(attempt));
+                }
+                Output::Abort { call, attempt } => {
+                    w.arr(3)
+                        .num(op::ABORT)
+                        .int(u64::from(slot_of(call)))
+                        .int(u64::from(attempt));
+                }
+                Output::Done { call, result } => {
+                    let slot = slot_of(call);
+                    self.settle(w, slot, cancelled, result);
+                }
+                Output::Event(e) => self.event(w, e, now),
+                _ => {}
+            }
+        }
+    }
+
+    fn settle(
+        &mut self,
+        w: &mut Writer,
+        slot: u32,
+        cancelled: Option<u32>,
+        result: Result<steadfast_core::engine::CallSuccess, CallFailure>,
+    ) {
+        if let Some(entry) = self.calls.get_mut(slot as usize) {
+            *entry = None;
+        }
+        while self.calls.last().is_some_and(Option::is_none) {
+            self.calls.pop();
+        }
+        match result {
+            Ok(s) => {
+                w.arr(4)
+                    .num(op::OK)
+                    .int(u64::from(slot))
+                    .int(u64::from(s.status))
+                    .int(u64::from(s.attempts));
+            }
+            Err(f) if f.kind == FailureKind::Cancelled && cancelled == Some(slot) => {
+                w.arr(2).num(op::CANCEL).int(u64::from(slot));
+            }
+            Err(f) => {
+                w.arr(3).num(op::FAIL).int(u64::from(slot));
+                crate::report::failure(w, &f);
+            }
+        }
+    }
+
+    fn call_info(&self, id: CallId) -> Option<(&'static str, &str)> {
+        self.calls
+            .get(slot_of(id) as usize)
+            .and_then(Option::as_ref)
+            .filter(|c| c.id == id)
+            .map(|c| (c.method.as_str(), c.endpoint.as_str()))
+    }
+
+    fn event(&self, w: &mut Writer, event: Event, now: Millis) {
+        let with_call = |w: &mut Writer, n: u32, call: CallId| {
+            let info = self.call_info(call);
+            w.obj(n + if info.is_some() { 2 } else { 0 });
+            if let Some((method, endpoint)) = info {
+                w.key("method").str(method).key("endpoint").str(endpoint);
+            }
+        };
+        match event {
+            Event::Retry {
+                call,
+                attempt,
+                delay_ms,
+                category,
+                status,
+            } => {
+                w.arr(3).num(op::EVENT).int(0);
+                with_call(w, 4, call);
+                w.key("attempt")
+                    .int(u64::from(attempt))
+                    .key("delayMs")
+                    .int(delay_ms)
+                    .key("category")
+                    .str(category.as_str())
+                    .key("status")
+                    .opt_int(status.map(u64::from));
+            }
+            Event::StateChange { change, endpoint } => {
+                w.arr(3).num(op::EVENT).int(1);
+                w.obj(4)
+                    .key("from")
+                    .str(change.from.as_str())
+                    .key("to")
+                    .str(change.to.as_str())
+                    .key("at")
+                    .int(change.at.0)
+                    .key("endpoint")
+                    .opt_str(endpoint.as_deref());
+            }
+            Event::RateLimited { call, until } => {
+                w.arr(3).num(op::EVENT).int(2);
+                with_call(w, 1, call);
+                w.key("delayMs").int(now.until(until));
+            }
+            Event::Alert(summary) => {
+                w.arr(3).num(op::EVENT).int(3);
+                crate::report::summary(w, &summary);
+            }
+            Event::Recovered(summary) => {
+                w.arr(3).num(op::EVENT).int(4);
+                crate::report::summary(w, &summary);
+            }
+            _ => {}
+        }
+    }
+}
