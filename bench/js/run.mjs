@@ -147,6 +147,81 @@ function check(ok, what) {
 // ----- the comparisons, each in a process of its own --------------------------------
 
 const GROUPS = {
+  // (d) the client's own cost, by what a call carries: over an in-memory
+  // `fetch` (a ready Response) beside cockatiel's wrap(retry,
+  // circuitBreaker, timeout) over the same; over a fake response (an object
+  // with `status`, `headers`, `text()`), with 5 and with 200 header fields;
+  // a 124 KB JSON body. Each "own cost" is the case minus its baseline in
+  // the same round.
+  async costs() {
+    const steadfast = await loadSteadfast();
+    const { retry, circuitBreaker, timeout, wrap, handleAll, ExponentialBackoff, ConsecutiveBreaker, TimeoutStrategy } =
+      await import("cockatiel");
+    const fast = { limiter: { perSecond: 1e6, burst: 1e6, perDay: null } };
+    const seqOf = (one) => async (n) => {
+      for (let i = 0; i < n; i++) await one();
+    };
+    const json = { "content-type": "application/json" };
+    const ready = async () => new Response(BODY, { status: 200, headers: json });
+    const client = steadfast.createClient({ fetch: ready, ...fast });
+    const policy = wrap(
+      retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }),
+      circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
+      timeout(30_000, TimeoutStrategy.Aggressive),
+    );
+    const fake = (text, headers) => async () => ({ status: 200, headers, text: async () => text });
+    const fields = (n) => {
+      const h = new Headers(json);
+      for (let i = 1; i < n; i++) h.set(`x-field-${i}`, "v".repeat(100));
+      return h;
+    };
+    const big = JSON.stringify({
+      results: Array.from({ length: 400 }, (_, i) => ({ listing_id: i, title: "t".repeat(200), price: { amount: i, currency_code: "USD" } })),
+    });
+    const cases = { baseline: seqOf(async () => check((await (await ready()).json()).listing_id === 1, "fetch")) };
+    cases["client.get"] = seqOf(async () => check((await client.get("https://h/l")).data.listing_id === 1, "client.get"));
+    cases["cockatiel wrap"] = seqOf(async () =>
+      check((await policy.execute(async () => (await ready()).json())).listing_id === 1, "cockatiel"),
+    );
+    const fakeCase = (name, text, headers) => {
+      const f = fake(text, headers);
+      const c = steadfast.createClient({ fetch: f, ...fast });
+      cases[`${name}: text() + JSON.parse`] = seqOf(async () => {
+        const r = await f();
+        check(JSON.parse(await r.text()) !== null, name);
+      });
+      cases[`${name}: client.get`] = seqOf(async () => check((await c.get("https://h/l")).data !== null, name));
+    };
+    fakeCase("fake, 5 fields", BODY, fields(5));
+    fakeCase("fake, 200 fields", BODY, fields(200));
+    fakeCase("124 KB body", big, fields(5));
+    const out = await measure(cases, { batchMs: 60 });
+    client.close();
+    return { ...out, bigBytes: big.length };
+  },
+
+  // (e) CPU per call as concurrency grows: N calls at once over an
+  // in-memory fetch, process CPU time per call.
+  async concurrency() {
+    const steadfast = await loadSteadfast();
+    const ready = async () => new Response(BODY, { status: 200, headers: { "content-type": "application/json" } });
+    const client = steadfast.createClient({ fetch: ready, limiter: { perSecond: 1e6, burst: 1e6, perDay: null } });
+    const out = {};
+    for (const n of [100, 1000, 5000, 20000]) {
+      const rounds = [];
+      for (let r = 0; r < 5; r++) {
+        globalThis.gc?.();
+        const c0 = process.cpuUsage();
+        await Promise.all(Array.from({ length: n }, () => client.get("https://h/l")));
+        const c = process.cpuUsage(c0);
+        rounds.push((c.user + c.system) / n);
+      }
+      out[n] = rounds;
+    }
+    client.close();
+    return out;
+  },
+
   // (a) client.get vs a bare fetch.
   async http() {
     const steadfast = await loadSteadfast();
@@ -192,8 +267,20 @@ const GROUPS = {
         await Promise.all(Array.from({ length: width }, worker));
       };
 
+      const { default: ky } = await import("ky");
+      // ky, as its users call it: its default retry (GET retried on 408,
+      // 413, 429, 5xx) and its 10 s timeout (an AbortController per call).
+      const kyOne = async () => {
+        const data = await ky.get(url).json();
+        check(data.listing_id === 1, "ky");
+      };
       const seq = await measure(
-        { "bare fetch": sequential(bareOne), "client.get": sequential(clientOne), "fetch + signal": sequential(signalOne) },
+        {
+          "bare fetch": sequential(bareOne),
+          "client.get": sequential(clientOne),
+          "fetch + signal": sequential(signalOne),
+          ky: sequential(kyOne),
+        },
         { batchMs: 100, minN: 50 },
       );
       const conc = await measure(
@@ -524,6 +611,10 @@ async function main() {
   const bo = await group("both");
   console.log(`(c) pacing: ${PACE_CALLS} calls queued at once through one client, at ${PACE_RATES.join(", ")}/s…`);
   const pc = await group("pacing");
+  console.log("(d) the client's own cost, by what a call carries…");
+  const co = await group("costs");
+  console.log("(e) CPU per call as concurrency grows…");
+  const cc = await group("concurrency");
 
   // Cost over the baseline, round by round (each round runs every case of
   // its comparison back to back, so they share the load of the moment).
@@ -616,6 +707,47 @@ async function main() {
         `${fmt(ratio, 3)} | ≥ ${PACE_TARGET.toFixed(2)} | ${ratio >= PACE_TARGET ? "yes" : "**no**"} |`,
     );
   }
+  // (a) ky: overheads over the bare fetch, ours against ky's.
+  const kyOver = median(h.seq["client.get"].map((x, r) => (x - h.seq["bare fetch"][r]) / (h.seq.ky[r] - h.seq["bare fetch"][r])));
+  const own = (name, base) => co[name].map((x, r) => x - co[base][r]);
+  const ownGet = own("client.get", "baseline");
+  const ownWrap = own("cockatiel wrap", "baseline");
+  const own5 = own("fake, 5 fields: client.get", "fake, 5 fields: text() + JSON.parse");
+  const own200 = own("fake, 200 fields: client.get", "fake, 200 fields: text() + JSON.parse");
+  const bigRatio = median(co["124 KB body: client.get"].map((x, r) => x / co["124 KB body: text() + JSON.parse"][r]));
+  const us = (xs) => fmt(median(xs) / 1e3, 1);
+  const cpu = Object.entries(cc).map(([n, v]) => [n, median(v)]);
+  const flat = cpu.every(([, v], i) => i === 0 || v <= cpu[0][1] * 1.1);
+  const targets = [
+    ["(a) overhead over bare `fetch` on loopback: client.get / ky", fmt(kyOver, 2), "≤ 1.00", kyOver <= 1],
+    [
+      "(d) own cost over an in-memory `fetch` + `.json()`, µs: client.get vs cockatiel wrap(retry, circuitBreaker, timeout)",
+      `${us(ownGet)} vs ${us(ownWrap)}`,
+      "≤ cockatiel's",
+      median(ownGet) <= median(ownWrap),
+    ],
+    ["(d) own cost over a fake response, 5 header fields, µs", us(own5), "≤ 15", median(own5) <= 15_000],
+    [
+      "(d) own cost with 200 header fields / with 5",
+      fmt(median(own200.map((x, r) => x / own5[r])), 2),
+      "≤ 2.00",
+      median(own200.map((x, r) => x / own5[r])) <= 2,
+    ],
+    [`(d) a ${fmt(co.bigBytes / 1024, 0)} KB JSON body: client.get / (text() + JSON.parse)`, fmt(bigRatio, 2), "≤ 1.10", bigRatio <= 1.1],
+    [
+      `(e) CPU per call at ${cpu.map(([n]) => n).join(", ")} concurrent calls, µs`,
+      cpu.map(([, v]) => fmt(v, 1)).join(", "),
+      "flat or falling (≤ 1.1× the first)",
+      flat,
+    ],
+  ];
+  console.log("\n| the issue's targets | measured | target | met? |");
+  console.log("|---|---:|---|---|");
+  for (const [what, value, target, met] of targets) console.log(`| ${what} | ${value} | ${target} | ${met ? "yes" : "**no**"} |`);
+  console.log("\n| case (d) | median | IQR |");
+  console.log("|---|---:|---:|");
+  for (const [k, v] of Object.entries(co)) if (Array.isArray(v)) console.log(`| ${k} | ${fmt(median(v) / 1e3)} µs/call | ${iqr(v, 1e-3, 1)} |`);
+
   console.log(`\n(${fmt((performance.now() - started) / 1e3, 0)} s; load average ${os.loadavg()[0].toFixed(2)} at the end)`);
 
   // A busiest second above the rate is a wrong result, not a missed target.

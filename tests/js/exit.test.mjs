@@ -128,7 +128,7 @@ test("after an alert, close() leaves no timer behind", async () => {
 
 // The monitor's wake-up (armed while alerting, so that `recovered` fires
 // with no new call) is unref'd in Node while no call is pending
-// (wasm/src/timeout.rs): it must not hold the process open.
+// (the driver's `keepAlive` in pkg-template/lib/api.js): it must not hold the process open.
 test("after an alert, the process exits by itself with no call pending (no close())", async () => {
   const r = await runToExit("exit-alert-open.mjs", alertScript(false));
   assert.deepEqual(r, { errors: 10, alerts: 1, alerting: true, activeCalls: 0 });
