@@ -310,6 +310,8 @@ export interface Client {
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** Rejects every pending call once, aborts requests in flight, clears every timer. */
   close(): void;
+  /** `JSON.stringify(client)`: its health. */
+  toJSON(): Health;
 }
 
 /** Builds a client. Throws a TypeError / RangeError naming a bad option. */

@@ -72,3 +72,22 @@ test("a building block's call crosses at most twice", async () => {
   assert.ok(total(counts.exports) <= 2, `CircuitBreaker crossed ${total(counts.exports)} times`);
   assert.equal(total(counts.imports), 0);
 });
+
+test("an uncaught error's stack names the caller's file; console.log(client) shows its health", async () => {
+  const { inspect } = await import("node:util");
+  const client = S.createClient({ fetch: async () => new Response('{"error":"gone"}', { status: 404 }) });
+  let error;
+  try {
+    await client.get("https://h/missing");
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof S.ResilienceError);
+  assert.match(error.stack, /boundary\.test\.mjs/, error.stack);
+  const shown = inspect(client, { depth: 4 });
+  for (const part of ["circuit", "limiter", "monitor", "effectivePerSecond", "totalErrors"]) {
+    assert.ok(shown.includes(part), `console.log(client) shows ${part}: ${shown}`);
+  }
+  assert.equal(JSON.parse(JSON.stringify(client)).monitor.totalErrors, 1);
+  client.close();
+});
