@@ -564,9 +564,7 @@ function createApi(wasm, ensureReady) {
       this.#clock = clockRef >= 0 ? refs[clockRef] : undefined;
       this.#wallNow = wallNow;
       this.#onAlert = alertRef >= 0 ? refs[alertRef] : undefined;
-      const h = {};
-      for (const [n, v] of headers) h[n] = v;
-      this.#headers = h;
+      this.#headers = Object.fromEntries(headers);
     }
 
     #now() {
@@ -738,11 +736,7 @@ function createApi(wasm, ensureReady) {
 
     #started(r, refs, resolve) {
       const [, slot, method, url, headers, bodyRef, signalRef] = r;
-      let h = this.#headers;
-      if (headers !== null) {
-        h = {};
-        for (const [n, v] of headers) h[n] = v;
-      }
+      const h = headers === null ? this.#headers : Object.fromEntries(headers);
       const c = {
         resolve,
         method,
@@ -1043,7 +1037,6 @@ function createApi(wasm, ensureReady) {
   // codes and names of an error. Nothing is written for a value with no
   // `status` that resolved.
   function outcome(ok, v) {
-    begin();
     const isObj = v !== null && (typeof v === "object" || typeof v === "function");
     const status = isObj ? read(v, "status") : undefined;
     if (ok && typeof status !== "number") return 0;
@@ -1051,7 +1044,9 @@ function createApi(wasm, ensureReady) {
     const rs = response !== null && typeof response === "object" ? read(response, "status") : undefined;
     const [codes, names] = ok ? [[], []] : failureFacts(v);
     const h = (x, s) => (typeof s === "number" ? pairs(read(x, "headers")) || [] : []);
-    value([status, h(v, status), rs, h(response, rs), codes, names], [], 0);
+    const facts = [status, h(v, status), rs, h(response, rs), codes, names];
+    begin();
+    value(facts, [], 0);
     return pos;
   }
 

@@ -14,7 +14,7 @@ use steadfast_core::headers::{WindowReading, READ_FIELDS};
 use steadfast_core::{TransportFailure, UnixMillis};
 use wasm_bindgen::prelude::*;
 
-use crate::client::{millis, write_error, EVENTS};
+use crate::client::{millis, op, write_error, EVENTS};
 use crate::io::exchange;
 use crate::options::{self, OptionError};
 use crate::slots::Slots;
@@ -53,22 +53,6 @@ pub fn tables() -> u32 {
     })
 }
 
-/// Header fields as the driver writes them: `[name, value]` pairs (names
-/// lower-cased, only those the core reads).
-pub(crate) fn pairs(v: &Value) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    if let Value::Arr(_, items) = v {
-        for pair in items {
-            if let Value::Arr(_, kv) = pair {
-                if let [Value::Str(k), Value::Str(v)] = kv.as_slice() {
-                    out.push((k.as_str(), v.as_str()));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// A user's headers argument: pairs, or `null` for none; `false` when they
 /// were not headers or could not be read (a `TypeError` naming `name`).
 pub(crate) fn header_argument<'a>(
@@ -82,7 +66,7 @@ pub(crate) fn header_argument<'a>(
                 .s(name)
                 .s("` must be a Headers, a Map, an array of pairs or a plain object (readable)"),
         }),
-        _ => Ok(pairs(v)),
+        _ => Ok(v.pairs()),
     }
 }
 
@@ -107,33 +91,16 @@ pub(crate) fn checked_status(v: &Value, name: &str) -> Result<Option<u16>, Optio
 /// is a failure, a thrown error with a response is classified by it.
 pub(crate) fn outcome(ok: bool, input: &[u8], wall: UnixMillis) -> Option<Classification> {
     let tape = tape::read(input).unwrap_or(Value::Undefined);
-    let part = |i: usize| match &tape {
-        Value::Arr(_, p) => p.get(i).unwrap_or(&Value::Undefined),
-        _ => &Value::Undefined,
-    };
     let status = |v: &Value| v.as_num().and_then(status_from_number);
-    let carrier = match (status(part(0)), ok) {
-        (Some(s), _) => Some((s, pairs(part(1)))),
-        (None, false) => status(part(2)).map(|s| (s, pairs(part(3)))),
+    let carrier = match (status(tape.item(0)), ok) {
+        (Some(s), _) => Some((s, tape.item(1).pairs())),
+        (None, false) => status(tape.item(2)).map(|s| (s, tape.item(3).pairs())),
         (None, true) => None,
-    };
-    let strings = |v: &Value| -> Vec<String> {
-        match v {
-            Value::Arr(_, items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(String::from))
-                .collect(),
-            _ => Vec::new(),
-        }
     };
     let failure = if ok || carrier.is_some() {
         TransportFailure::Reset
     } else {
-        let (codes, names) = (strings(part(4)), strings(part(5)));
-        TransportFailure::from_error(
-            codes.iter().map(String::as_str),
-            names.iter().map(String::as_str),
-        )
+        TransportFailure::from_error(tape.item(4).strings(), tape.item(5).strings())
     };
     steadfast_core::classify_outcome(
         FnOutcome {
@@ -194,23 +161,19 @@ fn classification(w: &mut Writer, c: &Classification) {
 pub fn classify(len: u32, wall: f64) -> u32 {
     exchange(len, |input, w| {
         let tape = tape::read(input).unwrap_or(Value::Undefined);
-        let part = |i: usize| match &tape {
-            Value::Arr(_, p) => p.get(i).unwrap_or(&Value::Undefined),
-            _ => &Value::Undefined,
-        };
-        let result = checked_status(part(0), "status").and_then(|s| {
+        let result = checked_status(tape.item(0), "status").and_then(|s| {
             let s = s.ok_or_else(|| OptionError::type_of("status", "a number"))?;
-            Ok((s, header_argument(part(2), "headers")?))
+            Ok((s, header_argument(tape.item(2), "headers")?))
         });
         match result {
             Ok((status, fields)) => {
                 let c = classify_response(
                     status,
                     &fields,
-                    part(1).as_str(),
+                    tape.item(1).as_str(),
                     Some(UnixMillis(millis(wall).0)),
                 );
-                w.arr(2).num(13.0);
+                w.arr(2).num(op::VALUE);
                 classification(w, &c);
             }
             Err(e) => write_error(w, &e),

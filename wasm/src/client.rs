@@ -46,7 +46,7 @@ use crate::text::{quote, Text};
 use crate::transport;
 
 /// Record opcodes (see the module's documentation).
-mod op {
+pub(crate) mod op {
     pub(super) const SEND: f64 = 1.0;
     pub(super) const ABORT: f64 = 2.0;
     pub(super) const OK: f64 = 3.0;
@@ -59,7 +59,7 @@ mod op {
     pub(super) const CHECK: f64 = 10.0;
     pub(super) const TIMER: f64 = 11.0;
     pub(super) const BODY: f64 = 12.0;
-    pub(super) const VALUE: f64 = 13.0;
+    pub(crate) const VALUE: f64 = 13.0;
     pub(super) const ODD: f64 = 14.0;
 }
 
@@ -413,16 +413,7 @@ impl WasmClient {
                 return self.timer(w);
             };
             if let Ok(Value::Arr(_, parts)) = tape::read(input) {
-                let mut fields: Vec<(&str, &str)> = Vec::new();
-                if let Some(Value::Arr(_, pairs)) = parts.first() {
-                    for pair in pairs {
-                        if let Value::Arr(_, kv) = pair {
-                            if let [Value::Str(k), Value::Str(v)] = kv.as_slice() {
-                                fields.push((k, v));
-                            }
-                        }
-                    }
-                }
+                let fields = parts.first().map(Value::pairs).unwrap_or_default();
                 let body = match parts.get(1) {
                     Some(Value::Str(raw)) if reads_body(status) => {
                         let secrets = self
@@ -467,23 +458,9 @@ impl WasmClient {
     pub fn failure(&mut self, slot: u32, attempt: u32, now: f64, len: u32) -> u32 {
         exchange(len, |input, w| {
             if let Some(id) = self.id(slot) {
-                let strings = |v: Option<&Value>| -> Vec<String> {
-                    match v {
-                        Some(Value::Arr(_, items)) => items
-                            .iter()
-                            .filter_map(|i| i.as_str().map(String::from))
-                            .collect(),
-                        _ => Vec::new(),
-                    }
-                };
-                let (codes, names) = match tape::read(input) {
-                    Ok(Value::Arr(_, parts)) => (strings(parts.first()), strings(parts.get(1))),
-                    _ => (Vec::new(), Vec::new()),
-                };
-                let kind = TransportFailure::from_error(
-                    codes.iter().map(String::as_str),
-                    names.iter().map(String::as_str),
-                );
+                let tape = tape::read(input).unwrap_or(Value::Undefined);
+                let kind =
+                    TransportFailure::from_error(tape.item(0).strings(), tape.item(1).strings());
                 self.engine.handle_failure(id, attempt, kind, millis(now));
                 self.drain(w, millis(now));
             }

@@ -16,7 +16,7 @@ use steadfast_core::{Category, SplitMix64, UnixMillis};
 use wasm_bindgen::prelude::*;
 
 use crate::blocks::{checked_status, header_argument, outcome, ready};
-use crate::client::{millis, write_error};
+use crate::client::{millis, op, write_error};
 use crate::io::exchange;
 use crate::options::{self, Block, BlockExtras, OptionError};
 use crate::slots::Slots;
@@ -31,14 +31,6 @@ fn ticket(id: f64) -> Option<u32> {
     (id >= 0.0 && f64::from(n) == id).then_some(n)
 }
 
-/// The first value of a tape (`[options]`, `[entry]`, ...).
-fn first(v: &Value, i: usize) -> &Value {
-    match v {
-        Value::Arr(_, p) => p.get(i).unwrap_or(&Value::Undefined),
-        _ => &Value::Undefined,
-    }
-}
-
 /// Decodes a block's options (tape `[options]`); writes ERROR on failure.
 fn open_block<T>(
     len: u32,
@@ -51,7 +43,7 @@ fn open_block<T>(
             .map_err(|_| OptionError::type_of("options", "readable"))
             .and_then(|v| {
                 let mut config = EngineConfig::default();
-                let extras = options::decode_block_alone(first(&v, 0), block, &mut config)?;
+                let extras = options::decode_block_alone(v.item(0), block, &mut config)?;
                 build(config, &extras, w)
             });
         match built {
@@ -163,8 +155,8 @@ impl WasmLimiter {
     pub fn update_from_headers(&mut self, len: u32, now: f64, wall: f64) -> u32 {
         exchange(len, |input, w| {
             let v = tape::read(input).unwrap_or(Value::Undefined);
-            let args = checked_status(first(&v, 0), "status")
-                .and_then(|s| Ok((s.unwrap_or(200), header_argument(first(&v, 1), "headers")?)));
+            let args = checked_status(v.item(0), "status")
+                .and_then(|s| Ok((s.unwrap_or(200), header_argument(v.item(1), "headers")?)));
             match args {
                 Ok((status, fields)) => {
                     let c =
@@ -186,7 +178,7 @@ impl WasmLimiter {
     /// The limiter's status, a VALUE record.
     pub fn status(&self, now: f64) -> u32 {
         exchange(0, |_, w| {
-            w.arr(2).num(13.0);
+            w.arr(2).num(op::VALUE);
             crate::report::limiter(w, &self.limiter.status(millis(now)));
         })
     }
@@ -347,7 +339,7 @@ impl WasmMonitor {
     pub fn record(&mut self, len: u32, now: f64) -> u32 {
         exchange(len, |input, w| {
             let v = tape::read(input).unwrap_or(Value::Undefined);
-            match self.record_entry(first(&v, 0), now) {
+            match self.record_entry(v.item(0), now) {
                 Ok(()) => events(&mut self.monitor, w),
                 Err(e) => write_error(w, &e),
             }
@@ -429,7 +421,7 @@ impl WasmMonitor {
     pub fn summary(&mut self, now: f64) -> u32 {
         exchange(0, |_, w| {
             self.monitor.handle_timeout(millis(now));
-            w.arr(2).num(13.0);
+            w.arr(2).num(op::VALUE);
             crate::report::summary(w, &self.monitor.summary(millis(now)));
         })
     }

@@ -118,6 +118,39 @@ impl Value {
             _ => None,
         }
     }
+
+    /// Item `i` of an array (an export's arguments are one); `Undefined`
+    /// past its end or for anything else.
+    pub(crate) fn item(&self, i: usize) -> &Value {
+        match self {
+            Self::Arr(_, items) => items.get(i).unwrap_or(&Value::Undefined),
+            _ => &Value::Undefined,
+        }
+    }
+
+    /// The strings of an array (anything else in it left out).
+    pub(crate) fn strings(&self) -> Vec<&str> {
+        match self {
+            Self::Arr(_, items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Header fields as the driver writes them: `[name, value]` pairs (names
+    /// lower-cased, only those the core reads); anything else is none.
+    pub(crate) fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        if let Self::Arr(_, items) = self {
+            for pair in items {
+                if let Self::Arr(_, kv) = pair {
+                    if let [Self::Str(k), Self::Str(v)] = kv.as_slice() {
+                        out.push((k.as_str(), v.as_str()));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The input tape was not one the package's JavaScript writes (never
@@ -403,6 +436,27 @@ mod tests {
         assert_eq!(o.get("nope"), &Value::Undefined);
         assert_eq!(items[7], Value::Func(3));
         assert_eq!(items[8], Value::Json(true, 4));
+    }
+
+    #[test]
+    fn arguments_pairs_and_strings_read_as_the_driver_writes_them() {
+        let s = |v: &str| Value::Str(v.into());
+        let pair = |k: &str, v: &str| Value::Arr(2, vec![s(k), s(v)]);
+        let fields = Value::Arr(
+            3,
+            vec![pair("retry-after", "3"), Value::Num(1.0), pair("a", "b")],
+        );
+        assert_eq!(fields.pairs(), [("retry-after", "3"), ("a", "b")]);
+        assert!(Value::Null.pairs().is_empty());
+        let args = Value::Arr(
+            2,
+            vec![Value::Arr(2, vec![s("ECONNRESET"), Value::Null]), fields],
+        );
+        assert_eq!(args.item(0).strings(), ["ECONNRESET"]);
+        assert_eq!(args.item(1).pairs().len(), 2);
+        assert_eq!(args.item(2), &Value::Undefined);
+        assert_eq!(Value::Null.item(0), &Value::Undefined);
+        assert!(Value::Null.strings().is_empty());
     }
 
     #[test]
