@@ -438,6 +438,8 @@ function createApi(wasm, ensureReady) {
   // Record opcodes (the wasm crate's client.rs).
   const SEND = 1, ABORT = 2, OK = 3, FAIL = 4, CANCEL = 5, EVENT = 6, STARTED = 7;
   const ERROR = 8, ABORTED = 9, CHECK = 10, TIMER = 11, BODY_REC = 12, VALUE = 13, ODD = 14;
+  // WasmRetry.decide's answer when an untimed decision needs the time (u32::MAX).
+  const NEEDS_TIME = 4294967295;
 
   // What `URL` makes of `url`: its scheme and credentials, or "unreadable"
   // when it throws; the core judges them.
@@ -1120,7 +1122,11 @@ function createApi(wasm, ensureReady) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
       signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
-      const permit = this.#inner.acquire(clockNow(this.#clock));
+      // Asked first without the time (a closed circuit's answer needs no
+      // clock, and reading one costs more than the rest of the call); NaN:
+      // the answer depends on it, ask again with it.
+      let permit = this.#inner.acquire(false, NaN);
+      if (permit !== permit) permit = this.#inner.acquire(true, clockNow(this.#clock));
       if (permit < 0) {
         const r = this.#refusal;
         throw new ResilienceError(r.message, {
@@ -1137,13 +1143,19 @@ function createApi(wasm, ensureReady) {
         value = await callWith(fn, signal);
       } catch (e) {
         const aborted = signal && signal.aborted && e === signal.reason;
-        const len = aborted ? 0 : outcome(false, e);
-        this.#inner.settle(permit, aborted ? 2 : 1, clockNow(this.#clock), Date.now(), len);
+        this.#settle(permit, aborted ? 2 : 1, aborted ? 0 : outcome(false, e));
         throw e;
       }
-      const len = outcome(true, value);
-      this.#inner.settle(permit, 0, clockNow(this.#clock), Date.now(), len);
+      this.#settle(permit, 0, outcome(true, value));
       return value;
+    }
+
+    // Reports the end, untimed first (false: the record needs the time).
+    #settle(permit, end, len) {
+      const inner = this.#inner;
+      if (!inner.settle(permit, end, false, NaN, NaN, len)) {
+        inner.settle(permit, end, true, clockNow(this.#clock), len ? Date.now() : NaN, len);
+      }
     }
   }
 
@@ -1234,14 +1246,23 @@ function createApi(wasm, ensureReady) {
       const b = openBlock(wasm.WasmRetry.open, options, seedWord(), seedWord(), now);
       this.#inner = b.inner;
       this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
+      this.#timedStart = b.ready[1];
     }
 
-    // Runs `fn(signal)` until it succeeds or the core says stop.
+    #timedStart;
+
+    // Runs `fn(signal)` until it succeeds or the core says stop. The core
+    // keeps a run from its first failure (`run`, -1 before); a call that
+    // succeeds at once crosses into it once.
     async execute(fn, signal) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
       signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
-      const id = this.#inner.start(clockNow(this.#clock));
+      const inner = this.#inner;
+      const started = this.#timedStart ? clockNow(this.#clock) : 0;
+      let run = -1;
+      // A run the core ended (a success, or given up) is finished there.
+      let open = true;
       try {
         for (let attempts = 1; ; attempts++) {
           let ok = true;
@@ -1254,10 +1275,16 @@ function createApi(wasm, ensureReady) {
             value = e;
           }
           const len = outcome(ok, value);
-          const n = this.#inner.decide(id, ok, clockNow(this.#clock), Date.now(), len);
-          if (n === 0) return value;
+          let n = inner.decide(run, started, ok, false, NaN, NaN, len);
+          if (n === NEEDS_TIME) n = inner.decide(run, started, ok, true, clockNow(this.#clock), Date.now(), len);
+          if (n === 0) {
+            open = false;
+            return value;
+          }
           const d = answer(n)[0];
+          run = d.run;
           if (!d.retry) {
+            open = false;
             if (ok) return value;
             // What `fn` threw is the caller's: it travels as `cause`,
             // untouched, and nothing of it (its message may hold a token)
@@ -1276,7 +1303,7 @@ function createApi(wasm, ensureReady) {
           await pause(this.#clock, d.delayMs, signal);
         }
       } finally {
-        this.#inner.finish(id);
+        if (open) inner.finish(run);
       }
     }
   }

@@ -73,6 +73,56 @@ test("a building block's call crosses at most twice", async () => {
   assert.equal(total(counts.imports), 0);
 });
 
+test("the building blocks read the clock only when the core's answer depends on it", async () => {
+  let reads = 0;
+  let t = 0;
+  const clock = {
+    now: () => {
+      reads++;
+      return t;
+    },
+  };
+  const breaker = new S.CircuitBreaker({ failureThreshold: 2, openMs: 1000, clock });
+  reads = 0;
+  // Closed: admitting a call and counting its success need no time.
+  assert.equal(await breaker.execute(async () => 1), 1);
+  assert.equal(reads, 0, "a success through a closed circuit reads no clock");
+  // A failure may open the circuit, at its time.
+  await assert.rejects(breaker.execute(async () => Promise.reject(new Error("x"))));
+  assert.equal(reads, 1, "a failure is recorded at its time");
+  t = 10;
+  await assert.rejects(breaker.execute(async () => Promise.reject(new Error("y"))));
+  assert.equal(breaker.state, "open");
+  // Open: whether a call may go depends on the time.
+  reads = 0;
+  t = 20;
+  await assert.rejects(breaker.execute(async () => 1), (e) => e.kind === "circuit_open");
+  assert.ok(reads >= 1, "an open circuit asks the time");
+  t = 1011;
+  reset();
+  reads = 0;
+  assert.equal(await breaker.execute(async () => 3), 3);
+  assert.equal(reads, 2, "a probe is admitted and counted at its times");
+  assert.equal(total(counts.exports), 4, "each untimed question, then asked again with the time");
+
+  // A retry policy: a call that succeeds at once crosses once, reads no clock.
+  const policy = new S.RetryPolicy({ maxRetries: 2, baseDelayMs: 1, clock: { now: clock.now, sleep: async () => {} } });
+  reset();
+  reads = 0;
+  assert.equal(await policy.execute(async () => 4), 4);
+  assert.equal(reads, 0);
+  assert.equal(total(counts.exports), 1, "one decision");
+  // A failure needs the time (backoff, budget), then the run is the core's.
+  let n = 0;
+  assert.equal(await policy.execute(async () => (++n < 2 ? Promise.reject(new Error("z")) : 5)), 5);
+  assert.ok(reads >= 1);
+  // Under a deadline the start is read: it counts from there.
+  const timed = new S.RetryPolicy({ maxRetries: 1, deadlineMs: 100, clock: { now: clock.now, sleep: async () => {} } });
+  reads = 0;
+  assert.equal(await timed.execute(async () => 6), 6);
+  assert.equal(reads, 1, "a deadline reads the start");
+});
+
 test("an uncaught error's stack names the caller's file; console.log(client) shows its health", async () => {
   const { inspect } = await import("node:util");
   const client = S.createClient({ fetch: async () => new Response('{"error":"gone"}', { status: 404 }) });

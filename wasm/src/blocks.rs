@@ -89,8 +89,12 @@ pub(crate) fn checked_status(v: &Value, name: &str) -> Result<Option<u16>, Optio
 /// an empty tape for a value with no `status`). The one outcome rule is the
 /// core's ([`steadfast_core::classify_outcome`]): a resolved error response
 /// is a failure, a thrown error with a response is classified by it.
-pub(crate) fn outcome(ok: bool, input: &[u8], wall: UnixMillis) -> Option<Classification> {
-    let tape = tape::read(input).unwrap_or(Value::Undefined);
+pub(crate) fn outcome(ok: bool, input: &[u8], wall: Option<UnixMillis>) -> Option<Classification> {
+    let tape = if input.is_empty() {
+        Value::Undefined
+    } else {
+        tape::read(input).unwrap_or(Value::Undefined)
+    };
     let status = |v: &Value| v.as_num().and_then(status_from_number);
     let carrier = match (status(tape.item(0)), ok) {
         (Some(s), _) => Some((s, tape.item(1).pairs())),
@@ -108,7 +112,7 @@ pub(crate) fn outcome(ok: bool, input: &[u8], wall: UnixMillis) -> Option<Classi
             response: carrier.as_ref().map(|(s, f)| (*s, f.as_slice())),
             failure,
         },
-        Some(wall),
+        wall,
     )
 }
 
@@ -199,6 +203,10 @@ pub(crate) fn ready(w: &mut Writer, clock: Option<u32>, n: u32) {
     w.arr(1 + n).reference(clock);
 }
 
+/// Permit numbers from here up are untimed permits' tokens
+/// ([`CircuitBreaker::try_acquire_untimed`]); below, permits kept by number.
+const UNTIMED: f64 = 4_294_967_296.0;
+
 /// The circuit breaker alone (`new CircuitBreaker(options)`): the package
 /// wraps `execute(fn, signal)` around [`WasmBreaker::acquire`] and
 /// [`WasmBreaker::settle`].
@@ -259,8 +267,20 @@ impl WasmBreaker {
 
     /// Asks leave for one call: a permit number (≥ 0), or, refused, minus
     /// one minus the milliseconds until the circuit probes again (`-1`
-    /// when that depends on probes in flight).
-    pub fn acquire(&mut self, now: f64) -> f64 {
+    /// when that depends on probes in flight). Untimed (`timed` false,
+    /// `now` unread), `NaN` when the answer depends on the time
+    /// ([`CircuitBreaker::try_acquire_untimed`]): ask again with it. A
+    /// closed circuit's answer needs no clock, and a clock read costs more
+    /// than the rest of the call.
+    pub fn acquire(&mut self, timed: bool, now: f64) -> f64 {
+        if !timed {
+            // Nothing kept: the permit is its token, above every kept one.
+            #[allow(clippy::cast_precision_loss)]
+            return self
+                .breaker
+                .try_acquire_untimed()
+                .map_or(f64::NAN, |token| UNTIMED + token as f64);
+        }
         let now = millis(now);
         match self.breaker.try_acquire(now) {
             Ok(permit) => {
@@ -278,23 +298,60 @@ impl WasmBreaker {
     /// 1 when it threw, 2 when the caller's signal aborted it; the input
     /// tape holds the facts of what it resolved or threw ([`outcome`]). The
     /// core judges it ([`CircuitBreaker::record_end`]): a resolved error
-    /// response is a failure, a cancelled call counts for nothing.
-    pub fn settle(&mut self, permit: f64, end: u32, now: f64, wall: f64, len: u32) {
+    /// response is a failure, a cancelled call counts for nothing. Untimed
+    /// (`timed` false; `now` and `wall` unread), answers `false` when the
+    /// record needs the time and changes nothing
+    /// ([`CircuitBreaker::record_end_untimed`]): report again with it (the
+    /// input area unchanged). Answers `true` once recorded.
+    pub fn settle(
+        &mut self,
+        permit: f64,
+        end: u32,
+        timed: bool,
+        now: f64,
+        wall: f64,
+        len: u32,
+    ) -> bool {
+        let kept = permit < UNTIMED;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let Some(permit) = self.permits.remove(permit as u32) else {
-            return;
+        let (id, permit) = if kept {
+            let id = permit as u32;
+            let Some(permit) = self.permits.remove(id) else {
+                return true;
+            };
+            (id, permit)
+        } else {
+            (0, self.breaker.untimed_permit((permit - UNTIMED) as u64))
         };
-        let now = millis(now);
         let cancelled = end == 2;
         let mut verdict = None;
         if !cancelled {
-            exchange(len, |input, _| {
-                verdict = outcome(end == 0, input, UnixMillis(millis(wall).0));
-            });
+            let wall = timed.then(|| UnixMillis(millis(wall).0));
+            // No facts (a resolved value without a `status`): nothing to
+            // read from the input area, the core judges an empty tape.
+            verdict = if len == 0 {
+                outcome(end == 0, &[], wall)
+            } else {
+                let mut v = None;
+                exchange(len, |input, _| v = outcome(end == 0, input, wall));
+                v
+            };
         }
-        self.breaker
-            .record_end(permit, cancelled, verdict.as_ref(), now);
+        if timed {
+            self.breaker
+                .record_end(permit, cancelled, verdict.as_ref(), millis(now));
+        } else if !self
+            .breaker
+            .record_end_untimed(permit, cancelled, verdict.as_ref())
+        {
+            // Kept for the timed report that follows.
+            if kept {
+                self.permits.insert(id, permit);
+            }
+            return false;
+        }
         while self.breaker.poll_event().is_some() {}
+        true
     }
 
     /// `"closed"`, `"open"` or `"half_open"`.

@@ -214,7 +214,10 @@ impl WasmRetry {
             let seed = extras
                 .seed
                 .unwrap_or((u64::from(seed_hi) << 32) | u64::from(seed_lo));
-            ready(w, extras.clock, 0);
+            // READY [clock, timedStart]: whether a run's start needs the
+            // time (`RetryPolicy::start`: a deadline counts from it).
+            ready(w, extras.clock, 1);
+            w.bool(policy.start(None).is_none());
             Ok(WasmRetry {
                 policy,
                 budget,
@@ -226,30 +229,62 @@ impl WasmRetry {
         })
     }
 
-    /// A new run of `execute`: its number.
-    pub fn start(&mut self, now: f64) -> f64 {
-        let id = self.next;
-        self.next = self.next.wrapping_add(1);
-        self.calls.insert(id, RetryState::new(millis(now)));
-        if let Some(b) = &mut self.budget {
-            b.record_request();
+    /// Attempt of run `run` (`-1`: the first attempt of a run not yet
+    /// kept) resolved (`ok`) or threw; the input tape holds the facts of
+    /// its value ([`outcome`]); `started` is when the run started (read
+    /// only when READY said `timedStart`). Answers 0 when it is a success
+    /// to return, else the length of `{ run, retry, delayMs | reason,
+    /// category, status, isRetryable, retryAfterMs }`. A run is kept from
+    /// its first failure (`run` is its number) until it ends: a success or
+    /// given up ends it here, else [`WasmRetry::finish`]. So a call that
+    /// succeeds at once costs this one crossing and keeps nothing. Untimed
+    /// (`timed` false; `now` and `wall` unread), answers [`NEEDS_TIME`] for
+    /// a failure and changes nothing: decide again with the time (the
+    /// input area unchanged). The budget counts each run's first attempt.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(
+        &mut self,
+        run: f64,
+        started: f64,
+        ok: bool,
+        timed: bool,
+        now: f64,
+        wall: f64,
+        len: u32,
+    ) -> u32 {
+        let first = run < 0.0;
+        let wall = timed.then(|| UnixMillis(millis(wall).0));
+        if len == 0 && outcome(ok, &[], wall).is_none() {
+            self.ended(first, run);
+            return 0;
         }
-        f64::from(id)
-    }
-
-    /// Run `id`'s attempt resolved (`ok`) or threw; the input tape holds
-    /// the facts of its value ([`outcome`]). Answers nothing when it is a
-    /// success to return, else `{ retry, delayMs | reason, category,
-    /// status, isRetryable, retryAfterMs }`.
-    pub fn decide(&mut self, id: f64, ok: bool, now: f64, wall: f64, len: u32) -> u32 {
-        exchange(len, |input, w| {
-            let Some(c) = outcome(ok, input, UnixMillis(millis(wall).0)) else {
+        // A success (`Some(None)`), a run given up (`Some(Some(its number))`).
+        let (mut ended, mut needs_time) = (None, false);
+        let n = exchange(len, |input, w| {
+            let Some(c) = outcome(ok, input, wall) else {
+                ended = Some(None);
                 return;
+            };
+            if !timed {
+                needs_time = true;
+                return;
+            }
+            let id = if first {
+                if let Some(b) = &mut self.budget {
+                    b.record_request();
+                }
+                let id = self.next;
+                self.next = self.next.wrapping_add(1);
+                let state = self.policy.start(Some(millis(started)));
+                self.calls.insert(id, state.unwrap_or_default());
+                Some(id)
+            } else {
+                ticket(run)
             };
             let request = RequestFacts {
                 idempotent: self.idempotent,
             };
-            let decision = match ticket(id).and_then(|id| self.calls.get_mut(id)) {
+            let decision = match id.and_then(|id| self.calls.get_mut(id)) {
                 Some(state) => self.policy.decide(
                     state,
                     &c,
@@ -260,7 +295,9 @@ impl WasmRetry {
                 ),
                 None => RetryDecision::GiveUp(GiveUp::AttemptsExhausted),
             };
-            w.obj(6)
+            w.obj(7)
+                .key("run")
+                .opt_int(id.map(u64::from))
                 .key("category")
                 .opt_str(c.category.map(|c| c.as_str()))
                 .key("status")
@@ -277,6 +314,7 @@ impl WasmRetry {
                         .opt_int(c.server_delay_ms);
                 }
                 RetryDecision::GiveUp(reason) => {
+                    ended = Some(id);
                     let after = match reason {
                         GiveUp::RetryAfterTooLong { retry_after_ms }
                         | GiveUp::DeadlineExceeded { retry_after_ms } => Some(retry_after_ms),
@@ -290,16 +328,49 @@ impl WasmRetry {
                         .opt_int(after);
                 }
             }
-        })
+        });
+        if needs_time {
+            return NEEDS_TIME;
+        }
+        match ended {
+            Some(None) => self.ended(first, run),
+            Some(Some(id)) => {
+                self.calls.remove(id);
+            }
+            None => {}
+        }
+        n
     }
 
-    /// Run `id` ended.
-    pub fn finish(&mut self, id: f64) {
-        if let Some(id) = ticket(id) {
-            self.calls.remove(id);
+    /// A run ended with this decision: a first attempt counts for the
+    /// budget (a run kept since an earlier failure already has).
+    fn ended(&mut self, first: bool, run: f64) {
+        if first || ticket(run).is_some() {
+            self.finish(run);
+        }
+    }
+
+    /// Run `run` ended on the JavaScript side (the caller's signal aborted
+    /// it, or a decision was never asked): a kept run is dropped; a first
+    /// attempt (`-1`) still counts for the budget.
+    pub fn finish(&mut self, run: f64) {
+        match ticket(run) {
+            Some(id) => {
+                self.calls.remove(id);
+            }
+            None if run < 0.0 => {
+                if let Some(b) = &mut self.budget {
+                    b.record_request();
+                }
+            }
+            None => {}
         }
     }
 }
+
+/// [`WasmRetry::decide`]'s answer to an untimed call whose decision needs
+/// the time.
+pub const NEEDS_TIME: u32 = u32::MAX;
 
 /// The error monitor alone (`new ErrorMonitor(options)`).
 #[wasm_bindgen]

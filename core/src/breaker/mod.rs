@@ -443,6 +443,69 @@ impl CircuitBreaker {
         }
     }
 
+    /// [`CircuitBreaker::try_acquire`] without the time, for a host whose
+    /// clock is dear to read (a clock read costs more than this whole
+    /// decision in some JavaScript engines): `None` when the answer depends
+    /// on the time — the circuit is not closed (an open period may have
+    /// ended), or a slow-call limit needs the call's start — and the host
+    /// must ask [`CircuitBreaker::try_acquire`] with it. A closed circuit
+    /// admits every call at any time, so that answer needs no clock.
+    ///
+    /// The permit is answered as a number (its epoch: such a permit carries
+    /// nothing else), so a host need keep nothing per call; hand it back to
+    /// [`CircuitBreaker::record_end_untimed`], or turn it into the permit
+    /// with [`CircuitBreaker::untimed_permit`].
+    #[must_use]
+    pub const fn try_acquire_untimed(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Closed { .. } if self.config.slow_call_ms.is_none() => Some(self.epoch),
+            _ => None,
+        }
+    }
+
+    /// The permit [`CircuitBreaker::try_acquire_untimed`] answered as
+    /// `token`, to record with the time ([`CircuitBreaker::record_end`]).
+    pub const fn untimed_permit(&self, token: u64) -> Permit {
+        Permit {
+            epoch: token,
+            probe: false,
+            issued: self.clock.latest(),
+        }
+    }
+
+    /// [`CircuitBreaker::record_end`] without the time: answers whether it
+    /// was recorded. It is when the outcome needs no clock: a cancelled call
+    /// or a permit from an earlier epoch (nothing is counted), or a success
+    /// while closed with neither a slow-call limit nor a failure-rate window
+    /// (it only resets the count of consecutive failures). Otherwise nothing
+    /// changes and the host asks [`CircuitBreaker::record_end`] with the
+    /// time: a failure may open the circuit, and when it opens is the time.
+    pub fn record_end_untimed(
+        &mut self,
+        permit: Permit,
+        cancelled: bool,
+        outcome: Option<&Classification>,
+    ) -> bool {
+        if cancelled {
+            self.release(permit);
+            return true;
+        }
+        if permit.epoch != self.epoch {
+            return true;
+        }
+        let success = outcome.is_none_or(|c| self.judge(c) == BreakerOutcome::Success);
+        let timeless = self.config.slow_call_ms.is_none() && self.window.is_none();
+        match &mut self.phase {
+            Phase::Closed {
+                consecutive_failures,
+            } if success && timeless => {
+                *consecutive_failures = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Records how the call of `permit` ended, as a building block over any
     /// function sees it: a call its caller cancelled says nothing about the
     /// service (the permit is [released](Self::release), nothing counted);

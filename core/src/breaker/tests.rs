@@ -411,3 +411,72 @@ fn a_call_its_caller_cancelled_counts_for_nothing() {
     b.record_end(p, false, Some(&outcome(503)), Millis(5));
     assert_eq!(b.state(Millis(5)), CircuitState::Open);
 }
+
+#[test]
+fn a_closed_circuit_admits_and_counts_a_success_without_the_time() {
+    let mut b = breaker(BreakerConfig::default());
+    // Four failures, then a success recorded without the time: the count of
+    // consecutive failures starts again, so four more do not open it.
+    for _ in 0..4 {
+        call(&mut b, &outcome(500), Millis(10)).unwrap();
+    }
+    let token = b.try_acquire_untimed().unwrap();
+    let p = b.untimed_permit(token);
+    assert!(!p.is_probe());
+    assert!(b.record_end_untimed(p, false, None));
+    let ok = outcome(200);
+    let p = b.untimed_permit(b.try_acquire_untimed().unwrap());
+    assert!(b.record_end_untimed(p, false, Some(&ok)));
+    for _ in 0..4 {
+        call(&mut b, &outcome(500), Millis(20)).unwrap();
+    }
+    assert_eq!(b.state(Millis(20)), CircuitState::Closed);
+    // A failure needs the time (it may open the circuit): nothing changes
+    // until it is recorded with it.
+    let p = b.untimed_permit(b.try_acquire_untimed().unwrap());
+    let failed = outcome(503);
+    assert!(!b.record_end_untimed(p, false, Some(&failed)));
+    assert_eq!(b.state(Millis(20)), CircuitState::Closed);
+    b.record_end(p, false, Some(&failed), Millis(30));
+    assert_eq!(b.state(Millis(30)), CircuitState::Open);
+    // Open: admitting depends on the time.
+    assert_eq!(b.try_acquire_untimed(), None);
+    assert!(b.try_acquire(Millis(31)).is_err());
+}
+
+#[test]
+fn the_time_is_asked_for_whenever_a_rule_reads_it() {
+    // A slow-call limit needs each call's start and end.
+    let mut slow = breaker(BreakerConfig {
+        slow_call_ms: Some(100),
+        ..BreakerConfig::default()
+    });
+    assert_eq!(slow.try_acquire_untimed(), None);
+    let p = slow.try_acquire(Millis(0)).unwrap();
+    assert!(!slow.record_end_untimed(p, false, None));
+    slow.record_end(p, false, None, Millis(500));
+    // A failure-rate window counts successes at their time.
+    let mut rate = breaker(BreakerConfig {
+        failure_rate: Some(FailureRateConfig::default()),
+        ..BreakerConfig::default()
+    });
+    let p = rate.untimed_permit(rate.try_acquire_untimed().unwrap());
+    assert!(!rate.record_end_untimed(p, false, None));
+    // Half-open: a success may close the circuit, at its time.
+    let mut b = breaker(BreakerConfig::default());
+    for _ in 0..5 {
+        call(&mut b, &outcome(500), Millis(0)).unwrap();
+    }
+    let probe = b.try_acquire(Millis(60_000)).unwrap();
+    assert!(probe.is_probe());
+    assert_eq!(b.try_acquire_untimed(), None);
+    assert!(!b.record_end_untimed(probe, false, None));
+    // A cancelled probe frees its slot without the time; so is a permit of
+    // an earlier epoch ignored.
+    assert!(b.record_end_untimed(probe, true, None));
+    let again = b.try_acquire(Millis(60_001)).unwrap();
+    assert!(again.is_probe());
+    let stale = b.untimed_permit(0);
+    assert!(b.record_end_untimed(stale, false, Some(&outcome(500))));
+    assert_eq!(b.state(Millis(60_001)), CircuitState::HalfOpen);
+}

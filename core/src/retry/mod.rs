@@ -241,6 +241,20 @@ impl RetryPolicy {
         &self.backoff
     }
 
+    /// A call's state as it starts, at `now` if the host read the time:
+    /// `None` when the time is needed and was not given. Only a configured
+    /// deadline reads a call's start (it counts from there), so without one
+    /// a host whose clock is dear to read need not read it for a call that
+    /// succeeds at once.
+    #[must_use]
+    pub fn start(&self, now: Option<Millis>) -> Option<RetryState> {
+        match (now, self.config.deadline_ms) {
+            (Some(now), _) => Some(RetryState::new(now)),
+            (None, None) => Some(RetryState::new(Millis(0))),
+            (None, Some(_)) => None,
+        }
+    }
+
     /// The instant by which the call must end, if it has a deadline: its
     /// own, else the configured one from its start.
     #[must_use]
@@ -415,6 +429,23 @@ mod tests {
                 retry_after_ms: 31_536_000_000
             })
         );
+    }
+
+    #[test]
+    fn a_start_needs_the_time_only_under_a_deadline() {
+        let plain = policy(RetryConfig::default());
+        assert_eq!(plain.start(None), Some(RetryState::new(Millis(0))));
+        assert_eq!(
+            plain.start(Some(Millis(7))),
+            Some(RetryState::new(Millis(7)))
+        );
+        let timed = policy(RetryConfig {
+            deadline_ms: Some(5000),
+            ..RetryConfig::default()
+        });
+        assert_eq!(timed.start(None), None);
+        let s = timed.start(Some(Millis(100))).unwrap();
+        assert_eq!(timed.deadline(&s), Some(Millis(5100)));
     }
 
     #[test]

@@ -167,10 +167,20 @@ pub(crate) fn a_breaker_opens_on_failures() {
         .num(1.0)
         .put();
     let mut b = WasmBreaker::open(len).expect("options accepted");
-    let permit = b.acquire(0.0);
+    // Closed: leave without the time; a success recorded without it.
+    let permit = b.acquire(false, f64::NAN);
     assert!(permit >= 0.0);
-    b.settle(permit, 1, 1.0, 0.0, 0);
-    assert!(b.acquire(2.0) < 0.0, "open after one failure");
+    assert!(b.settle(permit, 0, false, f64::NAN, f64::NAN, 0));
+    // A failure needs the time: untimed, nothing changes.
+    let permit = b.acquire(false, f64::NAN);
+    assert!(!b.settle(permit, 1, false, f64::NAN, f64::NAN, 0));
+    assert_eq!(b.state(1.0), "closed");
+    assert!(b.settle(permit, 1, true, 1.0, 0.0, 0));
+    assert!(
+        b.acquire(false, f64::NAN).is_nan(),
+        "open: the answer needs the time"
+    );
+    assert!(b.acquire(true, 2.0) < 0.0, "open after one failure");
     assert_eq!(b.state(2.0), "open");
 }
 
