@@ -53,7 +53,8 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
-	$(CARGO) clippy -p steadfast-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+	$(CARGO) clippy -p steadfast-wasm --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p steadfast-wasm --target wasm32-unknown-unknown --all-targets --features std -- -D warnings
 
 unit:
 	$(CARGO) test --workspace --all-features
@@ -72,9 +73,9 @@ sans-io-check:
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p steadfast-core -p steadfast-sim --all-features
 
-## The npm package in pkg/: wasm-bindgen-cli at Cargo.lock's version (cached
-## in ~/.cache/steadfast), wasm-opt from the npm binaryen (tools/), both
-## installed when missing; prints the package's size.
+## The npm package in pkg/: the module optimised by wasm-opt and the
+## JavaScript minified by esbuild (both from npm, tools/, installed when
+## missing); prints the package's size.
 package: setup
 	./scripts/build-package.sh
 
@@ -117,7 +118,7 @@ test-wasm-hosts: setup
 	runner="$$(dirname "$$(./scripts/ensure-wasm-bindgen.sh)")/wasm-bindgen-test-runner"; \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$$runner" CHROMEDRIVER=/usr/bin/chromedriver \
 	WASM_BINDGEN_TEST_WEBDRIVER_JSON="$(CURDIR)/wasm/webdriver.json" \
-	$(CARGO) test -p steadfast-wasm --target wasm32-unknown-unknown \
+	$(CARGO) test -p steadfast-wasm --target wasm32-unknown-unknown --features std \
 		--test node --test page --test worker --test service_worker
 
 ## The packed package's web build in headless Chromium, driven by

@@ -456,4 +456,6 @@ export class ErrorMonitor {
 }
 
 /** Browsers and workers: load the WebAssembly module first (a no-op in Node). */
-export function init(input?: unknown): Promise<void>;
+export function init(
+  input?: string | URL | Request | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module,
+): Promise<void>;

@@ -1,18 +1,18 @@
-// Assembles the npm package in pkg/ from pkg-template/ and wasm-bindgen's
-// output, then prints its size (wasm + JS, raw and gzipped).
+// Assembles the npm package in pkg/ from pkg-template/ and the optimised
+// module, then prints its size (wasm + JS, raw and gzipped).
 //
-//   node tools/assemble.mjs <bindgen-out-dir> <pkg-dir> <version>
+//   node tools/assemble.mjs <module-dir> <pkg-dir> <version>
 //
-// <bindgen-out-dir> holds node/ and web/ (wasm-bindgen --target nodejs and
-// --target web, wasm-opt already applied).
+// <module-dir> holds steadfast_wasm_bg.wasm (wasm-opt already applied).
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { transformSync } from "esbuild";
 
-const [bindgenDir, pkgDir, version] = process.argv.slice(2);
-if (!bindgenDir || !pkgDir || !version) {
-  console.error("usage: node tools/assemble.mjs <bindgen-out-dir> <pkg-dir> <version>");
+const [moduleDir, pkgDir, version] = process.argv.slice(2);
+if (!moduleDir || !pkgDir || !version) {
+  console.error("usage: node tools/assemble.mjs <module-dir> <pkg-dir> <version>");
   process.exit(2);
 }
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -26,11 +26,20 @@ const copy = (from, to) => {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.copyFileSync(from, to);
 };
+// An entry with the driver inlined, minified: whitespace and syntax only,
+// so every function, class and variable keeps its name (a stack frame or
+// `console.log` of ours reads as in the source).
 const inline = (from, to) => {
   const text = fs.readFileSync(from, "utf8");
   if (!text.includes("/*@@API@@*/")) throw new Error(`${from}: no /*@@API@@*/ placeholder`);
   fs.mkdirSync(path.dirname(to), { recursive: true });
-  fs.writeFileSync(to, text.replace("/*@@API@@*/", () => api));
+  const { code } = transformSync(text.replace("/*@@API@@*/", () => api), {
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "none",
+    format: from.endsWith(".cjs") ? "cjs" : "esm",
+  });
+  fs.writeFileSync(to, code);
 };
 
 // package.json with the workspace's version.
@@ -42,21 +51,8 @@ copy(path.join(template, "README.md"), path.join(pkgDir, "README.md"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.ts"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.cts"));
 
-// One module for both builds (wasm-bindgen emits the same one for each
-// target; only the glue differs): the glue is pointed at ../ so the package
-// carries it once.
 const WASM = "steadfast_wasm_bg.wasm";
-copy(path.join(bindgenDir, "node", WASM), path.join(pkgDir, WASM));
-const glue = {
-  node: ["`${__dirname}/steadfast_wasm_bg.wasm`", "`${__dirname}/../steadfast_wasm_bg.wasm`"],
-  web: ["new URL('steadfast_wasm_bg.wasm', import.meta.url)", "new URL('../steadfast_wasm_bg.wasm', import.meta.url)"],
-};
-for (const [target, [from, to]] of Object.entries(glue)) {
-  const text = fs.readFileSync(path.join(bindgenDir, target, "steadfast_wasm.js"), "utf8");
-  if (text.split(from).length !== 2) throw new Error(`${target} glue: expected one ${from}`);
-  fs.mkdirSync(path.join(pkgDir, target), { recursive: true });
-  fs.writeFileSync(path.join(pkgDir, target, "steadfast_wasm.js"), text.replace(from, () => to));
-}
+copy(path.join(moduleDir, WASM), path.join(pkgDir, WASM));
 copy(path.join(template, "node", "package.json"), path.join(pkgDir, "node", "package.json"));
 copy(path.join(template, "node", "index.mjs"), path.join(pkgDir, "node", "index.mjs"));
 inline(path.join(template, "node", "index.cjs"), path.join(pkgDir, "node", "index.cjs"));
@@ -80,8 +76,8 @@ const row = (label, files) => {
 };
 const inPkg = (...p) => path.join(pkgDir, ...p);
 console.log(`steadfast ${version} assembled in ${pkgDir}`);
-const nodeJs = ["steadfast_wasm.js", "index.cjs", "index.mjs"].map((f) => inPkg("node", f));
-const webJs = ["steadfast_wasm.js", "index.js"].map((f) => inPkg("web", f));
+const nodeJs = ["index.cjs", "index.mjs"].map((f) => inPkg("node", f));
+const webJs = ["index.js"].map((f) => inPkg("web", f));
 row("wasm", [inPkg(WASM)]);
 row("node: JS", nodeJs);
 row("node: wasm + JS", [inPkg(WASM), ...nodeJs]);

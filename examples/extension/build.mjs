@@ -34,7 +34,7 @@ if (manifest.name !== "steadfast") {
   process.exit(1);
 }
 // The browser entry (the "default" export) and its folder, the .wasm the
-// glue fetches relative to it, and package.json for the version.
+// loader (`init()`) fetches relative to it, and package.json for the version.
 const entry = manifest.exports["."].default;
 const copies = [path.dirname(entry), ...manifest.files.filter((f) => f.endsWith(".wasm")), "package.json"];
 

@@ -10,7 +10,7 @@
 // response means, whether to retry, wait or give up, and what is a secret
 // are the core's (see the wasm crate's `client.rs` for the records, and
 // `tape.rs` for the format).
-function createApi(wasm, ensureReady) {
+function createApi(exportsOf, ensureReady) {
   "use strict";
 
   // ----- the boundary: tapes in wasm memory ---------------------------------
@@ -38,14 +38,27 @@ function createApi(wasm, ensureReady) {
     cap = dv.getUint32(header + 4, true);
   }
 
+  // The module's exports (the wasm crate's abi.rs): functions of numbers;
+  // an object in the module is a handle, passed first.
+  let x;
+  // Frees an object in the module when its wrapper is collected.
+  let owned;
+  function own(wrapper, kind, h) {
+    if (owned) owned.register(wrapper, [x[kind + "_free"], h]);
+  }
+
   let booted = false;
   function boot() {
     ensureReady();
     if (booted) return;
-    memory = wasm.heap();
-    header = wasm.io();
+    x = exportsOf();
+    if (typeof FinalizationRegistry === "function") {
+      owned = new FinalizationRegistry(([free, h]) => free(h));
+    }
+    memory = x.memory;
+    header = x.io();
     views();
-    const [fields, ranges, events] = answer(wasm.tables())[0];
+    const [fields, ranges, events] = answer(x.tables())[0];
     READ = new Set(fields);
     BODY = new Uint8Array(900);
     for (const [from, to] of ranges) BODY.fill(1, from - 100, to - 99);
@@ -55,7 +68,7 @@ function createApi(wasm, ensureReady) {
 
   function need(n) {
     if (pos + n > cap) {
-      wasm.grow(pos + n);
+      x.grow(pos + n);
       views();
     }
   }
@@ -438,8 +451,8 @@ function createApi(wasm, ensureReady) {
   // Record opcodes (the wasm crate's client.rs).
   const SEND = 1, ABORT = 2, OK = 3, FAIL = 4, CANCEL = 5, EVENT = 6, STARTED = 7;
   const ERROR = 8, ABORTED = 9, CHECK = 10, TIMER = 11, BODY_REC = 12, VALUE = 13, ODD = 14;
-  // WasmRetry.decide's answer when an untimed decision needs the time (u32::MAX).
-  const NEEDS_TIME = 4294967295;
+  // retry_decide's answer when an untimed decision needs the time.
+  const NEEDS_TIME = -1;
 
   // What `URL` makes of `url`: its scheme and credentials, or "unreadable"
   // when it throws; the core judges them.
@@ -539,10 +552,11 @@ function createApi(wasm, ensureReady) {
         value(options, refs, 0);
         value(host, refs, 0);
         if (facts !== undefined) value(facts, refs, 0);
-        const d = wasm.WasmClient.open(pos, seedWord(), seedWord(), now, wall);
+        const d = x.client_open(pos, seedWord(), seedWord(), now, wall);
         const r = answer()[0];
-        if (d !== undefined) {
+        if (d !== 0) {
           this.#d = d;
+          own(this, "client", d);
           this.#ready(r, refs);
           return;
         }
@@ -646,7 +660,7 @@ function createApi(wasm, ensureReady) {
           if (withJson && body !== undefined) json(body, refs);
           else tag(0);
           if (facts !== undefined) value(facts, refs, 0);
-          const records = answer(this.#d.start(pos, this.#now()));
+          const records = answer(x.client_start(this.#d, pos, this.#now()));
           const first = records[0];
           if (first[0] === CHECK && facts === undefined) {
             facts = urlParts(words(first[1]));
@@ -757,7 +771,7 @@ function createApi(wasm, ensureReady) {
       this.#calls[slot] = c;
       if (c.signal !== undefined) {
         c.onAbort = () => {
-          if (this.#calls[slot] === c) this.#run(answer(this.#d.cancel(slot, this.#now())), [], undefined);
+          if (this.#calls[slot] === c) this.#run(answer(x.client_cancel(this.#d, slot, this.#now())), [], undefined);
         };
         try {
           c.signal.addEventListener("abort", c.onAbort, { once: true });
@@ -810,7 +824,7 @@ function createApi(wasm, ensureReady) {
       const status = response !== null && typeof response === "object" ? read(response, "status") : undefined;
       if (typeof status !== "number") {
         if (this.#calls[slot] === c && c.attempt === attempt) {
-          this.#run(answer(this.#d.response(slot, attempt, NaN, this.#now(), this.#wall(), 0)), [], undefined);
+          this.#run(answer(x.client_response(this.#d, slot, attempt, NaN, this.#now(), this.#wall(), 0)), [], undefined);
         }
         return;
       }
@@ -864,7 +878,7 @@ function createApi(wasm, ensureReady) {
       }
       if (reads) str(text);
       else tag(0);
-      this.#run(answer(this.#d.response(slot, attempt, status, this.#now(), this.#wall(), pos)), [], undefined);
+      this.#run(answer(x.client_response(this.#d, slot, attempt, status, this.#now(), this.#wall(), pos)), [], undefined);
     }
 
     #failed(slot, c, attempt, error) {
@@ -878,7 +892,7 @@ function createApi(wasm, ensureReady) {
       begin();
       const refs = [];
       value([codes, names], refs, 0);
-      this.#run(answer(this.#d.failure(slot, attempt, this.#now(), pos)), [], undefined);
+      this.#run(answer(x.client_failure(this.#d, slot, attempt, this.#now(), pos)), [], undefined);
     }
 
     // One timer, at the core's next deadline. A `setTimeout` that fires no
@@ -943,7 +957,7 @@ function createApi(wasm, ensureReady) {
       t.handle = undefined;
       t.sleep = undefined;
       t.at = -1;
-      this.#run(answer(this.#d.fire(this.#now())), [], undefined);
+      this.#run(answer(x.client_fire(this.#d, this.#now())), [], undefined);
     }
 
     #emit(name, payload) {
@@ -966,20 +980,20 @@ function createApi(wasm, ensureReady) {
     }
 
     health() {
-      return answer(this.#d.health(this.#now()))[0][1];
+      return answer(x.client_health(this.#d, this.#now()))[0][1];
     }
 
     snapshot() {
-      return answer(this.#d.snapshot(this.#now(), this.#wall()))[0][1];
+      return answer(x.client_snapshot(this.#d, this.#now(), this.#wall()))[0][1];
     }
 
     on(event, listener) {
       begin();
       value([event, listener], [], 0);
-      const r = answer(this.#d.listen(pos))[0];
+      const r = answer(x.client_listen(this.#d, pos))[0];
       if (r !== undefined) throw argumentError(r);
       const entry = (...args) => listener(...args);
-      if (!this.#d.isClosed()) {
+      if (x.client_is_closed(this.#d) === 0) {
         let ls = this.#listeners.get(event);
         if (ls === undefined) this.#listeners.set(event, (ls = new Set()));
         ls.add(entry);
@@ -991,8 +1005,8 @@ function createApi(wasm, ensureReady) {
     }
 
     close() {
-      if (this.#d.isClosed()) return;
-      this.#run(answer(this.#d.close(this.#now())), [], undefined);
+      if (x.client_is_closed(this.#d) === 1) return;
+      this.#run(answer(x.client_close(this.#d, this.#now())), [], undefined);
       this.#listeners.clear();
       this.#disarm();
     }
@@ -1023,15 +1037,18 @@ function createApi(wasm, ensureReady) {
   // ----- the building blocks ------------------------------------------------
 
   // A block's options as `[options]`; throws the core's ERROR.
-  function openBlock(open, options, ...args) {
+  // Opens a building block in the module (`kind`: breaker, limiter, retry,
+  // monitor) for `wrapper`: its handle, READY record and references.
+  function openBlock(wrapper, kind, options, ...args) {
     boot();
     const refs = [];
     begin();
     value([options], refs, 0);
-    const inner = open(pos, ...args);
+    const h = x[kind + "_open"](pos, ...args);
     const r = answer()[0];
-    if (inner === undefined) throw argumentError(r);
-    return { inner, ready: r, refs };
+    if (h === 0) throw argumentError(r);
+    own(wrapper, kind, h);
+    return { h, ready: r, refs };
   }
 
   // The facts of what a user's function resolved or threw, for the core's
@@ -1099,23 +1116,23 @@ function createApi(wasm, ensureReady) {
   }
 
   class CircuitBreaker {
-    #inner;
+    #h; // the object's handle in the module
     #clock;
     #refusal;
 
     constructor(options) {
-      const b = openBlock(wasm.WasmBreaker.open, options);
-      this.#inner = b.inner;
+      const b = openBlock(this, "breaker", options);
+      this.#h = b.h;
       this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
       this.#refusal = b.ready[1];
     }
 
     get state() {
-      return this.#inner.state(clockNow(this.#clock));
+      return answer(x.breaker_state(this.#h, clockNow(this.#clock)))[0];
     }
 
     isAvailable() {
-      return this.#inner.isAvailable(clockNow(this.#clock));
+      return x.breaker_is_available(this.#h, clockNow(this.#clock)) === 1;
     }
 
     async execute(fn, signal) {
@@ -1125,8 +1142,8 @@ function createApi(wasm, ensureReady) {
       // Asked first without the time (a closed circuit's answer needs no
       // clock, and reading one costs more than the rest of the call); NaN:
       // the answer depends on it, ask again with it.
-      let permit = this.#inner.acquire(false, NaN);
-      if (permit !== permit) permit = this.#inner.acquire(true, clockNow(this.#clock));
+      let permit = x.breaker_acquire(this.#h, 0, NaN);
+      if (permit !== permit) permit = x.breaker_acquire(this.#h, 1, clockNow(this.#clock));
       if (permit < 0) {
         const r = this.#refusal;
         throw new ResilienceError(r.message, {
@@ -1152,9 +1169,8 @@ function createApi(wasm, ensureReady) {
 
     // Reports the end, untimed first (false: the record needs the time).
     #settle(permit, end, len) {
-      const inner = this.#inner;
-      if (!inner.settle(permit, end, false, NaN, NaN, len)) {
-        inner.settle(permit, end, true, clockNow(this.#clock), len ? Date.now() : NaN, len);
+      if (x.breaker_settle(this.#h, permit, end, 0, NaN, NaN, len) === 0) {
+        x.breaker_settle(this.#h, permit, end, 1, clockNow(this.#clock), len ? Date.now() : NaN, len);
       }
     }
   }
@@ -1180,12 +1196,12 @@ function createApi(wasm, ensureReady) {
   }
 
   class RateLimiter {
-    #inner;
+    #h; // the object's handle in the module
     #clock;
 
     constructor(options) {
-      const b = openBlock(wasm.WasmLimiter.open, options);
-      this.#inner = b.inner;
+      const b = openBlock(this, "limiter", options);
+      this.#h = b.h;
       this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
     }
 
@@ -1196,7 +1212,7 @@ function createApi(wasm, ensureReady) {
       let ticket = -1;
       for (;;) {
         const [next, waitMs, done, fail, category, message] = answer(
-          this.#inner.step(ticket, clockNow(this.#clock)),
+          x.limiter_step(this.#h, ticket, clockNow(this.#clock)),
         )[0];
         if (done) return;
         if (fail !== null) {
@@ -1211,7 +1227,7 @@ function createApi(wasm, ensureReady) {
         try {
           await pause(this.#clock, waitMs, signal);
         } catch (e) {
-          this.#inner.cancel(ticket, clockNow(this.#clock));
+          x.limiter_cancel(this.#h, ticket, clockNow(this.#clock));
           throw e;
         }
       }
@@ -1221,17 +1237,17 @@ function createApi(wasm, ensureReady) {
       boot();
       begin();
       value([status, pairs(headers)], [], 0);
-      const r = answer(this.#inner.updateFromHeaders(pos, clockNow(this.#clock), Date.now()))[0];
+      const r = answer(x.limiter_update(this.#h, pos, clockNow(this.#clock), Date.now()))[0];
       if (r !== undefined) throw argumentError(r);
     }
 
     status() {
-      return answer(this.#inner.status(clockNow(this.#clock)))[0][1];
+      return answer(x.limiter_status(this.#h, clockNow(this.#clock)))[0][1];
     }
   }
 
   class RetryPolicy {
-    #inner;
+    #h; // the object's handle in the module
     #clock;
 
     constructor(options) {
@@ -1243,8 +1259,8 @@ function createApi(wasm, ensureReady) {
           return NaN;
         }
       })();
-      const b = openBlock(wasm.WasmRetry.open, options, seedWord(), seedWord(), now);
-      this.#inner = b.inner;
+      const b = openBlock(this, "retry", options, seedWord(), seedWord(), now);
+      this.#h = b.h;
       this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
       this.#timedStart = b.ready[1];
     }
@@ -1258,7 +1274,7 @@ function createApi(wasm, ensureReady) {
       if (typeof fn !== "function") throw new TypeError("steadfast: `fn` must be a function");
       signal = checkSignal(signal);
       if (signal && signal.aborted) throw signal.reason;
-      const inner = this.#inner;
+      const h = this.#h;
       const started = this.#timedStart ? clockNow(this.#clock) : 0;
       let run = -1;
       // A run the core ended (a success, or given up) is finished there.
@@ -1275,8 +1291,8 @@ function createApi(wasm, ensureReady) {
             value = e;
           }
           const len = outcome(ok, value);
-          let n = inner.decide(run, started, ok, false, NaN, NaN, len);
-          if (n === NEEDS_TIME) n = inner.decide(run, started, ok, true, clockNow(this.#clock), Date.now(), len);
+          let n = x.retry_decide(h, run, started, ok, 0, NaN, NaN, len);
+          if (n === NEEDS_TIME) n = x.retry_decide(h, run, started, ok, 1, clockNow(this.#clock), Date.now(), len);
           if (n === 0) {
             open = false;
             return value;
@@ -1303,19 +1319,19 @@ function createApi(wasm, ensureReady) {
           await pause(this.#clock, d.delayMs, signal);
         }
       } finally {
-        if (open) inner.finish(run);
+        if (open) x.retry_finish(h, run);
       }
     }
   }
 
   class ErrorMonitor {
-    #inner;
+    #h; // the object's handle in the module
     #clock;
     #listeners = new Set();
 
     constructor(options) {
-      const b = openBlock(wasm.WasmMonitor.open, options);
-      this.#inner = b.inner;
+      const b = openBlock(this, "monitor", options);
+      this.#h = b.h;
       this.#clock = b.ready[0] >= 0 ? b.refs[b.ready[0]] : undefined;
       if (b.ready[1] >= 0) this.onAlert(b.refs[b.ready[1]]);
     }
@@ -1347,15 +1363,15 @@ function createApi(wasm, ensureReady) {
         for (const k of ["status", "category", "endpoint", "message"]) e[k] = read(entry, k);
       }
       value([e], [], 0);
-      const records = answer(this.#inner.record(pos, clockNow(this.#clock)));
+      const records = answer(x.monitor_record(this.#h, pos, clockNow(this.#clock)));
       if (records.length > 0 && records[0][0] === ERROR) throw argumentError(records[0]);
       this.#dispatch(records);
     }
 
     summary() {
       const now = clockNow(this.#clock);
-      const s = answer(this.#inner.summary(now))[0][1];
-      this.#dispatch(answer(this.#inner.takeEvents(now)));
+      const s = answer(x.monitor_summary(this.#h, now))[0][1];
+      this.#dispatch(answer(x.monitor_events(this.#h, now)));
       return s;
     }
 
@@ -1381,7 +1397,7 @@ function createApi(wasm, ensureReady) {
     }
     begin();
     value([status, typeof text === "string" ? text : undefined, pairs(headers)], [], 0);
-    const r = answer(wasm.classify(pos, Date.now()))[0];
+    const r = answer(x.classify(pos, Date.now()))[0];
     if (r[0] === ERROR) throw argumentError(r);
     return r[1];
   }

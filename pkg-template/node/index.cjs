@@ -1,8 +1,12 @@
 "use strict";
 // Node, CommonJS: `require("steadfast")`. The wasm module is compiled
-// synchronously on load, so there is no init step.
+// synchronously on load (it imports nothing), so there is no init step.
 /*@@API@@*/
-const api = createApi(require("./steadfast_wasm.js"), () => {});
+const wasm = new WebAssembly.Instance(
+  new WebAssembly.Module(require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "steadfast_wasm_bg.wasm"))),
+  {},
+);
+const api = createApi(() => wasm.exports, () => {});
 exports.createClient = api.createClient;
 exports.ResilienceError = api.ResilienceError;
 exports.CircuitBreaker = api.CircuitBreaker;

@@ -19,7 +19,7 @@ if (!baseUrl || typeof global.gc !== "function") {
 }
 
 // The package does not expose its WebAssembly.Memory, so catch the one
-// instance its Node glue creates (`new WebAssembly.Instance(...)` on load),
+// instance its Node entry creates (`new WebAssembly.Instance(...)` on load),
 // then put the constructor back. The memory object stays the same when it
 // grows; its buffer is replaced.
 const instances = [];

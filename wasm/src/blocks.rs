@@ -5,6 +5,7 @@
 //! machines; the package's JavaScript only awaits the user's function and
 //! passes the time.
 
+use alloc::{string::String, vec::Vec};
 use steadfast_core::breaker::{CircuitBreaker, Permit, Rejected};
 use steadfast_core::classify::{
     classify_response, reads_body, status_from_number, Classification, FnOutcome,
@@ -12,7 +13,6 @@ use steadfast_core::classify::{
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::{WindowReading, READ_FIELDS};
 use steadfast_core::{TransportFailure, UnixMillis};
-use wasm_bindgen::prelude::*;
 
 use crate::client::{millis, op, write_error, EVENTS};
 use crate::io::exchange;
@@ -24,7 +24,6 @@ use crate::text::Text;
 /// What the driver is told once, for every client and block: the header
 /// fields the core reads (the driver copies no other), the statuses whose
 /// bodies it reads (`[from, to]` ranges), and the event names.
-#[wasm_bindgen]
 #[must_use]
 pub fn tables() -> u32 {
     exchange(0, |_, w| {
@@ -160,7 +159,6 @@ fn classification(w: &mut Writer, c: &Classification) {
 /// delay (`Retry-After` in both forms, or an exhausted window's reset), the
 /// rate-limit headers, the server's message. Input tape `[status, body,
 /// headers]` (the body as text); answers the classification, or ERROR.
-#[wasm_bindgen]
 #[must_use]
 pub fn classify(len: u32, wall: f64) -> u32 {
     exchange(len, |input, w| {
@@ -210,14 +208,12 @@ const UNTIMED: f64 = 4_294_967_296.0;
 /// The circuit breaker alone (`new CircuitBreaker(options)`): the package
 /// wraps `execute(fn, signal)` around [`WasmBreaker::acquire`] and
 /// [`WasmBreaker::settle`].
-#[wasm_bindgen]
 pub struct WasmBreaker {
     breaker: CircuitBreaker,
     permits: Slots<Permit>,
     next: u32,
 }
 
-#[wasm_bindgen]
 impl WasmBreaker {
     /// Options (tape `[options]`) as `createClient`'s `breaker` section,
     /// plus `clock` (`{ now() }`). `None` with an ERROR record; else READY:
@@ -361,7 +357,6 @@ impl WasmBreaker {
     }
 
     /// Whether a call asking now would be admitted.
-    #[wasm_bindgen(js_name = isAvailable)]
     pub fn is_available(&self, now: f64) -> bool {
         self.breaker.is_available(millis(now))
     }

@@ -30,6 +30,7 @@
 //! the engine, a number JavaScript holds exactly; the engine's full
 //! [`CallId`] stays here.
 
+use alloc::{string::String, vec::Vec};
 use steadfast_core::classify::{reads_body, status_from_number};
 use steadfast_core::engine::{
     CallFailure, CallId, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
@@ -37,7 +38,6 @@ use steadfast_core::engine::{
 use steadfast_core::monitor::normalize_endpoint;
 use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
-use wasm_bindgen::prelude::*;
 
 use crate::io::exchange;
 use crate::options::{self, BodyRef, ClientOptions, OptionError, QueryValue};
@@ -100,7 +100,6 @@ struct Call {
 }
 
 /// One client: its engine and its calls.
-#[wasm_bindgen]
 pub struct WasmClient {
     engine: Engine,
     calls: Vec<Option<Call>>,
@@ -137,7 +136,6 @@ fn url_problem(facts: &Value) -> Option<&'static str> {
     }
 }
 
-#[wasm_bindgen]
 impl WasmClient {
     /// A client from the options tape `[options, host]` (`host`: `{ fetch,
     /// URL }`, whether the global ones exist; then the base URL's parts,
@@ -501,7 +499,6 @@ impl WasmClient {
     }
 
     /// Whether `close()` was called.
-    #[wasm_bindgen(js_name = isClosed)]
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.engine.is_closed()

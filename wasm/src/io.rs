@@ -13,10 +13,9 @@
 //! The JavaScript re-reads it after every call (a call may grow memory, which
 //! moves nothing of ours but detaches the JavaScript's views).
 
-use core::cell::RefCell;
-
+use crate::global::Global;
 use crate::tape::Writer;
-use wasm_bindgen::prelude::*;
+use alloc::vec::Vec;
 
 /// The input's first capacity: a call's `path` and `init` fit.
 const FIRST_CAPACITY: usize = 16 * 1024;
@@ -28,12 +27,24 @@ struct Io {
     output: Writer,
 }
 
-thread_local! {
-    static IO: RefCell<Io> = RefCell::new(Io {
-        header: [0; 4],
-        input: vec![0; FIRST_CAPACITY],
-        output: Writer::default(),
-    });
+/// The module's one pair of areas (the input is allocated at first use).
+#[cfg(target_arch = "wasm32")]
+static IO: Global<Io> = Global::new(Io::new());
+
+// Native builds (the crate's tests) run tests on many threads: each keeps
+// its own areas.
+#[cfg(not(target_arch = "wasm32"))]
+std::thread_local! {
+    static IO: Global<Io> = const { Global::new(Io::new()) };
+}
+
+/// Runs `f` on the areas; `None` if they are in use (never: no export calls
+/// back into JavaScript).
+fn with_io<R>(f: impl FnOnce(&mut Io) -> R) -> Option<R> {
+    #[cfg(target_arch = "wasm32")]
+    return IO.with(f);
+    #[cfg(not(target_arch = "wasm32"))]
+    return IO.with(|io| io.with(f));
 }
 
 /// An address as the JavaScript indexes memory (wasm32: it fits).
@@ -43,7 +54,18 @@ fn addr<T>(p: *const T) -> u32 {
 }
 
 impl Io {
+    const fn new() -> Self {
+        Self {
+            header: [0; 4],
+            input: Vec::new(),
+            output: Writer::new(),
+        }
+    }
+
     fn publish(&mut self) -> u32 {
+        if self.input.is_empty() {
+            self.input.resize(FIRST_CAPACITY, 0);
+        }
         let len = u32::try_from(self.output.bytes().len()).unwrap_or(0);
         self.header = [
             addr(self.input.as_ptr()),
@@ -56,22 +78,19 @@ impl Io {
 }
 
 /// The header's address (see the module's documentation).
-#[wasm_bindgen]
 #[must_use]
 pub fn io() -> u32 {
-    IO.with(|io| {
-        let mut io = io.borrow_mut();
+    with_io(|io| {
         io.publish();
         addr(io.header.as_ptr())
     })
+    .unwrap_or(0)
 }
 
 /// Makes the input at least `n` bytes long (the JavaScript writes a longer
 /// tape), keeping what was written.
-#[wasm_bindgen]
 pub fn grow(n: u32) {
-    IO.with(|io| {
-        let mut io = io.borrow_mut();
+    with_io(|io| {
         let n = n as usize;
         if io.input.len() < n {
             let want = n.max(io.input.len() * 2);
@@ -81,25 +100,15 @@ pub fn grow(n: u32) {
     });
 }
 
-/// The module's memory, for the JavaScript's views of the areas.
-#[wasm_bindgen]
-#[must_use]
-pub fn heap() -> JsValue {
-    wasm_bindgen::memory()
-}
-
 /// Runs `f` on the first `len` bytes of input and a cleared output; answers
 /// the output's length. `0` if the areas are in use (never: no export calls
-/// back into JavaScript) .
+/// back into JavaScript).
 pub(crate) fn exchange(len: u32, f: impl FnOnce(&[u8], &mut Writer)) -> u32 {
-    IO.with(|io| {
-        let Ok(mut io) = io.try_borrow_mut() else {
-            return 0;
-        };
-        let io = &mut *io;
+    with_io(|io| {
         io.output.clear();
         let input = io.input.get(..len as usize).unwrap_or_default();
         f(input, &mut io.output);
         io.publish()
     })
+    .unwrap_or(0)
 }

@@ -8,7 +8,9 @@
 //! or in [`steadfast_core`].
 //!
 //! Values cross as data ([`tape`]) through one input and one output area in
-//! wasm memory ([`io`]); the exports take and give numbers. A one-attempt
+//! wasm memory ([`io`]); the exports ([`abi`], in WebAssembly) take and give
+//! numbers, and the module imports nothing: the package loads it with a few
+//! lines of its own, no generated glue. A one-attempt
 //! `client.get` is two calls into the module ([`client`]): no closure,
 //! promise, `Reflect` or JavaScript string is made from Rust, and nothing
 //! here calls back into JavaScript, so no user code (a getter, a listener,
@@ -19,8 +21,21 @@
 //! an ERROR record the driver throws as a `TypeError` / `RangeError` naming
 //! the option), and the clippy lints below keep panics out.
 
+// `no_std` so that the package's module has its own panic handler (below);
+// std where there are tests: native builds, and wasm32 with `std`.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+#[cfg(all(not(test), any(not(target_arch = "wasm32"), feature = "std")))]
+extern crate std;
+
+#[cfg(target_arch = "wasm32")]
+pub mod abi;
 pub mod blocks;
 pub mod client;
+mod global;
+#[cfg(any(target_arch = "wasm32", test))]
+mod handles;
 pub mod io;
 mod options;
 mod report;
@@ -33,5 +48,20 @@ mod transport;
 
 pub use blocks::{classify, tables, WasmBreaker};
 pub use client::WasmClient;
-pub use io::{grow, heap, io};
+pub use io::{grow, io};
 pub use standalone::{WasmLimiter, WasmMonitor, WasmRetry};
+
+/// A panic cannot happen here (the lints above keep `unwrap`, `expect`,
+/// `panic!` and unchecked indexing out); were one to happen anyway, the
+/// module traps, as `panic = "abort"` would, without the formatting a
+/// panic message needs (no one would read it: WebAssembly has no stderr).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn trap(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// The allocator std would use on this target, without std.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;

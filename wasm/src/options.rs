@@ -11,6 +11,7 @@
 //! decided about them (is this a clock, a signal, a body `fetch` sends) is
 //! decided here.
 
+use alloc::{format, string::String, string::ToString, vec::Vec};
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::{EngineConfig, RequestMeta};

@@ -5,6 +5,8 @@
 //! `BTreeMap` would, in a fraction of the module's size: each `BTreeMap`
 //! instance cost some 4 KB of WebAssembly.
 
+use alloc::vec::Vec;
+
 /// Values by `u32` number, sorted by number.
 #[derive(Debug)]
 pub(crate) struct Slots<T> {

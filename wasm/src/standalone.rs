@@ -13,7 +13,6 @@ use steadfast_core::retry::{
     GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy, RetryState,
 };
 use steadfast_core::{Category, SplitMix64, UnixMillis};
-use wasm_bindgen::prelude::*;
 
 use crate::blocks::{checked_status, header_argument, outcome, ready};
 use crate::client::{millis, op, write_error};
@@ -71,14 +70,12 @@ fn step(w: &mut Writer, ticket: Option<u32>, wait_ms: u64, fail: Option<Refusal>
 }
 
 /// The limiter alone (`new RateLimiter(options)`).
-#[wasm_bindgen]
 pub struct WasmLimiter {
     limiter: RateLimiter,
     permits: Slots<LimiterPermit>,
     next: u32,
 }
 
-#[wasm_bindgen]
 impl WasmLimiter {
     /// Options (tape `[options]`) as `createClient`'s `limiter` section,
     /// plus `clock`. READY `[clock]`, or ERROR.
@@ -151,7 +148,6 @@ impl WasmLimiter {
 
     /// `updateFromHeaders(headers, status)`: tape `[status, headers]`.
     /// Answers ERROR for a bad argument, else nothing.
-    #[wasm_bindgen(js_name = updateFromHeaders)]
     pub fn update_from_headers(&mut self, len: u32, now: f64, wall: f64) -> u32 {
         exchange(len, |input, w| {
             let v = tape::read(input).unwrap_or(Value::Undefined);
@@ -185,7 +181,6 @@ impl WasmLimiter {
 }
 
 /// The retry policy alone (`new RetryPolicy(options)`).
-#[wasm_bindgen]
 pub struct WasmRetry {
     policy: RetryPolicy,
     budget: Option<RetryBudget>,
@@ -195,7 +190,6 @@ pub struct WasmRetry {
     idempotent: bool,
 }
 
-#[wasm_bindgen]
 impl WasmRetry {
     /// Options (tape `[options]`) as `createClient`'s `retry` section,
     /// plus `idempotent`, `seed` and `clock`; `seed_hi`/`seed_lo` are the
@@ -373,7 +367,6 @@ impl WasmRetry {
 pub const NEEDS_TIME: u32 = u32::MAX;
 
 /// The error monitor alone (`new ErrorMonitor(options)`).
-#[wasm_bindgen]
 pub struct WasmMonitor {
     monitor: ErrorMonitor,
 }
@@ -390,7 +383,6 @@ fn events(monitor: &mut ErrorMonitor, w: &mut Writer) {
     }
 }
 
-#[wasm_bindgen]
 impl WasmMonitor {
     /// Options (tape `[options]`) as `createClient`'s `monitor` section,
     /// plus `clock`. READY `[clock, onAlert]`, or ERROR.
@@ -478,7 +470,6 @@ impl WasmMonitor {
 
     /// Alerts and recoveries due, oldest first, as `[type, summary]`
     /// records.
-    #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&mut self, now: f64) -> u32 {
         exchange(0, |_, w| {
             self.monitor.handle_timeout(millis(now));

@@ -33,6 +33,8 @@
 //! few members a decoder may ask of it (see `PROBE` in `api.js`). A payload
 //! (`json`, `body`) is never copied in: only its reference crosses.
 
+use alloc::{string::String, vec::Vec};
+
 /// A value read from the input tape.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
@@ -267,6 +269,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    /// An empty tape.
+    pub(crate) const fn new() -> Self {
+        Self { bytes: Vec::new() }
+    }
+
     /// Forgets what was written (the JavaScript has read it).
     pub(crate) fn clear(&mut self) {
         self.bytes.clear();

@@ -8,6 +8,7 @@
 //! with `String(n)` (the output tape writes it as an array of both).
 
 use crate::tape::Writer;
+use alloc::{string::String, vec::Vec};
 
 /// One part of a [`Text`].
 #[derive(Clone, Debug, PartialEq)]

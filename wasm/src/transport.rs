@@ -2,6 +2,7 @@
 //! telling a URL plainly fine for `fetch` from one `URL` must parse. Pure
 //! functions, tested natively.
 
+use alloc::{format, string::String};
 use steadfast_core::percent::encode_component;
 
 use crate::options::QueryValue;
