@@ -25,6 +25,7 @@ function createApi(exportsOf, ensureReady) {
   let cap = 0; // and its length
   let pos = 0; // bytes written in this tape
   let READ; // the header fields the core reads (a Set)
+  let READ_NAMES; // the same, as an array
   let BODY; // BODY[status - 100]: the core reads the body of this status
   let EVENTS; // event names, by their numbers in EVENT records
 
@@ -60,6 +61,7 @@ function createApi(exportsOf, ensureReady) {
     views();
     const [fields, ranges, events] = answer(x.tables())[0];
     READ = new Set(fields);
+    READ_NAMES = fields;
     BODY = new Uint8Array(900);
     for (const [from, to] of ranges) BODY.fill(1, from - 100, to - 99);
     EVENTS = events;
@@ -262,6 +264,12 @@ function createApi(exportsOf, ensureReady) {
       tag(9);
     }
   }
+  // The [name, value] entries of header fields given as a Headers, a Map,
+  // an array of pairs or a plain object.
+  function entriesOf(h) {
+    return Array.isArray(h) ? h : typeof h.entries === "function" ? h.entries() : Object.entries(h);
+  }
+
   // Header fields the core reads, as [name, value] pairs, from a Headers,
   // a Map, an array of pairs or a plain object; `null` for none, `false`
   // when `h` is not headers or could not be read.
@@ -270,13 +278,8 @@ function createApi(exportsOf, ensureReady) {
     if (typeof h !== "object") return false;
     const out = [];
     try {
-      const entries = Array.isArray(h)
-        ? h
-        : typeof h.entries === "function"
-          ? h.entries()
-          : Object.entries(h);
       let n = 0;
-      for (const e of entries) {
+      for (const e of entriesOf(h)) {
         if (++n > 256) break;
         const k = e[0];
         const val = e[1];
@@ -288,6 +291,62 @@ function createApi(exportsOf, ensureReady) {
       return false;
     }
     return out;
+  }
+
+  // The fields the core reads, from a `Headers` (or anything with a
+  // case-insensitive `get`): one lookup per name the core reads, so 200
+  // fields cost what 5 do; from anything else as `pairs` reads them.
+  function fieldsOf(h) {
+    if (h === null || typeof h !== "object") return pairs(h);
+    const out = [];
+    try {
+      if (h instanceof Map || typeof h.get !== "function") return pairs(h);
+      for (const name of READ_NAMES) {
+        const v = h.get(name);
+        if (typeof v === "string") out.push([name, v]);
+      }
+    } catch {
+      return false;
+    }
+    return out;
+  }
+
+  // A response's fields as a record, names lower-cased (at most 256).
+  function record(hs) {
+    const out = {};
+    try {
+      if (hs !== null && typeof hs === "object") {
+        let n = 0;
+        for (const [k, v] of entriesOf(hs)) {
+          if (++n > 256) break;
+          if (typeof k === "string" && typeof v === "string") out[k.toLowerCase()] = v;
+        }
+      }
+    } catch {
+      // Headers that cannot be read are none.
+    }
+    return out;
+  }
+
+  // A call's result. Its `headers` record is built from the response's
+  // fields when first read (until then a response with 200 fields costs
+  // what one with 5 does), then kept as a plain property.
+  function result(status, hs, data, attempts) {
+    const keep = (o, v) =>
+      Object.defineProperty(o, "headers", { value: v, writable: true, enumerable: true, configurable: true });
+    return {
+      status,
+      get headers() {
+        const v = record(hs);
+        keep(this, v);
+        return v;
+      },
+      set headers(v) {
+        keep(this, v);
+      },
+      data,
+      attempts,
+    };
   }
 
   // ----- the answer ---------------------------------------------------------
@@ -723,7 +782,7 @@ function createApi(exportsOf, ensureReady) {
             if (c !== undefined) {
               c.resolve({
                 ok: true,
-                value: { status: r[2], headers: c.headers ?? {}, data: c.data === undefined ? null : c.data, attempts: r[3] },
+                value: result(r[2], c.hs, c.data === undefined ? null : c.data, r[3]),
               });
             }
             break;
@@ -803,7 +862,7 @@ function createApi(exportsOf, ensureReady) {
       c.attempt = attempt;
       c.data = undefined;
       c.cause = undefined;
-      c.headers = undefined;
+      c.hs = undefined;
       const init = { method: c.method, headers: c.fetchHeaders, signal: ctl.signal };
       if (c.body !== undefined) init.body = c.body;
       let p;
@@ -828,23 +887,13 @@ function createApi(exportsOf, ensureReady) {
         }
         return;
       }
-      const user = {};
-      const fields = [];
+      let hs;
       try {
-        const hs = response.headers;
-        if (hs !== null && typeof hs === "object") {
-          let n = 0;
-          for (const [k, v] of hs) {
-            if (++n > 256) break;
-            if (typeof k !== "string" || typeof v !== "string") continue;
-            const name = k.toLowerCase();
-            user[name] = v;
-            if (READ.has(name)) fields.push([name, v]);
-          }
-        }
+        hs = response.headers;
       } catch {
         // Headers that cannot be read are none.
       }
+      const fields = fieldsOf(hs) || [];
       let text = "";
       try {
         if (typeof response.text === "function") {
@@ -857,7 +906,7 @@ function createApi(exportsOf, ensureReady) {
       }
       if (this.#calls[slot] !== c || c.attempt !== attempt) return;
       const reads = status >= 100 && status < 1000 && BODY[status - 100] === 1;
-      c.headers = user;
+      c.hs = hs;
       c.text = text;
       c.data = reads ? undefined : parse(text);
       c.attempt = 0;
@@ -886,7 +935,7 @@ function createApi(exportsOf, ensureReady) {
       c.attempt = 0;
       c.ctl = undefined;
       c.data = undefined;
-      c.headers = undefined;
+      c.hs = undefined;
       c.cause = error;
       const [codes, names] = failureFacts(error);
       begin();
@@ -1062,7 +1111,7 @@ function createApi(exportsOf, ensureReady) {
     const response = !ok && isObj ? read(v, "response") : undefined;
     const rs = response !== null && typeof response === "object" ? read(response, "status") : undefined;
     const [codes, names] = ok ? [[], []] : failureFacts(v);
-    const h = (x, s) => (typeof s === "number" ? pairs(read(x, "headers")) || [] : []);
+    const h = (x, s) => (typeof s === "number" ? fieldsOf(read(x, "headers")) || [] : []);
     const facts = [status, h(v, status), rs, h(response, rs), codes, names];
     begin();
     value(facts, [], 0);
@@ -1236,7 +1285,7 @@ function createApi(exportsOf, ensureReady) {
     updateFromHeaders(headers, status) {
       boot();
       begin();
-      value([status, pairs(headers)], [], 0);
+      value([status, fieldsOf(headers)], [], 0);
       const r = answer(x.limiter_update(this.#h, pos, clockNow(this.#clock), Date.now()))[0];
       if (r !== undefined) throw argumentError(r);
     }
@@ -1396,7 +1445,7 @@ function createApi(exportsOf, ensureReady) {
       }
     }
     begin();
-    value([status, typeof text === "string" ? text : undefined, pairs(headers)], [], 0);
+    value([status, typeof text === "string" ? text : undefined, fieldsOf(headers)], [], 0);
     const r = answer(x.classify(pos, Date.now()))[0];
     if (r[0] === ERROR) throw argumentError(r);
     return r[1];

@@ -141,3 +141,29 @@ test("an uncaught error's stack names the caller's file; console.log(client) sho
   assert.equal(JSON.parse(JSON.stringify(client)).monitor.totalErrors, 1);
   client.close();
 });
+
+test("a result's headers: every field, names lower-cased, read from the response when first used, then a plain property", async () => {
+  let reads = 0;
+  const fields = new Headers({ "Content-Type": "application/json", "X-Request-Id": "abc", "Retry-After": "1" });
+  const entries = fields.entries.bind(fields);
+  fields.entries = () => {
+    reads++;
+    return entries();
+  };
+  const client = S.createClient({ fetch: async () => ({ status: 200, headers: fields, text: async () => "{}" }) });
+  const r = await client.get("https://h/x");
+  assert.equal(reads, 0, "nothing iterated the fields before they were asked for");
+  const want = { "content-type": "application/json", "x-request-id": "abc", "retry-after": "1" };
+  assert.deepEqual(r.headers, want);
+  assert.deepEqual({ ...r }.headers, want);
+  assert.deepEqual(JSON.parse(JSON.stringify(r)).headers, want);
+  assert.equal(reads, 1, "read once, then kept");
+  assert.deepEqual(Object.keys(r), ["status", "headers", "data", "attempts"]);
+  r.headers = { mine: "1" };
+  assert.deepEqual(r.headers, { mine: "1" });
+  // A plain object of fields (a fake fetch's) is read the same way.
+  const plain = S.createClient({ fetch: async () => ({ status: 200, headers: { "X-A": "1" }, text: async () => "" }) });
+  assert.deepEqual((await plain.get("https://h/y")).headers, { "x-a": "1" });
+  client.close();
+  plain.close();
+});
