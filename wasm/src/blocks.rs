@@ -183,19 +183,6 @@ pub fn classify(len: u32, wall: f64) -> u32 {
     })
 }
 
-const BREAKER_TOP: &[&str] = &[
-    "failureThreshold",
-    "successThreshold",
-    "openMs",
-    "openBackoff",
-    "maxOpenMs",
-    "halfOpenMaxProbes",
-    "failureRate",
-    "slowCallMs",
-    "failureCategories",
-    "clock",
-];
-
 /// Writes a block's READY record: `[clock, ...]`, then `extra`.
 pub(crate) fn ready(w: &mut Writer, clock: Option<u32>, n: u32) {
     w.arr(1 + n).reference(clock);
@@ -231,7 +218,7 @@ impl WasmBreaker {
                         Value::Arr(_, p) => p.first().unwrap_or(&Value::Undefined),
                         _ => &Value::Undefined,
                     };
-                    let clock = options::decode_breaker_alone(options, BREAKER_TOP, &mut config)?;
+                    let clock = options::decode_breaker_alone(options, &mut config)?;
                     let breaker = CircuitBreaker::new(config.breaker)
                         .map_err(|e| OptionError::block(e, "breaker"))?;
                     Ok((clock, breaker))

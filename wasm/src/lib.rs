@@ -39,6 +39,7 @@ mod handles;
 pub mod io;
 mod options;
 mod report;
+mod settings;
 mod slots;
 mod snapshot;
 pub mod standalone;

@@ -19,6 +19,7 @@ use steadfast_core::headers::{fits_field_value, is_field_name};
 use steadfast_core::retry::Jitter;
 use steadfast_core::{Category, ConfigError, Method, UnknownName};
 
+use crate::settings::{self, Field, Table};
 use crate::tape::{Obj, Value};
 use crate::text::{quote, Text};
 
@@ -166,12 +167,16 @@ impl<'a> Section<'a> {
     /// default); anything but a plain object is a `TypeError`; a key not in
     /// `known` is an unknown option.
     fn open(value: &'a Value, prefix: &str, known: &[&str]) -> Result<Self> {
-        Self::open_with(value, prefix, known, &[])
+        Self::open_by(value, prefix, &|k| known.contains(&k))
     }
 
-    /// [`Section::open`] where the keys of `extra` are known too (a building
-    /// block's options: its `createClient` section plus a few of its own).
-    fn open_with(value: &'a Value, prefix: &str, known: &[&str], extra: &[&str]) -> Result<Self> {
+    /// [`Section::open`] of a section of the [`settings`] table.
+    fn open_table(value: &'a Value, prefix: &str, table: &Table) -> Result<Self> {
+        Self::open_by(value, prefix, &|k| table.knows(k))
+    }
+
+    /// [`Section::open`] where `knows` says which keys are options.
+    fn open_by(value: &'a Value, prefix: &str, knows: &dyn Fn(&str) -> bool) -> Result<Self> {
         let mut section = Self {
             obj: None,
             prefix: prefix.into(),
@@ -185,7 +190,7 @@ impl<'a> Section<'a> {
             _ => return Err(OptionError::type_of(shown, "an object")),
         };
         for (key, _) in &obj.members {
-            if !known.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
+            if !knows(key) {
                 return Err(OptionError::Unknown {
                     option: section.name(key),
                 });
@@ -223,23 +228,6 @@ impl<'a> Section<'a> {
         }
     }
 
-    /// A finite number.
-    fn number(&self, key: &str) -> Result<Option<f64>> {
-        match self.present(key)? {
-            None => Ok(None),
-            Some(v) => number_value(v, &self.name(key)).map(Some),
-        }
-    }
-
-    /// A number, or `null` for "none".
-    fn nullable_number(&self, key: &str) -> Result<Option<Option<f64>>> {
-        match self.present(key)? {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(v) => number_value(v, &self.name(key)).map(|n| Some(Some(n))),
-        }
-    }
-
     /// A whole number in `0..=max`.
     fn int(&self, key: &str, max: u64) -> Result<Option<u64>> {
         match self.present(key)? {
@@ -253,15 +241,6 @@ impl<'a> Section<'a> {
         Ok(self
             .int(key, u64::from(u32::MAX))?
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
-    }
-
-    /// A whole number, or `null` for "none".
-    fn nullable_int(&self, key: &str, max: u64) -> Result<Option<Option<u64>>> {
-        match self.present(key)? {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(v) => int_value(v, &self.name(key), max).map(|n| Some(Some(n))),
-        }
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>> {
@@ -294,12 +273,49 @@ impl<'a> Section<'a> {
         Section::open(value, &self.name(key), known)
     }
 
-    /// A nested section, `None` for `null` or `false` ("turned off").
-    fn optional_section(&self, key: &str, known: &[&str]) -> Result<Option<Section<'a>>> {
+    /// A nested section of the [`settings`] table.
+    fn table_section(&self, key: &str, table: &Table) -> Result<Section<'a>> {
+        let value = self.present(key)?.unwrap_or(&Value::Undefined);
+        Section::open_table(value, &self.name(key), table)
+    }
+
+    /// A nested section of the table, `None` for `null` or `false` ("turned
+    /// off").
+    fn optional_section(&self, key: &str, table: &Table) -> Result<Option<Section<'a>>> {
         match self.present(key)? {
             Some(Value::Null | Value::Bool(false)) => Ok(None),
-            v => Section::open(v.unwrap_or(&Value::Undefined), &self.name(key), known).map(Some),
+            v => Section::open_table(v.unwrap_or(&Value::Undefined), &self.name(key), table)
+                .map(Some),
         }
+    }
+
+    /// Reads every plain setting of `table` that is present into `target`,
+    /// each checked for its kind ([`Field`]); ranges are the core's.
+    fn apply(&self, table: &Table, target: &mut EngineConfig) -> Result<()> {
+        for setting in table.settings {
+            let Some(v) = self.present(setting.name)? else {
+                continue;
+            };
+            let name = self.name(setting.name);
+            let null = *v == Value::Null;
+            match (setting.field)(target) {
+                Field::U32(f) => {
+                    let n = int_value(v, &name, u64::from(u32::MAX))?;
+                    *f = u32::try_from(n).unwrap_or(u32::MAX);
+                }
+                Field::U64(f) => *f = int_value(v, &name, MAX_SAFE)?,
+                Field::OptU64(f) if null => *f = None,
+                Field::OptU64(f) => *f = Some(int_value(v, &name, MAX_SAFE)?),
+                Field::F64(f) => *f = number_value(v, &name)?,
+                Field::OptF64(f) if null => *f = None,
+                Field::OptF64(f) => *f = Some(number_value(v, &name)?),
+                Field::Bool(f) => match v {
+                    Value::Bool(b) => *f = *b,
+                    _ => return Err(OptionError::type_of(&name, "a boolean")),
+                },
+            }
+        }
+        Ok(())
     }
 }
 
@@ -373,75 +389,10 @@ pub(crate) struct ClientOptions {
     pub(crate) restore: Option<steadfast_core::engine::Snapshot>,
 }
 
-const TOP: &[&str] = &[
-    "baseUrl",
-    "headers",
-    "fetch",
-    "clock",
-    "attemptTimeoutMs",
-    "seed",
-    "retry",
-    "breaker",
-    "limiter",
-    "monitor",
-    "restore",
-];
-const RETRY: &[&str] = &[
-    "maxRetries",
-    "baseDelayMs",
-    "maxDelayMs",
-    "multiplier",
-    "jitter",
-    "maxRetryAfterMs",
-    "deadlineMs",
-    "budget",
-];
-const BUDGET: &[&str] = &["ratio", "minRetriesPerSecond", "maxTokens"];
-const BREAKER: &[&str] = &[
-    "failureThreshold",
-    "successThreshold",
-    "openMs",
-    "openBackoff",
-    "maxOpenMs",
-    "halfOpenMaxProbes",
-    "failureRate",
-    "slowCallMs",
-    "failureCategories",
-    "scope",
-    "maxBreakers",
-];
-const FAILURE_RATE: &[&str] = &["threshold", "minimumCalls", "window"];
-const WINDOW: &[&str] = &["kind", "size", "windowMs", "buckets"];
-const LIMITER: &[&str] = &[
-    "perSecond",
-    "burst",
-    "perDay",
-    "bufferRatio",
-    "dayWindowMs",
-    "adaptive",
-    "maxSlowdown",
-    "recoveryFactor",
-    "rateLimitPauseMs",
-    "quotaRecheckMs",
-    "maxQueueMs",
-    "maxPauseMs",
-    "timerSlackMs",
-];
-const MONITOR: &[&str] = &[
-    "windowMs",
-    "buckets",
-    "alertThreshold",
-    "alertRate",
-    "minCalls",
-    "maxEndpoints",
-    "onAlert",
-];
-const CLOCK: &[&str] = &["now", "sleep", "wallNow"];
-
 /// Decodes `createClient`'s options. Ranges the core checks are checked when
 /// the engine is built ([`OptionError::Config`]).
 pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
-    let top = Section::open(value, "", TOP)?;
+    let top = Section::open(value, "", settings::TOP)?;
     let mut config = EngineConfig::default();
 
     let base_url = top.string("baseUrl")?.unwrap_or_default();
@@ -452,7 +403,7 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
     let fetch = top.function("fetch")?;
     let clock = match top.present("clock")? {
         None | Some(Value::Null) => None,
-        Some(v) => Some(decode_clock(v, CLOCK, true)?),
+        Some(v) => Some(decode_clock(v, settings::CLOCK, true)?),
     };
     if let Some(ms) = top.int("attemptTimeoutMs", MAX_SAFE)? {
         config.attempt_timeout_ms = ms;
@@ -462,10 +413,16 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
         config.seed = seed;
     }
 
-    decode_retry(&top.section("retry", RETRY)?, &mut config)?;
-    decode_breaker(&top.section("breaker", BREAKER)?, &mut config)?;
-    decode_limiter(&top.section("limiter", LIMITER)?, &mut config)?;
-    let monitor = top.section("monitor", MONITOR)?;
+    decode_retry(&top.table_section("retry", &settings::RETRY)?, &mut config)?;
+    decode_breaker(
+        &top.table_section("breaker", &settings::BREAKER)?,
+        &mut config,
+    )?;
+    decode_limiter(
+        &top.table_section("limiter", &settings::LIMITER)?,
+        &mut config,
+    )?;
+    let monitor = top.table_section("monitor", &settings::MONITOR)?;
     let on_alert = monitor.function("onAlert")?;
     decode_monitor(&monitor, &mut config)?;
 
@@ -856,10 +813,12 @@ fn whole(n: f64) -> Option<String> {
 /// and `clock` (`{ now() }`), answered as its reference.
 pub(crate) fn decode_breaker_alone(
     value: &Value,
-    known: &[&str],
     config: &mut EngineConfig,
 ) -> Result<Option<u32>> {
-    let top = Section::open(value, "", known)?;
+    // One circuit: `scope` and `maxBreakers` belong to a client's breakers.
+    let top = Section::open_by(value, "", &|k| {
+        k == "clock" || (settings::BREAKER.knows(k) && k != "scope" && k != "maxBreakers")
+    })?;
     decode_breaker(&top, config)?;
     match top.present("clock")? {
         None | Some(Value::Null) => Ok(None),
@@ -895,12 +854,11 @@ pub(crate) fn decode_block_alone(
     block: Block,
     config: &mut EngineConfig,
 ) -> Result<BlockExtras> {
-    let (section, extra): (&[&str], &[&str]) = match block {
-        Block::Limiter => (LIMITER, &["clock"]),
-        Block::Retry => (RETRY, &["idempotent", "seed", "clock"]),
-        Block::Monitor => (MONITOR, &["clock"]),
-    };
-    let top = Section::open_with(value, "", section, extra)?;
+    let top = Section::open_by(value, "", &|k| match block {
+        Block::Limiter => k == "clock" || settings::LIMITER.knows(k),
+        Block::Retry => ["idempotent", "seed", "clock"].contains(&k) || settings::RETRY.knows(k),
+        Block::Monitor => k == "clock" || settings::MONITOR.knows(k),
+    })?;
     let mut extras = BlockExtras {
         clock: None,
         on_alert: None,
@@ -925,66 +883,26 @@ pub(crate) fn decode_block_alone(
     Ok(extras)
 }
 fn decode_retry(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
-    let r = &mut config.retry;
-    if let Some(n) = s.int32("maxRetries")? {
-        r.max_retries = n;
-    }
-    if let Some(n) = s.int("baseDelayMs", MAX_SAFE)? {
-        r.backoff.base_delay_ms = n;
-    }
-    if let Some(n) = s.int("maxDelayMs", MAX_SAFE)? {
-        r.backoff.max_delay_ms = n;
-    }
-    if let Some(n) = s.number("multiplier")? {
-        r.backoff.multiplier = n;
-    }
+    s.apply(&settings::RETRY, config)?;
     if let Some(j) = s.string("jitter")? {
-        r.backoff.jitter = j.parse::<Jitter>().map_err(|e| s.choice("jitter", e, &j))?;
+        config.retry.backoff.jitter = j.parse::<Jitter>().map_err(|e| s.choice("jitter", e, &j))?;
     }
-    if let Some(n) = s.int("maxRetryAfterMs", MAX_SAFE)? {
-        r.max_retry_after_ms = n;
-    }
-    if let Some(d) = s.nullable_int("deadlineMs", MAX_SAFE)? {
-        r.deadline_ms = d;
-    }
-    config.budget = match s.optional_section("budget", BUDGET)? {
+    config.budget = match s.optional_section("budget", &settings::BUDGET)? {
         None => None,
         Some(b) => {
-            let mut budget = config.budget.unwrap_or_default();
-            if let Some(n) = b.number("ratio")? {
-                budget.ratio = n;
-            }
-            if let Some(n) = b.number("minRetriesPerSecond")? {
-                budget.min_retries_per_second = n;
-            }
-            if let Some(n) = b.number("maxTokens")? {
-                budget.max_tokens = n;
-            }
-            Some(budget)
+            config.budget.get_or_insert_with(Default::default);
+            b.apply(&settings::BUDGET, config)?;
+            config.budget
         }
     };
     Ok(())
 }
 
 fn decode_breaker(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
+    s.apply(&settings::BREAKER, config)?;
     let b = &mut config.breaker;
-    if let Some(n) = s.int32("failureThreshold")? {
-        b.failure_threshold = n;
-    }
-    if let Some(n) = s.int32("successThreshold")? {
-        b.success_threshold = n;
-    }
-    if let Some(n) = s.int32("halfOpenMaxProbes")? {
-        b.half_open_max_probes = n;
-    }
     let max_open = s.int("maxOpenMs", MAX_SAFE)?;
     b.set_open_times(s.int("openMs", MAX_SAFE)?, max_open);
-    if let Some(n) = s.number("openBackoff")? {
-        b.open_backoff = n;
-    }
-    if let Some(n) = s.nullable_int("slowCallMs", MAX_SAFE)? {
-        b.slow_call_ms = n;
-    }
     if let Some(v) = s.present("failureCategories")? {
         b.failure_categories = decode_categories(v, &s.name("failureCategories"))?;
     }
@@ -993,26 +911,18 @@ fn decode_breaker(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
             .parse::<BreakerScope>()
             .map_err(|e| s.choice("scope", e, &scope))?;
     }
-    if let Some(n) = s.int32("maxBreakers")? {
-        b.max_breakers = n;
-    }
     // Off unless given (`optional_section` opens an absent section at its
     // defaults, right for `retry.budget`, on by default, but not here).
     let rate = match s.present("failureRate")? {
         None => None,
-        Some(_) => s.optional_section("failureRate", FAILURE_RATE)?,
+        Some(_) => s.optional_section("failureRate", &settings::FAILURE_RATE)?,
     };
     if let Some(rate) = rate {
-        let mut fr = FailureRateConfig::default();
-        if let Some(n) = rate.number("threshold")? {
-            fr.threshold = n;
-        }
-        if let Some(n) = rate.int32("minimumCalls")? {
-            fr.minimum_calls = n;
-        }
-        let w = rate.section("window", WINDOW)?;
+        config.breaker.failure_rate = Some(FailureRateConfig::default());
+        rate.apply(&settings::FAILURE_RATE, config)?;
+        let w = rate.section("window", settings::WINDOW)?;
         let kind = w.string("kind")?;
-        fr.window = WindowKind::from_options(
+        let window = WindowKind::from_options(
             kind.as_deref(),
             w.int32("size")?,
             w.int("windowMs", MAX_SAFE)?,
@@ -1029,74 +939,17 @@ fn decode_breaker(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
                 OptionError::range(&w.name(option), Text::of(&e.to_string()))
             }
         })?;
-        b.failure_rate = Some(fr);
+        if let Some(fr) = config.breaker.failure_rate.as_mut() {
+            fr.window = window;
+        }
     }
     Ok(())
 }
 
 fn decode_limiter(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
-    let l = &mut config.limiter;
-    if let Some(n) = s.number("perSecond")? {
-        l.per_second = n;
-    }
-    if let Some(n) = s.int32("burst")? {
-        l.burst = n;
-    }
-    if let Some(n) = s.nullable_int("perDay", MAX_SAFE)? {
-        l.per_day = n;
-    }
-    if let Some(n) = s.number("bufferRatio")? {
-        l.buffer_ratio = n;
-    }
-    if let Some(n) = s.int("dayWindowMs", MAX_SAFE)? {
-        l.day_window_ms = n;
-    }
-    if let Some(b) = s.boolean("adaptive")? {
-        l.adaptive = b;
-    }
-    if let Some(n) = s.number("maxSlowdown")? {
-        l.max_slowdown = n;
-    }
-    if let Some(n) = s.number("recoveryFactor")? {
-        l.recovery_factor = n;
-    }
-    if let Some(n) = s.int("rateLimitPauseMs", MAX_SAFE)? {
-        l.rate_limit_pause_ms = n;
-    }
-    if let Some(n) = s.int("quotaRecheckMs", MAX_SAFE)? {
-        l.quota_recheck_ms = n;
-    }
-    if let Some(n) = s.int("maxQueueMs", MAX_SAFE)? {
-        l.max_queue_ms = n;
-    }
-    if let Some(n) = s.int("maxPauseMs", MAX_SAFE)? {
-        l.max_pause_ms = n;
-    }
-    if let Some(n) = s.int("timerSlackMs", MAX_SAFE)? {
-        l.timer_slack_ms = n;
-    }
-    Ok(())
+    s.apply(&settings::LIMITER, config)
 }
 
 fn decode_monitor(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
-    let m = &mut config.monitor;
-    if let Some(n) = s.int("windowMs", MAX_SAFE)? {
-        m.window_ms = n;
-    }
-    if let Some(n) = s.int32("buckets")? {
-        m.buckets = n;
-    }
-    if let Some(n) = s.int("alertThreshold", MAX_SAFE)? {
-        m.alert_threshold = n;
-    }
-    if let Some(n) = s.nullable_number("alertRate")? {
-        m.alert_rate = n;
-    }
-    if let Some(n) = s.int("minCalls", MAX_SAFE)? {
-        m.min_calls = n;
-    }
-    if let Some(n) = s.int32("maxEndpoints")? {
-        m.max_endpoints = n;
-    }
-    Ok(())
+    s.apply(&settings::MONITOR, config)
 }
