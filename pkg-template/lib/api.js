@@ -25,7 +25,6 @@ function createApi(exportsOf, ensureReady) {
   let cap = 0; // and its length
   let pos = 0; // bytes written in this tape
   let READ; // the header fields the core reads (a Set)
-  let READ_NAMES; // the same, as an array
   let BODY; // BODY[status - 100]: the core reads the body of this status
   let EVENTS; // event names, by their numbers in EVENT records
 
@@ -61,7 +60,6 @@ function createApi(exportsOf, ensureReady) {
     views();
     const [fields, ranges, events] = answer(x.tables())[0];
     READ = new Set(fields);
-    READ_NAMES = fields;
     BODY = new Uint8Array(900);
     for (const [from, to] of ranges) BODY.fill(1, from - 100, to - 99);
     EVENTS = events;
@@ -279,6 +277,14 @@ function createApi(exportsOf, ensureReady) {
     const out = [];
     try {
       let n = 0;
+      if (typeof Headers === "function" && h instanceof Headers) {
+        // A Headers iterates its names lower-cased already (Fetch standard).
+        for (const [k, val] of h) {
+          if (++n > 256) break;
+          if (READ.has(k)) out.push([k, val]);
+        }
+        return out;
+      }
       for (const e of entriesOf(h)) {
         if (++n > 256) break;
         const k = e[0];
@@ -286,24 +292,6 @@ function createApi(exportsOf, ensureReady) {
         if (typeof k !== "string" || typeof val !== "string") continue;
         const name = k.toLowerCase();
         if (READ.has(name)) out.push([name, val]);
-      }
-    } catch {
-      return false;
-    }
-    return out;
-  }
-
-  // The fields the core reads, from a `Headers` (or anything with a
-  // case-insensitive `get`): one lookup per name the core reads, so 200
-  // fields cost what 5 do; from anything else as `pairs` reads them.
-  function fieldsOf(h) {
-    if (h === null || typeof h !== "object") return pairs(h);
-    const out = [];
-    try {
-      if (h instanceof Map || typeof h.get !== "function") return pairs(h);
-      for (const name of READ_NAMES) {
-        const v = h.get(name);
-        if (typeof v === "string") out.push([name, v]);
       }
     } catch {
       return false;
@@ -893,7 +881,9 @@ function createApi(exportsOf, ensureReady) {
       } catch {
         // Headers that cannot be read are none.
       }
-      const fields = fieldsOf(hs) || [];
+      // Iterated, not looked up by name: a `Headers.get` costs as much as
+      // iterating five fields (13 gets: 3.7 µs; 200 fields iterated: 13 µs).
+      const fields = pairs(hs) || [];
       let text = "";
       try {
         if (typeof response.text === "function") {
@@ -1111,7 +1101,7 @@ function createApi(exportsOf, ensureReady) {
     const response = !ok && isObj ? read(v, "response") : undefined;
     const rs = response !== null && typeof response === "object" ? read(response, "status") : undefined;
     const [codes, names] = ok ? [[], []] : failureFacts(v);
-    const h = (x, s) => (typeof s === "number" ? fieldsOf(read(x, "headers")) || [] : []);
+    const h = (x, s) => (typeof s === "number" ? pairs(read(x, "headers")) || [] : []);
     const facts = [status, h(v, status), rs, h(response, rs), codes, names];
     begin();
     value(facts, [], 0);
@@ -1285,7 +1275,7 @@ function createApi(exportsOf, ensureReady) {
     updateFromHeaders(headers, status) {
       boot();
       begin();
-      value([status, fieldsOf(headers)], [], 0);
+      value([status, pairs(headers)], [], 0);
       const r = answer(x.limiter_update(this.#h, pos, clockNow(this.#clock), Date.now()))[0];
       if (r !== undefined) throw argumentError(r);
     }
@@ -1445,7 +1435,7 @@ function createApi(exportsOf, ensureReady) {
       }
     }
     begin();
-    value([status, typeof text === "string" ? text : undefined, fieldsOf(headers)], [], 0);
+    value([status, typeof text === "string" ? text : undefined, pairs(headers)], [], 0);
     const r = answer(x.classify(pos, Date.now()))[0];
     if (r[0] === ERROR) throw argumentError(r);
     return r[1];
