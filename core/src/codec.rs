@@ -1,9 +1,10 @@
-//! The snapshot's own compact encoding: [`Snapshot::encode`] and
-//! [`Snapshot::decode`].
+//! The primitives of the snapshot's own compact encoding: how each kind of
+//! value becomes bytes and back. Each type that is saved implements `Codec`
+//! beside its definition (most with `codec_struct!`); the engine's
+//! snapshot module puts the whole state together, with its version tag and
+//! hex text. This module names nothing else in the crate.
 //!
-//! A snapshot is written as plain text, safe in JSON and in any string
-//! store: the version tag `sf2:` followed by the lowercase hex of a byte
-//! string. Inside, every field in declaration order: unsigned integers as
+//! Inside the byte string, every field in declaration order: unsigned integers as
 //! LEB128 varints (a 64-bit value is never split or rounded, so the jitter
 //! generator's full state survives), `f64` as its 8 bytes little-endian,
 //! `bool` and `Option`'s tag as one byte 0/1, strings and sequences as a
@@ -13,23 +14,18 @@
 //! Decoding checks everything and never panics: a wrong tag, odd or non-hex
 //! text, a truncated byte string, an out-of-range value or trailing bytes
 //! give a [`SnapshotError`]. It does not judge whether the state makes sense
-//! for a configuration: [`crate::engine::Engine::restore`] does.
+//! for a configuration: the engine's `restore` does.
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::engine::Snapshot;
-
-/// The version tag every encoded snapshot starts with.
-pub const SNAPSHOT_TAG: &str = "sf2:";
-
 /// Why a text is not a snapshot this version can restore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SnapshotError {
-    /// It does not start with [`SNAPSHOT_TAG`]: another version, or not a
-    /// snapshot at all.
+    /// It does not start with the snapshot's version tag: another version,
+    /// or not a snapshot at all.
     #[error("not a snapshot of this version")]
     Version,
     /// Odd length or a character that is not a hex digit.
@@ -52,6 +48,11 @@ pub enum SnapshotError {
 pub(crate) struct Writer(Vec<u8>);
 
 impl Writer {
+    /// The bytes written.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
     pub(crate) fn byte(&mut self, b: u8) {
         self.0.push(b);
     }
@@ -71,7 +72,17 @@ pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// Reads `bytes` from the start.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes }
+    }
+
+    /// Whether every byte was read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
     pub(crate) fn byte(&mut self) -> Result<u8, SnapshotError> {
         let (&b, rest) = self.bytes.split_first().ok_or(SnapshotError::Truncated)?;
         self.bytes = rest;
@@ -298,119 +309,5 @@ impl<A: Codec, B: Codec, C: Codec> Codec for (A, B, C) {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
         Ok((A::get(r)?, B::get(r)?, C::get(r)?))
-    }
-}
-
-impl Codec for crate::time::Millis {
-    fn put(&self, w: &mut Writer) {
-        w.varint(self.0);
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        r.varint().map(Self)
-    }
-}
-
-impl Codec for crate::time::UnixMillis {
-    fn put(&self, w: &mut Writer) {
-        w.varint(self.0);
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        r.varint().map(Self)
-    }
-}
-
-impl Codec for crate::classify::Category {
-    fn put(&self, w: &mut Writer) {
-        w.varint(self.index() as u64);
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        let i = usize::try_from(r.varint()?).map_err(|_| SnapshotError::Invalid)?;
-        Self::ALL.get(i).copied().ok_or(SnapshotError::Invalid)
-    }
-}
-
-impl Codec for crate::breaker::CircuitState {
-    fn put(&self, w: &mut Writer) {
-        w.varint(match self {
-            Self::Closed => 0,
-            Self::Open => 1,
-            Self::HalfOpen => 2,
-        });
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(match r.variant(3)? {
-            0 => Self::Closed,
-            1 => Self::Open,
-            _ => Self::HalfOpen,
-        })
-    }
-}
-
-codec_struct!(Snapshot {
-    taken_at,
-    wall,
-    breakers,
-    limiter,
-    monitor,
-    budget,
-    rng,
-});
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn nibble(c: u8) -> Result<u8, SnapshotError> {
-    match c {
-        b'0'..=b'9' => Ok(c - b'0'),
-        b'a'..=b'f' => Ok(c - b'a' + 10),
-        b'A'..=b'F' => Ok(c - b'A' + 10),
-        _ => Err(SnapshotError::NotHex),
-    }
-}
-
-impl Snapshot {
-    /// The snapshot as plain text: [`SNAPSHOT_TAG`] then hex (see the
-    /// [module](crate::codec)). Safe in JSON, with no secret in it (the
-    /// engine's snapshot holds none).
-    #[must_use]
-    pub fn encode(&self) -> String {
-        let mut w = Writer::default();
-        self.put(&mut w);
-        let mut out = String::with_capacity(SNAPSHOT_TAG.len() + 2 * w.0.len());
-        out.push_str(SNAPSHOT_TAG);
-        for b in w.0 {
-            for n in [b >> 4, b & 0xF] {
-                out.push(char::from(HEX.get(usize::from(n)).copied().unwrap_or(b'0')));
-            }
-        }
-        out
-    }
-
-    /// A snapshot back from [`Snapshot::encode`]'s text.
-    ///
-    /// # Errors
-    /// A [`SnapshotError`] for anything else: another version, text that is
-    /// not hex, a truncated or over-long state, an out-of-range value.
-    pub fn decode(text: &str) -> Result<Snapshot, SnapshotError> {
-        let hex = text
-            .strip_prefix(SNAPSHOT_TAG)
-            .ok_or(SnapshotError::Version)?
-            .as_bytes();
-        if hex.len() % 2 != 0 {
-            return Err(SnapshotError::NotHex);
-        }
-        let bytes = hex
-            .chunks_exact(2)
-            .map(|pair| match pair {
-                [hi, lo] => Ok(nibble(*hi)? << 4 | nibble(*lo)?),
-                _ => Err(SnapshotError::NotHex),
-            })
-            .collect::<Result<Vec<u8>, _>>()?;
-        let mut r = Reader { bytes: &bytes };
-        let snapshot = Snapshot::get(&mut r)?;
-        if r.bytes.is_empty() {
-            Ok(snapshot)
-        } else {
-            Err(SnapshotError::Trailing)
-        }
     }
 }

@@ -25,7 +25,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use steadfast_core::body::{server_message, server_message_scrubbed, MAX_MESSAGE_CHARS};
 use steadfast_core::classify::status_category;
-use steadfast_core::codec::SNAPSHOT_TAG;
 use steadfast_core::engine::{Engine, EngineConfig, Output, RequestMeta, ResponseMeta, Snapshot};
 use steadfast_core::headers::{parse_http_date, parse_retry_after, HeaderError, RateLimitHeaders};
 use steadfast_core::{classify_response, Method, Millis, UnixMillis};
@@ -559,7 +558,7 @@ fn snapshot(seed: u64, steps: u8) -> (EngineConfig, Snapshot) {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let mut s = String::from(SNAPSHOT_TAG);
+    let mut s = String::from(Snapshot::TAG);
     for b in bytes {
         s.push_str(&format!("{b:02x}"));
     }
@@ -567,7 +566,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Vec<u8> {
-    let h = text.strip_prefix(SNAPSHOT_TAG).unwrap().as_bytes();
+    let h = text.strip_prefix(Snapshot::TAG).unwrap().as_bytes();
     h.chunks(2)
         .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
         .collect()

@@ -10,7 +10,7 @@
 )]
 
 use steadfast_core::breaker::{BreakerConfig, BreakerScope, FailureRateConfig, WindowKind};
-use steadfast_core::codec::{SnapshotError, SNAPSHOT_TAG};
+use steadfast_core::codec::SnapshotError;
 use steadfast_core::engine::{Engine, EngineConfig, Output, RequestMeta, ResponseMeta, Snapshot};
 use steadfast_core::limiter::LimiterConfig;
 use steadfast_core::retry::RetryBudgetConfig;
@@ -101,7 +101,7 @@ fn every_machine_survives_a_round_trip() {
         assert!(saved.breakers.len() >= 3, "one breaker per endpoint");
         assert!(saved.budget.is_some());
         let text = saved.encode();
-        assert!(text.starts_with(SNAPSHOT_TAG));
+        assert!(text.starts_with(Snapshot::TAG));
         assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':'));
         let back = Snapshot::decode(&text).unwrap();
         assert_eq!(back, saved);
@@ -127,7 +127,7 @@ fn the_generator_keeps_all_64_bits() {
 fn hostile_text_gives_a_typed_error() {
     let (_, saved) = snapshots().remove(1);
     let text = saved.encode();
-    let hex = &text[SNAPSHOT_TAG.len()..];
+    let hex = &text[Snapshot::TAG.len()..];
     assert_eq!(Snapshot::decode(""), Err(SnapshotError::Version));
     assert_eq!(Snapshot::decode(hex), Err(SnapshotError::Version));
     assert_eq!(
@@ -148,7 +148,7 @@ fn hostile_text_gives_a_typed_error() {
         Err(SnapshotError::Trailing)
     );
     // Every truncation, at every byte, is an error.
-    for cut in (SNAPSHOT_TAG.len()..text.len()).step_by(2) {
+    for cut in (Snapshot::TAG.len()..text.len()).step_by(2) {
         assert!(Snapshot::decode(&text[..cut]).is_err(), "cut at {cut}");
     }
     // An over-long varint and a huge sequence length: errors, no allocation.
@@ -162,7 +162,7 @@ fn hostile_text_gives_a_typed_error() {
     );
     // Garbage: every byte flipped in turn decodes or fails, never panics.
     let bytes: Vec<u8> = text.bytes().collect();
-    for i in SNAPSHOT_TAG.len()..bytes.len() {
+    for i in Snapshot::TAG.len()..bytes.len() {
         for c in [b'0', b'f', b'8'] {
             let mut b = bytes.clone();
             b[i] = c;

@@ -9,7 +9,7 @@ use steadfast_core::engine::{Engine, EngineConfig, Output, RequestMeta, Response
 use steadfast_core::{Method, Millis, UnixMillis};
 
 fuzz_target!(|bytes: &[u8]| {
-    let mut text = String::from(steadfast_core::codec::SNAPSHOT_TAG);
+    let mut text = String::from(Snapshot::TAG);
     for b in bytes {
         text.push_str(&format!("{b:02x}"));
     }

@@ -11,8 +11,11 @@ use steadfast_core::engine::Snapshot;
 
 use crate::tape::{Value, Writer};
 
-/// The layout's version, checked on restore.
-const FORMAT: f64 = 2.0;
+/// The layout's version, checked on restore (the core's).
+const FORMAT: f64 = Snapshot::FORMAT as f64;
+
+// The refusal below names the version in words.
+const _: () = assert!(Snapshot::FORMAT == 2);
 
 /// The snapshot as a plain object on the output tape.
 pub(crate) fn write(snapshot: &Snapshot, w: &mut Writer) {

@@ -748,6 +748,23 @@ const fn phase_state(phase: Phase) -> CircuitState {
     }
 }
 
+impl crate::codec::Codec for CircuitState {
+    fn put(&self, w: &mut crate::codec::Writer) {
+        w.varint(match self {
+            Self::Closed => 0,
+            Self::Open => 1,
+            Self::HalfOpen => 2,
+        });
+    }
+    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
+        Ok(match r.variant(3)? {
+            0 => Self::Closed,
+            1 => Self::Open,
+            _ => Self::HalfOpen,
+        })
+    }
+}
+
 crate::codec::codec_struct!(FailureRateConfig {
     threshold,
     minimum_calls,

@@ -41,6 +41,7 @@ mod breakers;
 mod endpoint_cache;
 mod report;
 mod slab;
+mod snapshot;
 mod time_base;
 mod types;
 
@@ -55,11 +56,12 @@ use breakers::{BreakerRef, Breakers};
 use endpoint_cache::EndpointCache;
 pub use report::FailureReport;
 use slab::Slab;
+pub use snapshot::Snapshot;
 use time_base::TimeBase;
 use types::check_engine_config;
 pub use types::{
     CallFailure, CallId, CallSuccess, CircuitHealth, EngineConfig, Event, FailureKind, Health,
-    Output, RequestMeta, ResponseMeta, Snapshot,
+    Output, RequestMeta, ResponseMeta,
 };
 
 use crate::body::server_message_scrubbed;

@@ -278,33 +278,6 @@ pub struct Health {
     pub in_flight: usize,
 }
 
-/// The engine's durable state: what a host saves before it is killed (an
-/// extension service worker after 30 s idle) and restores on wake. Calls in
-/// flight are not part of it: they belong to the process that ran them.
-///
-/// Instants inside are on the engine's own time line; `taken_at` and `wall`
-/// let [`super::Engine::restore`] continue that line by the wall-clock time
-/// that passed, whatever the new process's monotonic clock says.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
-pub struct Snapshot {
-    /// When it was taken, on the engine's time line.
-    pub taken_at: Millis,
-    /// When it was taken, by the wall clock.
-    pub wall: UnixMillis,
-    /// The breakers (one, or one per endpoint).
-    pub breakers: Vec<super::breakers::SavedBreaker>,
-    /// The limiter.
-    pub limiter: crate::limiter::RateLimiter,
-    /// The monitor.
-    pub monitor: crate::monitor::ErrorMonitor,
-    /// The retry budget, if any.
-    pub budget: Option<crate::retry::RetryBudget>,
-    /// The jitter generator.
-    pub rng: crate::rng::SplitMix64,
-}
-
 /// Checks the settings that belong to the engine itself (each machine checks
 /// its own).
 pub(crate) fn check_engine_config(config: &EngineConfig) -> Result<(), crate::ConfigError> {
