@@ -252,21 +252,6 @@ impl Rejected {
     /// The category of a refused call: the service's (`server`), since the
     /// circuit opened because the service failed.
     pub const CATEGORY: &'static str = "server";
-
-    /// How a refused call fails, in the words of every other failure
-    /// ([`crate::engine::FailureReport`]): kind `circuit_open`, category
-    /// `server` (the circuit opened because the service failed), worth
-    /// trying again later.
-    #[must_use]
-    pub fn report(&self) -> crate::engine::FailureReport {
-        crate::engine::FailureReport {
-            kind: "circuit_open",
-            category: Self::CATEGORY,
-            reason: None,
-            message: alloc::string::String::from("circuit open, not called"),
-            retryable: true,
-        }
-    }
 }
 
 /// A call's outcome as the breaker sees it.

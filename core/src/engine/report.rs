@@ -30,6 +30,24 @@ pub struct FailureReport {
     pub retryable: bool,
 }
 
+impl crate::breaker::Rejected {
+    /// How a call the breaker alone refused fails, in the words of every
+    /// other failure: kind `circuit_open`, category `server` (the circuit
+    /// opened because the service failed), worth trying again later. Here,
+    /// not beside `Rejected`, so that the breaker does not depend on the
+    /// engine.
+    #[must_use]
+    pub fn report(&self) -> FailureReport {
+        FailureReport {
+            kind: "circuit_open",
+            category: Self::CATEGORY,
+            reason: None,
+            message: String::from("circuit open, not called"),
+            retryable: true,
+        }
+    }
+}
+
 impl CallFailure {
     /// This failure as its user sees it.
     #[must_use]

@@ -5,7 +5,7 @@
 //! and asctime (`Sun Nov  6 08:49:37 1994`) forms. The seed crashed on every
 //! one of them by calling `int()` on the value (seed defect 12).
 
-use super::{parse_decimal, HeaderError};
+use super::field::{parse_decimal, HeaderError};
 use crate::time::UnixMillis;
 
 const MONTHS: [&str; 12] = [

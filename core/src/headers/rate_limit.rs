@@ -14,8 +14,8 @@
 //! Reading never fails as a whole: a malformed field is skipped and counted in
 //! [`RateLimitHeaders::malformed`], the others still count.
 
+use super::field::{parse_decimal, HeaderError, HeaderSource};
 use super::structured::{parse_members, Member};
-use super::{parse_decimal, HeaderError, HeaderSource};
 use crate::time::UnixMillis;
 
 /// Values at or above this are epoch seconds rather than delta-seconds (a

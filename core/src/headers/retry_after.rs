@@ -1,6 +1,7 @@
 //! `Retry-After` (RFC 9110 §10.2.3): how long the server asks us to wait.
 
-use super::{parse_decimal, parse_http_date, HeaderError};
+use super::field::{parse_decimal, HeaderError};
+use super::http_date::parse_http_date;
 use crate::time::UnixMillis;
 
 /// Reads a `Retry-After` value as a delay in milliseconds from now.

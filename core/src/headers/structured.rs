@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use super::HeaderError;
+use super::field::HeaderError;
 
 /// Members read from one field; more are ignored.
 pub(crate) const MAX_MEMBERS: usize = 16;
