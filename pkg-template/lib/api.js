@@ -262,36 +262,39 @@ function createApi(exportsOf, ensureReady) {
       tag(9);
     }
   }
-  // The [name, value] entries of header fields given as a Headers, a Map,
-  // an array of pairs or a plain object.
-  function entriesOf(h) {
-    return Array.isArray(h) ? h : typeof h.entries === "function" ? h.entries() : Object.entries(h);
+  // Calls `f(name, value)` for each of the first 256 header fields of a
+  // Headers, a Map, an array of pairs or a plain object: string values,
+  // names lower-cased. Throws when `h` cannot be read.
+  function eachField(h, f) {
+    let n = 0;
+    const entries = Array.isArray(h) ? h : typeof h.entries === "function" ? h.entries() : Object.entries(h);
+    for (const e of entries) {
+      if (++n > 256) return;
+      const k = e[0];
+      const v = e[1];
+      if (typeof k === "string" && typeof v === "string") f(k.toLowerCase(), v);
+    }
   }
 
-  // Header fields the core reads, as [name, value] pairs, from a Headers,
-  // a Map, an array of pairs or a plain object; `null` for none, `false`
-  // when `h` is not headers or could not be read.
+  // Header fields the core reads, as [name, value] pairs (see `eachField`);
+  // `null` for none, `false` when `h` is not headers or could not be read.
   function pairs(h) {
     if (h === undefined || h === null) return null;
     if (typeof h !== "object") return false;
     const out = [];
     try {
-      let n = 0;
       if (typeof Headers === "function" && h instanceof Headers) {
-        // A Headers iterates its names lower-cased already (Fetch standard).
-        for (const [k, val] of h) {
+        // Every response's: a Headers iterates its names lower-cased
+        // already (Fetch standard), so they are taken as they come.
+        let n = 0;
+        for (const [k, v] of h) {
           if (++n > 256) break;
-          if (READ.has(k)) out.push([k, val]);
+          if (READ.has(k)) out.push([k, v]);
         }
-        return out;
-      }
-      for (const e of entriesOf(h)) {
-        if (++n > 256) break;
-        const k = e[0];
-        const val = e[1];
-        if (typeof k !== "string" || typeof val !== "string") continue;
-        const name = k.toLowerCase();
-        if (READ.has(name)) out.push([name, val]);
+      } else {
+        eachField(h, (k, v) => {
+          if (READ.has(k)) out.push([k, v]);
+        });
       }
     } catch {
       return false;
@@ -299,16 +302,15 @@ function createApi(exportsOf, ensureReady) {
     return out;
   }
 
-  // A response's fields as a record, names lower-cased (at most 256).
+  // A response's fields as a record (see `eachField`); none when they
+  // cannot be read.
   function record(hs) {
     const out = {};
     try {
       if (hs !== null && typeof hs === "object") {
-        let n = 0;
-        for (const [k, v] of entriesOf(hs)) {
-          if (++n > 256) break;
-          if (typeof k === "string" && typeof v === "string") out[k.toLowerCase()] = v;
-        }
+        eachField(hs, (k, v) => {
+          out[k] = v;
+        });
       }
     } catch {
       // Headers that cannot be read are none.
@@ -316,21 +318,24 @@ function createApi(exportsOf, ensureReady) {
     return out;
   }
 
+  // Makes `headers` a plain property of a result.
+  function keepHeaders(o, v) {
+    Object.defineProperty(o, "headers", { value: v, writable: true, enumerable: true, configurable: true });
+  }
+
   // A call's result. Its `headers` record is built from the response's
   // fields when first read (until then a response with 200 fields costs
   // what one with 5 does), then kept as a plain property.
   function result(status, hs, data, attempts) {
-    const keep = (o, v) =>
-      Object.defineProperty(o, "headers", { value: v, writable: true, enumerable: true, configurable: true });
     return {
       status,
       get headers() {
         const v = record(hs);
-        keep(this, v);
+        keepHeaders(this, v);
         return v;
       },
       set headers(v) {
-        keep(this, v);
+        keepHeaders(this, v);
       },
       data,
       attempts,
