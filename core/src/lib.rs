@@ -195,6 +195,7 @@ pub mod breaker;
 pub mod category_set;
 pub mod classify;
 pub mod codec;
+pub mod decimal;
 pub mod engine;
 mod error;
 pub mod headers;

@@ -54,7 +54,23 @@ pub fn is_secret_name(name: &str) -> bool {
         "credential",
     ];
     let name = name.to_ascii_lowercase();
-    WORDS.iter().any(|w| name.contains(w))
+    WORDS.iter().any(|w| find(&name, w, 0).is_some())
+}
+
+/// Where `needle` first occurs in `hay` at or after byte `from`: a plain
+/// byte scan. The needles are short secrets and credential words; `str`'s
+/// own substring search (two-way) costs the WebAssembly module several
+/// kilobytes for no gain at these lengths. A match always starts on a
+/// character boundary: UTF-8 needles cannot match mid-character.
+fn find(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    if needle.is_empty() {
+        return None;
+    }
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
 }
 
 /// The strings to register for a credential header's value: the value, and
@@ -145,9 +161,22 @@ impl Secrets {
     pub fn scrub(&self, text: &str) -> String {
         let mut out = String::from(text);
         for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+            let Some(mut at) = find(&out, secret, 0) else {
+                continue;
+            };
+            let mut scrubbed = String::with_capacity(out.len());
+            let mut done = 0;
+            loop {
+                scrubbed.push_str(out.get(done..at).unwrap_or_default());
+                scrubbed.push_str(REDACTED);
+                done = at + secret.len();
+                match find(&out, secret, done) {
+                    Some(next) => at = next,
+                    None => break,
+                }
             }
+            scrubbed.push_str(out.get(done..).unwrap_or_default());
+            out = scrubbed;
         }
         out
     }

@@ -11,7 +11,8 @@
 //! decided about them (is this a clock, a signal, a body `fetch` sends) is
 //! decided here.
 
-use alloc::{format, string::String, string::ToString, vec::Vec};
+use alloc::{string::String, vec::Vec};
+use steadfast_core::decimal::push_decimal;
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::engine::{EngineConfig, RequestMeta};
@@ -89,10 +90,11 @@ impl OptionError {
     pub(crate) fn block(e: ConfigError, section: &str) -> Self {
         match e.option() {
             Some(option) => {
-                let short = |o: &str| {
+                let short = |o: &str| -> String {
                     o.strip_prefix(section)
                         .and_then(|o| o.strip_prefix('.'))
-                        .map_or_else(|| o.to_string(), String::from)
+                        .unwrap_or(o)
+                        .into()
                 };
                 let problem = match e {
                     ConfigError::Inconsistent { other, .. } => {
@@ -212,7 +214,10 @@ impl<'a> Section<'a> {
         if self.prefix.is_empty() {
             key.into()
         } else {
-            format!("{}.{key}", self.prefix)
+            let mut name = self.prefix.clone();
+            name.push('.');
+            name.push_str(key);
+            name
         }
     }
 
@@ -351,8 +356,9 @@ fn int_value(v: &Value, name: &str, max: u64) -> Result<u64> {
     if n > max as f64 {
         return Err(OptionError::range(
             name,
+            #[allow(clippy::cast_precision_loss)]
             Text::of("must be at most ")
-                .s(&max.to_string())
+                .n(max as f64)
                 .s(", got ")
                 .n(n),
         ));
@@ -488,7 +494,7 @@ pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, Strin
     };
     let mut out = Vec::new();
     for (key, value) in &obj.members {
-        let field = format!("{name}[{}]", quote(key));
+        let field = String::from(name) + "[" + &quote(key) + "]";
         if !is_field_name(key) {
             return Err(OptionError::range(
                 &field,
@@ -525,7 +531,7 @@ fn items<'a>(v: &'a Value, name: &str, max: u32) -> Result<&'a [Value]> {
         Value::Arr(len, _) if *len > max => Err(OptionError::range(
             name,
             Text::of("must have at most ")
-                .s(&max.to_string())
+                .n(f64::from(max))
                 .s(" items"),
         )),
         Value::Arr(_, items) => {
@@ -544,15 +550,15 @@ fn decode_categories(v: &Value, name: &str) -> Result<CategorySet> {
     }
     let mut set = CategorySet::EMPTY;
     for (i, item) in items(v, name, 64)?.iter().enumerate() {
-        let item_name = format!("{name}[{i}]");
+        let item_name = indexed(name, i);
         let s = item
             .as_str()
             .ok_or_else(|| OptionError::type_of(&item_name, "a category name"))?;
         let c = s.parse::<Category>().map_err(|e| {
             OptionError::range(
                 &item_name,
-                Text::of("is not a category: ")
-                    .s(&e.to_string())
+                Text::of("is not a category: must be ")
+                    .s(e.choices)
                     .s(", got ")
                     .s(&quote(s)),
             )
@@ -772,7 +778,7 @@ fn decode_query(v: &Value) -> Result<Vec<(String, QueryValue)>> {
     };
     let mut out = Vec::new();
     for (key, value) in &obj.members {
-        let name = format!("init.query.{key}");
+        let name = String::from("init.query.") + key;
         if *value == Value::Unreadable {
             return Err(OptionError::type_of(&name, "readable"));
         }
@@ -806,7 +812,20 @@ fn decode_query(v: &Value) -> Result<Vec<(String, QueryValue)>> {
 #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 fn whole(n: f64) -> Option<String> {
     let i = n as i64;
-    (i as f64 == n && i.unsigned_abs() <= MAX_SAFE).then(|| i.to_string())
+    (i as f64 == n && i.unsigned_abs() <= MAX_SAFE).then(|| {
+        let mut out = String::from(if i < 0 { "-" } else { "" });
+        push_decimal(&mut out, i.unsigned_abs());
+        out
+    })
+}
+
+/// `name[i]`: an item of an array option.
+fn indexed(name: &str, i: usize) -> String {
+    let mut out = String::from(name);
+    out.push('[');
+    push_decimal(&mut out, u64::try_from(i).unwrap_or(u64::MAX));
+    out.push(']');
+    out
 }
 
 /// `new CircuitBreaker(options)`: the breaker's options at the top level,
@@ -931,12 +950,12 @@ fn decode_breaker(s: &Section<'_>, config: &mut EngineConfig) -> Result<()> {
         .map_err(|e| match e {
             WindowError::UnknownKind => OptionError::range(
                 &w.name("kind"),
-                Text::of(&e.to_string())
+                Text::of(&e.message())
                     .s(", got ")
                     .s(&quote(kind.as_deref().unwrap_or_default())),
             ),
             WindowError::OtherKind { option, .. } => {
-                OptionError::range(&w.name(option), Text::of(&e.to_string()))
+                OptionError::range(&w.name(option), Text::of(&e.message()))
             }
         })?;
         if let Some(fr) = config.breaker.failure_rate.as_mut() {

@@ -2,7 +2,7 @@
 //! telling a URL plainly fine for `fetch` from one `URL` must parse. Pure
 //! functions, tested natively.
 
-use alloc::{format, string::String};
+use alloc::string::String;
 use steadfast_core::percent::encode_component;
 
 use crate::options::QueryValue;
@@ -23,11 +23,7 @@ pub(crate) fn build_url(base: &str, path: &str, query: &[(String, QueryValue)]) 
     } else if path.is_empty() {
         String::from(base)
     } else {
-        format!(
-            "{}/{}",
-            base.trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )
+        String::from(base.trim_end_matches('/')) + "/" + path.trim_start_matches('/')
     };
     let mut sep = if url.contains('?') { '&' } else { '?' };
     let mut text = Text::default();

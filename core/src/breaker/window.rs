@@ -3,6 +3,7 @@
 //! Both shapes keep fixed-size storage allocated once at construction, so the
 //! breaker's memory does not grow with traffic.
 
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -31,17 +32,34 @@ pub enum WindowKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {
     /// `kind` is neither `"count"` nor `"time"`.
-    #[error("must be \"count\" or \"time\"")]
+    #[error("{}", self.message())]
     UnknownKind,
     /// An option of the other kind of window was given (`size` with a time
     /// window, `windowMs` or `buckets` with a count window): named.
-    #[error("applies to a {applies_to} window only")]
+    #[error("{}", self.message())]
     OtherKind {
         /// The option given (`size`, `windowMs`, `buckets`).
         option: &'static str,
         /// The kind it applies to (`count`, `time`).
         applies_to: &'static str,
     },
+}
+
+impl WindowError {
+    /// What is wrong, in words (written without `core::fmt`, which the
+    /// WebAssembly module does without).
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            Self::UnknownKind => String::from("must be \"count\" or \"time\""),
+            Self::OtherKind { applies_to, .. } => {
+                let mut out = String::from("applies to a ");
+                out.push_str(applies_to);
+                out.push_str(" window only");
+                out
+            }
+        }
+    }
 }
 
 impl WindowKind {

@@ -7,10 +7,10 @@
 //! the message when the server gave none. Written once, here, so that no
 //! host decides it.
 
-use alloc::format;
 use alloc::string::String;
 
 use super::{CallFailure, FailureKind};
+use crate::decimal::push_decimal;
 
 /// How a [`CallFailure`] is shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,26 +68,47 @@ impl CallFailure {
             (None, FailureKind::DeadlineExceeded) => "timeout",
             (None, _) => "unknown",
         };
-        let what = format!("{} {}", self.method, self.endpoint);
-        let description = match self.kind {
-            FailureKind::Closed => format!("{what}: the client is closed"),
-            FailureKind::CircuitOpen => format!("{what}: circuit open, not sent"),
-            FailureKind::RateLimited => format!("{what}: rate limited"),
-            FailureKind::QuotaExhausted => format!("{what}: daily quota exhausted"),
-            FailureKind::DeadlineExceeded => format!("{what}: deadline exceeded"),
-            FailureKind::Cancelled => format!("{what}: cancelled"),
-            FailureKind::GaveUp { .. } => match self.status {
-                Some(status) => format!("{what} failed with status {status} ({category})"),
-                None => format!("{what} failed ({category})"),
-            },
+        let message = match &self.message {
+            Some(message) => message.clone(),
+            None => self.describe(category),
         };
         FailureReport {
             kind,
             category,
             reason,
-            message: self.message.clone().unwrap_or(description),
+            message,
             retryable: self.retryable && self.kind != FailureKind::Closed,
         }
+    }
+}
+
+impl CallFailure {
+    /// The message of a failure the server gave no words for: the call,
+    /// then what became of it (`GET /users: rate limited`, `GET /users
+    /// failed with status 503 (server)`).
+    fn describe(&self, category: &str) -> String {
+        let mut out = String::from(self.method.as_str());
+        out.push(' ');
+        out.push_str(&self.endpoint);
+        out.push_str(match self.kind {
+            FailureKind::Closed => ": the client is closed",
+            FailureKind::CircuitOpen => ": circuit open, not sent",
+            FailureKind::RateLimited => ": rate limited",
+            FailureKind::QuotaExhausted => ": daily quota exhausted",
+            FailureKind::DeadlineExceeded => ": deadline exceeded",
+            FailureKind::Cancelled => ": cancelled",
+            FailureKind::GaveUp { .. } => " failed",
+        });
+        if let FailureKind::GaveUp { .. } = self.kind {
+            if let Some(status) = self.status {
+                out.push_str(" with status ");
+                push_decimal(&mut out, u64::from(status));
+            }
+            out.push_str(" (");
+            out.push_str(category);
+            out.push(')');
+        }
+        out
     }
 }
 
