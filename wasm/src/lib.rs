@@ -36,6 +36,8 @@ pub mod client;
 mod global;
 #[cfg(any(target_arch = "wasm32", test))]
 mod handles;
+#[cfg(any(all(target_arch = "wasm32", not(feature = "std")), test))]
+mod heap;
 pub mod io;
 mod options;
 mod report;
@@ -62,7 +64,7 @@ fn trap(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// The allocator std would use on this target, without std.
+/// The module's own allocator ([`heap`]: why not `dlmalloc`).
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: heap::Allocator = heap::Allocator::new();

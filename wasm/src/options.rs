@@ -12,9 +12,9 @@
 //! decided here.
 
 use alloc::{string::String, vec::Vec};
-use steadfast_core::decimal::push_decimal;
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
+use steadfast_core::decimal::push_decimal;
 use steadfast_core::engine::{EngineConfig, RequestMeta};
 use steadfast_core::headers::{fits_field_value, is_field_name};
 use steadfast_core::retry::Jitter;
@@ -357,10 +357,7 @@ fn int_value(v: &Value, name: &str, max: u64) -> Result<u64> {
         return Err(OptionError::range(
             name,
             #[allow(clippy::cast_precision_loss)]
-            Text::of("must be at most ")
-                .n(max as f64)
-                .s(", got ")
-                .n(n),
+            Text::of("must be at most ").n(max as f64).s(", got ").n(n),
         ));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -530,9 +527,7 @@ fn items<'a>(v: &'a Value, name: &str, max: u32) -> Result<&'a [Value]> {
     match v {
         Value::Arr(len, _) if *len > max => Err(OptionError::range(
             name,
-            Text::of("must have at most ")
-                .n(f64::from(max))
-                .s(" items"),
+            Text::of("must have at most ").n(f64::from(max)).s(" items"),
         )),
         Value::Arr(_, items) => {
             if items.contains(&Value::Unreadable) {
