@@ -142,23 +142,30 @@ test("an uncaught error's stack names the caller's file; console.log(client) sho
   client.close();
 });
 
-test("a result's headers: every field, names lower-cased, read from the response when first used, then a plain property", async () => {
-  let reads = 0;
-  const fields = new Headers({ "Content-Type": "application/json", "X-Request-Id": "abc", "Retry-After": "1" });
-  const entries = fields.entries.bind(fields);
-  fields.entries = () => {
-    reads++;
-    return entries();
-  };
-  const client = S.createClient({ fetch: async () => ({ status: 200, headers: fields, text: async () => "{}" }) });
+// Counts how often a Headers is iterated and looked up.
+function counted(init) {
+  const h = new Headers(init);
+  const seen = { iterations: 0, gets: 0 };
+  const iterate = h[Symbol.iterator].bind(h);
+  const entries = h.entries.bind(h);
+  const get = h.get.bind(h);
+  h[Symbol.iterator] = () => (seen.iterations++, iterate());
+  h.entries = () => (seen.iterations++, entries());
+  h.get = (k) => (seen.gets++, get(k));
+  return { h, seen };
+}
+
+test("a result's headers: every field, names lower-cased, a plain property, from one pass over the response's fields", async () => {
+  const { h, seen } = counted({ "Content-Type": "application/json", "X-Request-Id": "abc", "Retry-After": "1" });
+  const client = S.createClient({ fetch: async () => ({ status: 200, headers: h, text: async () => "{}" }) });
   const r = await client.get("https://h/x");
-  assert.equal(reads, 0, "nothing iterated the fields before they were asked for");
+  assert.deepEqual(seen, { iterations: 1, gets: 0 }, "the fields were iterated once, for the core and the record alike");
   const want = { "content-type": "application/json", "x-request-id": "abc", "retry-after": "1" };
   assert.deepEqual(r.headers, want);
   assert.deepEqual({ ...r }.headers, want);
   assert.deepEqual(JSON.parse(JSON.stringify(r)).headers, want);
-  assert.equal(reads, 1, "read once, then kept");
   assert.deepEqual(Object.keys(r), ["status", "headers", "data", "attempts"]);
+  assert.deepEqual(seen, { iterations: 1, gets: 0 }, "reading the record reads nothing more");
   r.headers = { mine: "1" };
   assert.deepEqual(r.headers, { mine: "1" });
   // A plain object of fields (a fake fetch's) is read the same way.
@@ -166,4 +173,65 @@ test("a result's headers: every field, names lower-cased, read from the response
   assert.deepEqual((await plain.get("https://h/y")).headers, { "x-a": "1" });
   client.close();
   plain.close();
+});
+
+test("many header fields: after a response with many, the fields the core reads are looked up by name, the record built when first read", async () => {
+  const init = { "Retry-After": "1", "X-RateLimit-Remaining": "7" };
+  for (let i = 0; i < 40; i++) init[`x-field-${i}`] = "v".repeat(100);
+  const { h, seen } = counted(init);
+  const client = S.createClient({ fetch: async () => ({ status: 200, headers: h, text: async () => "{}" }) });
+  const first = await client.get("https://h/x");
+  assert.deepEqual(seen, { iterations: 1, gets: 0 }, "the first response's fields are iterated (their number is not known yet)");
+  assert.equal(Object.keys(first.headers).length, 42);
+  const second = await client.get("https://h/x");
+  assert.equal(seen.iterations, 1, "the second's are not iterated");
+  assert.ok(seen.gets > 0 && seen.gets <= 16, `looked up by name, a few: ${seen.gets}`);
+  const gets = seen.gets;
+  assert.equal(second.headers["x-ratelimit-remaining"], "7");
+  assert.equal(Object.keys(second.headers).length, 42, "the record has every field");
+  assert.equal(seen.iterations, 2, "built when first read");
+  assert.deepEqual({ ...second }.headers, first.headers);
+  assert.deepEqual(Object.keys(second), ["status", "headers", "data", "attempts"]);
+  assert.equal(seen.iterations, 2, "then kept");
+  assert.equal(seen.gets, gets);
+  second.headers = { mine: "1" };
+  assert.deepEqual(second.headers, { mine: "1" });
+  client.close();
+});
+
+test("fetch's init.signal: an AbortSignal made when first read, aborted when its attempt is, copied by spread, replaceable", async () => {
+  const seen = [];
+  const client = S.createClient({
+    attemptTimeoutMs: 20,
+    retry: { maxRetries: 0 },
+    fetch: (url, init) => {
+      const copy = { ...init };
+      seen.push(copy.signal instanceof AbortSignal, Object.keys(init).join());
+      const other = new AbortController().signal;
+      init.signal = other;
+      seen.push(init.signal === other);
+      return new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: {}, text: async () => "" }), 60));
+    },
+  });
+  await assert.rejects(client.get("https://h/slow"), (e) => e.kind === "gave_up" && e.category === "timeout");
+  assert.deepEqual(seen, [true, "method,headers,signal", true]);
+  // Read only after the attempt timed out: it is already aborted.
+  let read;
+  const late = new Promise((resolve) => (read = resolve));
+  const lazy = S.createClient({
+    attemptTimeoutMs: 20,
+    retry: { maxRetries: 0 },
+    fetch: (url, init) =>
+      new Promise((resolve, reject) =>
+        setTimeout(() => {
+          read(init.signal);
+          reject(init.signal.reason);
+        }, 60),
+      ),
+  });
+  await assert.rejects(lazy.get("https://h/slow"));
+  const signal = await late;
+  assert.equal(signal instanceof AbortSignal && signal.aborted, true);
+  client.close();
+  lazy.close();
 });
