@@ -163,8 +163,13 @@ fn read_string(s: &str) -> Scanned {
                 None => return Scanned::Ended(out),
                 Some('n' | 'r' | 't') => out.push(' '),
                 Some('u') => {
-                    let hex: String = (0..4).filter_map(|_| chars.next()).collect();
-                    if hex.chars().count() < 4 {
+                    let mut hex = String::new();
+                    let mut digits = 0;
+                    for c in chars.by_ref().take(4) {
+                        hex.push(c);
+                        digits += 1;
+                    }
+                    if digits < 4 {
                         return Scanned::Ended(out);
                     }
                     let Ok(code) = u32::from_str_radix(&hex, 16) else {

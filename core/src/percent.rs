@@ -29,10 +29,12 @@ pub fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| core::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(&high), Some(&low)) => {
+                hex_digit(high).zip(hex_digit(low)).map(|(h, l)| h * 16 + l)
+            }
+            _ => None,
+        };
         match (b, hex) {
             (b'%', Some(decoded)) => {
                 out.push(decoded);
@@ -44,7 +46,39 @@ pub fn decode(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    utf8_lossy(&out)
+}
+
+/// The value of a hexadecimal digit (either case).
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `bytes` as text, each invalid UTF-8 sequence replaced by U+FFFD, as
+/// `String::from_utf8_lossy` does (its chunk iterator weighs half a
+/// kilobyte in the WebAssembly module; this, a tenth of that).
+fn utf8_lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(e) => {
+                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                let bad = e.error_len().unwrap_or(bytes.len());
+                bytes = bytes.get(e.valid_up_to() + bad..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -59,5 +93,25 @@ mod tests {
         assert_eq!(decode(&out), "a b/é&=-_.!~*'()");
         assert_eq!(decode("100%"), "100%");
         assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%+F%4a"), "%+FJ", "a sign is not a digit");
+    }
+
+    #[test]
+    fn invalid_utf8_reads_as_from_utf8_lossy_does() {
+        for bytes in [
+            &b"ok"[..],
+            b"a\xffb",
+            b"\xe2\x82",
+            b"x\xe2\x82y\xf0\x9f\x98\x80z\xc0\xaf",
+            b"\xed\xa0\x80",
+            b"",
+        ] {
+            assert_eq!(
+                utf8_lossy(bytes),
+                String::from_utf8_lossy(bytes),
+                "{bytes:?}"
+            );
+        }
+        assert_eq!(decode("a%FFb%E2%82%ACc"), "a\u{FFFD}b€c");
     }
 }

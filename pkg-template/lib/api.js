@@ -599,6 +599,17 @@ function createApi(exportsOf, ensureReady) {
 
   const inspect = Symbol.for("nodejs.util.inspect.custom");
 
+  // How a call that did not succeed ends (a success ends with its result):
+  // thrown as `reason`, or as a ResilienceError of the FAIL record's
+  // `fields` and what the `call` kept.
+  class Failed {
+    constructor(reason, fields, call) {
+      this.reason = reason;
+      this.fields = fields;
+      this.call = call;
+    }
+  }
+
   class Client {
     #d;
     #fetch;
@@ -715,7 +726,7 @@ function createApi(exportsOf, ensureReady) {
     // carries the caller's frames in its stack.
     async #request(method, path, init_, body, withJson) {
       const end = await this.#start(method, path, init_, body, withJson);
-      if (end.ok) return end.value;
+      if (!(end instanceof Failed)) return end;
       if (end.reason !== undefined || end.fields === undefined) throw end.reason;
       const f = end.fields;
       const c = end.call;
@@ -758,11 +769,11 @@ function createApi(exportsOf, ensureReady) {
             continue;
           }
           if (first[0] === ERROR) {
-            resolve({ ok: false, reason: argumentError(first) });
+            resolve(new Failed(argumentError(first), undefined, undefined));
             return;
           }
           if (first[0] === ABORTED) {
-            resolve({ ok: false, reason: refs[first[1]].reason });
+            resolve(new Failed(refs[first[1]].reason, undefined, undefined));
             return;
           }
           this.#run(records, refs, resolve);
@@ -812,21 +823,18 @@ function createApi(exportsOf, ensureReady) {
           case OK: {
             const c = this.#settled(r[1]);
             if (c !== undefined) {
-              c.resolve({
-                ok: true,
-                value: result(r[2], c.rec, c.hs, c.data === undefined ? null : c.data, r[3]),
-              });
+              c.resolve(result(r[2], c.rec, c.hs, c.data === undefined ? null : c.data, r[3]));
             }
             break;
           }
           case FAIL: {
             const c = this.#settled(r[1]);
-            if (c !== undefined) c.resolve({ ok: false, fields: r[2], call: c });
+            if (c !== undefined) c.resolve(new Failed(undefined, r[2], c));
             break;
           }
           case CANCEL: {
             const c = this.#settled(r[1]);
-            if (c !== undefined) c.resolve({ ok: false, reason: c.signal.reason });
+            if (c !== undefined) c.resolve(new Failed(c.signal.reason, undefined, undefined));
             break;
           }
           case EVENT:

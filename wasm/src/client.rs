@@ -529,7 +529,7 @@ impl WasmClient {
         exchange(len, |input, w| {
             let ok = match tape::read(input) {
                 Ok(Value::Arr(_, parts)) => match parts.as_slice() {
-                    [Value::Str(e), l] if EVENTS.contains(&e.as_str()) => {
+                    [Value::Str(e), l] if EVENTS.contains(e) => {
                         if matches!(l, Value::Func(_)) {
                             true
                         } else {

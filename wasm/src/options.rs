@@ -160,7 +160,7 @@ fn problem(e: &ConfigError) -> Text {
 
 /// One level of an options object (`options`, `options.retry`, ...).
 struct Section<'a> {
-    obj: Option<&'a Obj>,
+    obj: Option<&'a Obj<'a>>,
     prefix: String,
 }
 
@@ -168,17 +168,17 @@ impl<'a> Section<'a> {
     /// `undefined` / `null` open as an empty section (every option at its
     /// default); anything but a plain object is a `TypeError`; a key not in
     /// `known` is an unknown option.
-    fn open(value: &'a Value, prefix: &str, known: &[&str]) -> Result<Self> {
+    fn open(value: &'a Value<'a>, prefix: &str, known: &[&str]) -> Result<Self> {
         Self::open_by(value, prefix, &|k| known.contains(&k))
     }
 
     /// [`Section::open`] of a section of the [`settings`] table.
-    fn open_table(value: &'a Value, prefix: &str, table: &Table) -> Result<Self> {
+    fn open_table(value: &'a Value<'a>, prefix: &str, table: &Table) -> Result<Self> {
         Self::open_by(value, prefix, &|k| table.knows(k))
     }
 
     /// [`Section::open`] where `knows` says which keys are options.
-    fn open_by(value: &'a Value, prefix: &str, knows: &dyn Fn(&str) -> bool) -> Result<Self> {
+    fn open_by(value: &'a Value<'a>, prefix: &str, knows: &dyn Fn(&str) -> bool) -> Result<Self> {
         let mut section = Self {
             obj: None,
             prefix: prefix.into(),
@@ -222,7 +222,7 @@ impl<'a> Section<'a> {
     }
 
     /// The value, `None` when absent or `undefined`.
-    fn present(&self, key: &str) -> Result<Option<&'a Value>> {
+    fn present(&self, key: &str) -> Result<Option<&'a Value<'a>>> {
         let Some(obj) = self.obj else {
             return Ok(None);
         };
@@ -259,7 +259,7 @@ impl<'a> Section<'a> {
     fn string(&self, key: &str) -> Result<Option<String>> {
         match self.present(key)? {
             None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(Value::Str(s)) => Ok(Some(String::from(*s))),
             Some(_) => Err(OptionError::type_of(&self.name(key), "a string")),
         }
     }
@@ -513,7 +513,7 @@ pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, Strin
         if !fits_field_value(value) {
             return Err(OptionError::range(&field, Text::of(LATIN1)));
         }
-        out.push((key.clone(), value.clone()));
+        out.push((String::from(*key), String::from(*value)));
     }
     Ok(out)
 }
@@ -523,7 +523,7 @@ const LATIN1: &str =
     "must contain only characters up to U+00FF (fetch sends header values as Latin-1)";
 
 /// The items of the array option `name`, at most `max`.
-fn items<'a>(v: &'a Value, name: &str, max: u32) -> Result<&'a [Value]> {
+fn items<'a>(v: &'a Value<'a>, name: &str, max: u32) -> Result<&'a [Value<'a>]> {
     match v {
         Value::Arr(len, _) if *len > max => Err(OptionError::range(
             name,
@@ -718,7 +718,7 @@ pub(crate) fn decode_call(init: &Value, json_arg: &Value, method: Method) -> Res
             }
         },
         (None, Some(b)) => match b {
-            Value::Obj(o) if BODY_CLASSES.contains(&o.class.as_str()) => {
+            Value::Obj(o) if BODY_CLASSES.contains(&o.class) => {
                 call.body = Some(BodyRef::Raw(o.reference));
             }
             _ => return Err(OptionError::type_of(
@@ -785,7 +785,7 @@ fn decode_query(v: &Value) -> Result<Vec<(String, QueryValue)>> {
         for item in values {
             let text = match item {
                 Value::Undefined | Value::Null => continue,
-                Value::Str(t) => QueryValue::Text(t.clone()),
+                Value::Str(t) => QueryValue::Text(String::from(*t)),
                 Value::Bool(b) => QueryValue::Text(if *b { "true" } else { "false" }.into()),
                 Value::Num(n) if n.is_finite() => {
                     whole(*n).map_or(QueryValue::Num(*n), QueryValue::Text)
@@ -797,7 +797,7 @@ fn decode_query(v: &Value) -> Result<Vec<(String, QueryValue)>> {
                     ))
                 }
             };
-            out.push((key.clone(), text));
+            out.push((String::from(*key), text));
         }
     }
     Ok(out)

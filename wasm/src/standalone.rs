@@ -429,7 +429,7 @@ impl WasmMonitor {
             Value::Str(name) => Some(
                 Category::ALL
                     .into_iter()
-                    .find(|c| c.as_str() == name)
+                    .find(|c| c.as_str() == *name)
                     .ok_or_else(|| {
                         OptionError::range(
                             "entry.category",
@@ -443,7 +443,7 @@ impl WasmMonitor {
         let text = |key: &'static str, name: &str| -> Result<Option<&str>, OptionError> {
             match field(key)? {
                 Value::Undefined | Value::Null => Ok(None),
-                Value::Str(s) => Ok(Some(s.as_str())),
+                Value::Str(s) => Ok(Some(*s)),
                 _ => Err(OptionError::type_of(name, "a string")),
             }
         };

@@ -33,11 +33,11 @@
 //! few members a decoder may ask of it (see `PROBE` in `api.js`). A payload
 //! (`json`, `body`) is never copied in: only its reference crosses.
 
-use alloc::{string::String, vec::Vec};
+use alloc::vec::Vec;
 
 /// A value read from the input tape.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
+pub(crate) enum Value<'a> {
     /// `undefined`, or absent.
     Undefined,
     /// `null`.
@@ -46,19 +46,19 @@ pub(crate) enum Value {
     Bool(bool),
     /// A number (any: `NaN` and infinities too).
     Num(f64),
-    /// A string.
-    Str(String),
+    /// A string (borrowed from the input tape).
+    Str(&'a str),
     /// An object.
-    Obj(Obj),
+    Obj(Obj<'a>),
     /// An array: its length, and its first items (at most what the
     /// JavaScript writes, [`MAX_ITEMS`]).
-    Arr(u32, Vec<Value>),
+    Arr(u32, Vec<Value<'a>>),
     /// A function, by reference.
     Func(u32),
     /// Could not be read.
     Unreadable,
     /// A `bigint` or `symbol` (its `typeof`).
-    Other(String),
+    Other(&'a str),
     /// A value given to `JSON.stringify`: whether it gave text, and the
     /// text's reference.
     Json(bool, u32),
@@ -71,22 +71,22 @@ pub(crate) const MAX_ITEMS: u32 = 1001;
 /// An object: its reference on the JavaScript side, its class and the
 /// members written.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Obj {
+pub(crate) struct Obj<'a> {
     /// Its index among the JavaScript side's references.
     pub(crate) reference: u32,
     /// `Object` for a plain object, else what `Object.prototype.toString`
     /// names (`AbortSignal`, `Blob`, `Uint8Array`, ...).
-    pub(crate) class: String,
+    pub(crate) class: &'a str,
     /// Its members, in order.
-    pub(crate) members: Vec<(String, Value)>,
+    pub(crate) members: Vec<(&'a str, Value<'a>)>,
 }
 
-impl Obj {
+impl<'a> Obj<'a> {
     /// Member `key`, [`Value::Undefined`] when absent.
-    pub(crate) fn get(&self, key: &str) -> &Value {
+    pub(crate) fn get(&self, key: &str) -> &Value<'a> {
         self.members
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map_or(&Value::Undefined, |(_, v)| v)
     }
 
@@ -96,9 +96,9 @@ impl Obj {
     }
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// Member `key` of an object; [`Value::Undefined`] for anything else.
-    pub(crate) fn get(&self, key: &str) -> &Value {
+    pub(crate) fn get(&self, key: &str) -> &Value<'a> {
         match self {
             Self::Obj(o) => o.get(key),
             _ => &Value::Undefined,
@@ -123,7 +123,7 @@ impl Value {
 
     /// Item `i` of an array (an export's arguments are one); `Undefined`
     /// past its end or for anything else.
-    pub(crate) fn item(&self, i: usize) -> &Value {
+    pub(crate) fn item(&self, i: usize) -> &Value<'a> {
         match self {
             Self::Arr(_, items) => items.get(i).unwrap_or(&Value::Undefined),
             _ => &Value::Undefined,
@@ -146,7 +146,7 @@ impl Value {
             for pair in items {
                 if let Self::Arr(_, kv) = pair {
                     if let [Self::Str(k), Self::Str(v)] = kv.as_slice() {
-                        out.push((k.as_str(), v.as_str()));
+                        out.push((*k, *v));
                     }
                 }
             }
@@ -197,20 +197,25 @@ impl<'a> Reader<'a> {
         Ok(f64::from_le_bytes(b))
     }
 
-    fn string(&mut self) -> Result<String, TapeError> {
+    fn string(&mut self) -> Result<&'a str, TapeError> {
         let n = self.u32()? as usize;
         let bytes = self.take(n)?;
-        core::str::from_utf8(bytes)
-            .map(String::from)
-            .map_err(|_| TapeError)
+        core::str::from_utf8(bytes).map_err(|_| TapeError)
+    }
+
+    /// Room for `n` values read next: `n`, but never more than the bytes
+    /// left could hold (each value takes at least one), so that a count
+    /// read from a bad tape cannot make a huge allocation.
+    fn room(&self, n: u32) -> usize {
+        (n as usize).min(self.bytes.len().saturating_sub(self.at))
     }
 
     /// The next value.
-    pub(crate) fn value(&mut self) -> Result<Value, TapeError> {
+    pub(crate) fn value(&mut self) -> Result<Value<'a>, TapeError> {
         self.value_at(0)
     }
 
-    fn value_at(&mut self, depth: u32) -> Result<Value, TapeError> {
+    fn value_at(&mut self, depth: u32) -> Result<Value<'a>, TapeError> {
         if depth > MAX_DEPTH {
             return Err(TapeError);
         }
@@ -225,7 +230,7 @@ impl<'a> Reader<'a> {
                 let reference = self.u32()?;
                 let class = self.string()?;
                 let n = self.u32()?;
-                let mut members = Vec::new();
+                let mut members = Vec::with_capacity(self.room(n));
                 for _ in 0..n {
                     let key = self.string()?;
                     members.push((key, self.value_at(depth + 1)?));
@@ -239,7 +244,7 @@ impl<'a> Reader<'a> {
             7 => {
                 let len = self.u32()?;
                 let n = self.u32()?;
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(self.room(n.min(MAX_ITEMS)));
                 for _ in 0..n.min(MAX_ITEMS) {
                     items.push(self.value_at(depth + 1)?);
                 }
@@ -258,7 +263,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Reads the whole tape as one value.
-pub(crate) fn read(bytes: &[u8]) -> Result<Value, TapeError> {
+pub(crate) fn read(bytes: &[u8]) -> Result<Value<'_>, TapeError> {
     Reader::new(bytes).value()
 }
 
@@ -298,8 +303,8 @@ impl Writer {
 
     /// A number.
     pub(crate) fn num(&mut self, n: f64) -> &mut Self {
-        self.bytes.push(4);
-        self.bytes.extend_from_slice(&n.to_le_bytes());
+        let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
+        self.bytes.extend_from_slice(&[4, a, b, c, d, e, f, g, h]);
         self
     }
 
@@ -436,7 +441,7 @@ mod tests {
         assert_eq!(items[5].as_str(), Some("é/x"));
         let Value::Obj(o) = &items[6] else { panic!() };
         assert_eq!(
-            (o.reference, o.class.as_str(), o.is_plain()),
+            (o.reference, o.class, o.is_plain()),
             (7, "AbortSignal", false)
         );
         assert_eq!(o.get("aborted"), &Value::Bool(true));
@@ -447,8 +452,8 @@ mod tests {
 
     #[test]
     fn arguments_pairs_and_strings_read_as_the_driver_writes_them() {
-        let s = |v: &str| Value::Str(v.into());
-        let pair = |k: &str, v: &str| Value::Arr(2, vec![s(k), s(v)]);
+        let s = |v: &'static str| Value::Str(v);
+        let pair = |k: &'static str, v: &'static str| Value::Arr(2, vec![s(k), s(v)]);
         let fields = Value::Arr(
             3,
             vec![pair("retry-after", "3"), Value::Num(1.0), pair("a", "b")],

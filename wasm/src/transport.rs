@@ -49,15 +49,12 @@ pub(crate) fn build_url(base: &str, path: &str, query: &[(String, QueryValue)]) 
 /// other URL (an IPv6 host, a user name, an international name, a typo) is
 /// left to `URL` to judge.
 pub(crate) fn is_plain_url(url: &str) -> bool {
-    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
-    let rest = if lower(7).as_deref() == Some("http://") {
-        url.get(7..)
-    } else if lower(8).as_deref() == Some("https://") {
-        url.get(8..)
-    } else {
-        None
+    let after = |scheme: &str| {
+        url.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .and_then(|_| url.get(scheme.len()..))
     };
-    let Some(rest) = rest else {
+    let Some(rest) = after("http://").or_else(|| after("https://")) else {
         return false;
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
