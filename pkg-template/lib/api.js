@@ -453,6 +453,11 @@ function createApi(exportsOf, ensureReady) {
 
   // Words and numbers joined as JavaScript writes numbers.
   const words = (parts) => parts.join("");
+  // A URL: a string, or its parts joined with numbers as JavaScript writes
+  // them, the `+` of an exponent (`1e+21`) percent-encoded, as in a query
+  // value it must be (else it reads as a space).
+  const urlOf = (parts) =>
+    typeof parts === "string" ? parts : parts.map((p) => (typeof p === "number" ? String(p).replace("+", "%2B") : p)).join("");
   // An ERROR record's error, thrown by the caller.
   function argumentError(r) {
     return new (r[1] ? TypeError : RangeError)(words(r[2]));
@@ -765,7 +770,7 @@ function createApi(exportsOf, ensureReady) {
           const records = answer(x.client_start(this.#d, pos, this.#now()));
           const first = records[0];
           if (first[0] === CHECK && facts === undefined) {
-            facts = urlParts(words(first[1]));
+            facts = urlParts(urlOf(first[1]));
             continue;
           }
           if (first[0] === ERROR) {
@@ -855,7 +860,7 @@ function createApi(exportsOf, ensureReady) {
       const c = {
         resolve,
         method,
-        url: words(url),
+        url: urlOf(url),
         fetchHeaders: h,
         body: bodyRef >= 0 ? refs[bodyRef] : undefined,
         signal: signalRef >= 0 ? refs[signalRef] : undefined,

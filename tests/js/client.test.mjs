@@ -30,6 +30,9 @@ test("a 503 is retried, then the 200 resolves with status, headers, data and att
   assert.equal(retries[0].status, 503);
   assert.equal(retries[0].method, "GET");
   assert.equal(retries[0].endpoint, "/listings/{id}");
+  // A number with a fraction is written as JavaScript writes it.
+  const f = await client.get("/listings/7", { query: { x: 0.1 + 0.2, big: 1e21 } });
+  assert.equal(f.data.url, "/v3/listings/7?x=0.30000000000000004&big=1e%2B21");
   client.close();
 });
 

@@ -15,7 +15,8 @@
 //! [4, slot, fields]                FAIL   reject it with a ResilienceError of `fields`
 //! [5, slot]                        CANCEL reject it with its signal's reason
 //! [6, event, payload]              EVENT  tell the listeners of `event`
-//! [7, slot, method, url, headers, body, signal]  STARTED  a call began (headers null: the client's)
+//! [7, slot, method, url, headers, body, signal]  STARTED  a call began (url: a string, or
+//!                                  words and numbers to join; headers null: the client's)
 //! [8, isType, message]             ERROR  a bad argument: throw a TypeError / RangeError
 //! [9, signal]                      ABORTED  the signal had aborted: reject with its reason
 //! [10, url]                        CHECK  parse `url` with `URL`, then start again with its parts
@@ -348,7 +349,13 @@ impl WasmClient {
             .num(op::STARTED)
             .int(u64::from(slot))
             .str(method.as_str());
-        url.write(w);
+        // The URL as a string, unless JavaScript must write a number of it.
+        match url.as_words() {
+            Some(words) => {
+                w.str(words);
+            }
+            None => url.write(w),
+        }
         match &fields {
             None => {
                 w.null();

@@ -12,7 +12,8 @@ use crate::text::Text;
 /// `https://h/v3/x`, not `https://h/x`); an absolute `path` stands alone.
 /// `query` is appended, percent-encoded; a number with a fraction is left
 /// for JavaScript to write (`String(n)`, whose characters need no encoding
-/// but `+`, which JavaScript writes only in exponents: `1e+21`).
+/// but `+`, which JavaScript writes only in exponents, `1e+21`: the driver
+/// encodes it, `1e%2B21`).
 pub(crate) fn build_url(base: &str, path: &str, query: &[(String, QueryValue)]) -> Text {
     let absolute = ["http://", "https://"].iter().any(|p| {
         path.get(..p.len())
