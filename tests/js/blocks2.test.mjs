@@ -190,6 +190,9 @@ test("ErrorMonitor counts by category and endpoint, alerts once, recovers, unsub
   assert.deepEqual(Object.fromEntries(s.byCategory), { not_found: 1, server: 3 });
   assert.ok(s.byEndpoint.some((e) => e.endpoint === "/listings/{id}" && e.calls === 3), JSON.stringify(s.byEndpoint));
   assert.equal(s.mostRecent.status, 503);
+  // A long message is kept to its first 200 characters (not bytes).
+  monitor.record({ endpoint: "/shops/9", status: 500, message: "é".repeat(300) });
+  assert.equal(monitor.summary().mostRecent.message, "é".repeat(200));
   now = 30000;
   monitor.summary();
   assert.equal(seen.at(-1).type, "recovered");

@@ -448,14 +448,9 @@ impl WasmMonitor {
             }
         };
         let endpoint = text("endpoint", "entry.endpoint")?.unwrap_or("/");
+        // The monitor keeps at most `MAX_MESSAGE_CHARS` of it (the core's
+        // rule).
         let message = text("message", "entry.message")?;
-        let message = message.map(|m| {
-            let mut end = m.len().min(200);
-            while !m.is_char_boundary(end) {
-                end -= 1;
-            }
-            m.get(..end).unwrap_or(m)
-        });
         self.monitor.record(
             Observation {
                 endpoint,
