@@ -250,13 +250,21 @@ pub const fn status_category(status: u16) -> (Option<Category>, bool, Effect) {
     }
 }
 
+/// The status codes there are: three digits (RFC 9110 §15).
+pub const STATUSES: core::ops::RangeInclusive<u16> = 100..=999;
+
+/// The status a response's header fields are read with when the caller
+/// gives none (`RateLimiter.updateFromHeaders(headers)`): a success's, so
+/// that its quota fields are learned and nothing counts as a failure.
+pub const STATUS_WHEN_UNSTATED: u16 = 200;
+
 /// A status code from a number a host was handed (a `fetch` `Response`'s,
-/// or what a user's function answered): a whole number in 100..=999, else
-/// `None` (it is not a response).
+/// or what a user's function answered): a whole number in [`STATUSES`],
+/// else `None` (it is not a response).
 #[must_use]
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn status_from_number(n: f64) -> Option<u16> {
-    if !(100.0..=999.0).contains(&n) {
+    if !(f64::from(*STATUSES.start())..=f64::from(*STATUSES.end())).contains(&n) {
         return None;
     }
     let status = n as u16;

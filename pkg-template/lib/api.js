@@ -25,7 +25,7 @@ function createApi(exportsOf, ensureReady) {
   let cap = 0; // and its length
   let pos = 0; // bytes written in this tape
   let READ; // the header fields the core reads (a Set)
-  let BODY; // BODY[status - 100]: the core reads the body of this status
+  let BODY; // the statuses whose bodies the core reads (a Set)
   let EVENTS; // event names, by their numbers in EVENT records
 
   // Views of memory, rebuilt when it grew: a grown memory detaches them,
@@ -65,8 +65,8 @@ function createApi(exportsOf, ensureReady) {
     area();
     const [fields, ranges, events] = answer(x.tables())[0];
     READ = new Set(fields);
-    BODY = new Uint8Array(900);
-    for (const [from, to] of ranges) BODY.fill(1, from - 100, to - 99);
+    BODY = new Set();
+    for (const [from, to] of ranges) for (let s = from; s <= to; s++) BODY.add(s);
     EVENTS = events;
     booted = true;
   }
@@ -971,7 +971,7 @@ function createApi(exportsOf, ensureReady) {
         return;
       }
       if (this.#calls[slot] !== c || c.attempt !== attempt) return;
-      const reads = status >= 100 && status < 1000 && BODY[status - 100] === 1;
+      const reads = BODY.has(status);
       c.hs = hs;
       c.rec = rec;
       c.text = text;

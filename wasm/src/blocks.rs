@@ -8,7 +8,7 @@
 use alloc::{string::String, vec::Vec};
 use steadfast_core::breaker::{CircuitBreaker, Permit, Rejected};
 use steadfast_core::classify::{
-    classify_response, reads_body, status_from_number, Classification, FnOutcome,
+    classify_response, reads_body, status_from_number, Classification, FnOutcome, STATUSES,
 };
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::{WindowReading, READ_FIELDS};
@@ -33,7 +33,7 @@ pub fn tables() -> u32 {
             w.str(f);
         }
         let mut ranges: Vec<(u16, u16)> = Vec::new();
-        for s in 100..=999u16 {
+        for s in STATUSES {
             if reads_body(s) {
                 match ranges.last_mut() {
                     Some((_, to)) if *to + 1 == s => *to = s,
@@ -75,7 +75,13 @@ pub(crate) fn checked_status(v: &Value, name: &str) -> Result<Option<u16>, Optio
     match v {
         Value::Undefined | Value::Null => Ok(None),
         Value::Num(n) => status_from_number(*n).map(Some).ok_or_else(|| {
-            OptionError::range(name, Text::of("must be a whole number in 100..=999"))
+            OptionError::range(
+                name,
+                Text::of("must be a whole number in ")
+                    .n(f64::from(*STATUSES.start()))
+                    .s("..=")
+                    .n(f64::from(*STATUSES.end())),
+            )
         }),
         _ => Err(OptionError::type_of(name, "a number")),
     }

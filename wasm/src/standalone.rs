@@ -3,7 +3,7 @@
 //! clock's `now()`, or `performance.now()`) and the facts, and waits as long
 //! as it is told.
 
-use steadfast_core::classify::classify_response;
+use steadfast_core::classify::{classify_response, STATUS_WHEN_UNSTATED};
 use steadfast_core::engine::EngineConfig;
 use steadfast_core::limiter::{
     Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter, Refusal,
@@ -151,8 +151,10 @@ impl WasmLimiter {
     pub fn update_from_headers(&mut self, len: u32, now: f64, wall: f64) -> u32 {
         exchange(len, |input, w| {
             let v = tape::read(input).unwrap_or(Value::Undefined);
-            let args = checked_status(v.item(0), "status")
-                .and_then(|s| Ok((s.unwrap_or(200), header_argument(v.item(1), "headers")?)));
+            let args = checked_status(v.item(0), "status").and_then(|s| {
+                let status = s.unwrap_or(STATUS_WHEN_UNSTATED);
+                Ok((status, header_argument(v.item(1), "headers")?))
+            });
             match args {
                 Ok((status, fields)) => {
                     let c =
