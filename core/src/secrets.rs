@@ -250,6 +250,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_occurrence_is_scrubbed_and_the_text_between_kept() {
+        let mut s = Secrets::default();
+        s.add("sk_live_1");
+        assert_eq!(
+            s.scrub("a sk_live_1 b sk_live_1sk_live_1 c é sk_live_1"),
+            "a [redacted] b [redacted][redacted] c é [redacted]"
+        );
+        assert_eq!(s.scrub("sk_live_ nothing"), "sk_live_ nothing");
+        assert_eq!(find("xxabcxxabc", "abc", 3), Some(7));
+        assert_eq!(find("abc", "abc", 4), None);
+        assert_eq!(find("abc", "", 0), None);
+    }
+
+    #[test]
+    fn the_longest_secret_is_counted_in_characters() {
+        let mut s = Secrets::default();
+        s.add("ééééééé");
+        s.add("abcdefgh");
+        assert_eq!(s.longest(), 8);
+        s.add("日本語のひみつの鍵です");
+        assert_eq!(s.longest(), 11);
+    }
+
+    #[test]
     fn credentials_are_spotted_by_name() {
         for name in ["x-api-key", "Authorization", "Cookie", "X-Auth-Token"] {
             assert!(is_secret_name(name), "{name}");
