@@ -272,6 +272,9 @@ mod tests {
                 a,
                 "once taken, it is not handed out twice"
             );
+            let one = heap.alloc(layout(1, 1));
+            let two = heap.alloc(layout(1, 1));
+            assert_eq!(two as usize - one as usize, 16, "the smallest block is 16 bytes");
             let small = heap.alloc(layout(1, 1));
             heap.dealloc(small, layout(1, 1));
             assert_ne!(
