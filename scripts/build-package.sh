@@ -11,8 +11,9 @@
 #      unreachable code it proves, -0.3 KB gzipped) and -Oz once more;
 #      names, producers and feature sections stripped;
 #   4. pkg-template/ + the module → pkg/, the JavaScript minified by
-#      esbuild (whitespace and syntax only: every name stays, so stacks and
-#      `console.log` read as in the source), and the package's size.
+#      esbuild (local names shortened, every function's and class's `name`
+#      kept, so stacks and `console.log` read as in the source), and the
+#      package's size.
 # `npm pack pkg/` packs the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."

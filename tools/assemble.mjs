@@ -26,16 +26,17 @@ const copy = (from, to) => {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.copyFileSync(from, to);
 };
-// An entry with the driver inlined, minified: whitespace and syntax only,
-// so every function, class and variable keeps its name (a stack frame or
-// `console.log` of ours reads as in the source).
+// An entry with the driver inlined, minified, local names shortened
+// (-0.5 KB gzipped) but every function and class keeping its `name`
+// (esbuild's keepNames): a stack frame of ours and `console.log(client)`
+// read as in the source.
 const inline = (from, to) => {
   const text = fs.readFileSync(from, "utf8");
   if (!text.includes("/*@@API@@*/")) throw new Error(`${from}: no /*@@API@@*/ placeholder`);
   fs.mkdirSync(path.dirname(to), { recursive: true });
   const { code } = transformSync(text.replace("/*@@API@@*/", () => api), {
-    minifyWhitespace: true,
-    minifySyntax: true,
+    minify: true,
+    keepNames: true,
     legalComments: "none",
     format: from.endsWith(".cjs") ? "cjs" : "esm",
   });
