@@ -274,7 +274,11 @@ mod tests {
             );
             let one = heap.alloc(layout(1, 1));
             let two = heap.alloc(layout(1, 1));
-            assert_eq!(two as usize - one as usize, 16, "the smallest block is 16 bytes");
+            assert_eq!(
+                two as usize - one as usize,
+                16,
+                "the smallest block is 16 bytes"
+            );
             let small = heap.alloc(layout(1, 1));
             heap.dealloc(small, layout(1, 1));
             assert_ne!(
