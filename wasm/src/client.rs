@@ -31,7 +31,7 @@
 //! the engine, a number JavaScript holds exactly; the engine's full
 //! [`CallId`] stays here.
 
-use alloc::{string::String, vec::Vec};
+use alloc::{string::String, sync::Arc, vec::Vec};
 use steadfast_core::classify::{reads_body, status_from_number};
 use steadfast_core::engine::{
     CallFailure, CallId, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
@@ -95,8 +95,8 @@ fn write_type_error(w: &mut Writer, message: &str) {
 struct Call {
     id: CallId,
     method: Method,
-    /// The endpoint as events name it.
-    endpoint: String,
+    /// The endpoint as events name it (the engine's own name for it).
+    endpoint: Arc<str>,
     secrets: Secrets,
 }
 
@@ -377,7 +377,11 @@ impl WasmClient {
             *entry = Some(Call {
                 id,
                 method,
-                endpoint: normalize_endpoint(path),
+                endpoint: self
+                    .engine
+                    .endpoint_of(id)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(normalize_endpoint(path))),
                 secrets,
             });
         }
@@ -631,7 +635,7 @@ impl WasmClient {
             .get(slot_of(id) as usize)
             .and_then(Option::as_ref)
             .filter(|c| c.id == id)
-            .map(|c| (c.method.as_str(), c.endpoint.as_str()))
+            .map(|c| (c.method.as_str(), &*c.endpoint))
     }
 
     fn event(&self, w: &mut Writer, event: Event, now: Millis) {

@@ -309,6 +309,14 @@ impl Engine {
         crate::secrets::scrub_error_body(body, &self.secrets, call)
     }
 
+    /// The endpoint a call in progress is counted under: its path
+    /// normalised (`/listings/{id}`), as its events and failures name it.
+    /// `None` once the call has ended.
+    #[must_use]
+    pub fn endpoint_of(&self, id: CallId) -> Option<&Arc<str>> {
+        self.calls.get(&id).map(|c| &c.endpoint_name)
+    }
+
     /// Starts a call at `now`; its first output follows at once or at a timer.
     pub fn start(&mut self, request: RequestMeta<'_>, now: Millis) -> CallId {
         let now = self.observe(now);

@@ -111,6 +111,24 @@ fn run(
 }
 
 #[test]
+fn a_call_in_progress_is_named_by_its_endpoint_until_it_ends() {
+    let mut e = engine(config());
+    let call = e.start(get("https://h/v3/listings/7?x=1"), Millis(0));
+    assert_eq!(e.endpoint_of(call).map(|n| &**n), Some("/v3/listings/{id}"));
+    drain(&mut e);
+    e.handle_response(call, 1, status(200), Millis(30));
+    drain(&mut e);
+    assert_eq!(e.endpoint_of(call), None);
+    e.close(Millis(40));
+    let late = e.start(get("/listings/8"), Millis(50));
+    assert_eq!(
+        e.endpoint_of(late),
+        None,
+        "a call on a closed engine ended at once"
+    );
+}
+
+#[test]
 fn a_success_needs_one_attempt() {
     let mut e = engine(config());
     let call = e.start(get("/listings/1"), Millis(0));
