@@ -297,16 +297,16 @@ function createApi(exportsOf, ensureReady) {
   // `null` for none, `false` when `h` is not headers or could not be read.
   // Also fills `seenRecord` and `seenCount`.
   function pairs(h, many) {
-    seenRecord = {};
+    const rec = {};
+    seenRecord = rec;
     seenCount = 0;
     if (h === undefined || h === null) return null;
     if (typeof h !== "object") return false;
-    seenRecord = undefined;
     const out = [];
-    const rec = {};
     try {
       if (typeof Headers === "function" && h instanceof Headers) {
         if (many) {
+          seenRecord = undefined;
           for (const k of READ) {
             const v = h.get(k);
             if (v !== null) out.push([k, v]);
@@ -315,7 +315,6 @@ function createApi(exportsOf, ensureReady) {
         }
         // A Headers iterates its names lower-cased already (Fetch
         // standard), so they are taken as they come.
-        seenRecord = rec;
         let n = 0;
         for (const [k, v] of h) {
           if (++n > 256) break;
@@ -324,7 +323,6 @@ function createApi(exportsOf, ensureReady) {
         }
         seenCount = n;
       } else {
-        seenRecord = rec;
         eachField(h, (k, v) => {
           rec[k] = v;
           if (READ.has(k)) out.push([k, v]);
@@ -352,9 +350,9 @@ function createApi(exportsOf, ensureReady) {
     return out;
   }
 
-  // Makes `headers` a plain property of a result.
-  function keepHeaders(o, v) {
-    Object.defineProperty(o, "headers", { value: v, writable: true, enumerable: true, configurable: true });
+  // Makes `name` a plain (data) property of `o`, in place of an accessor.
+  function plainProperty(o, name, v) {
+    Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
   }
 
   // A call's result: a plain object. Its `headers` record is the one read
@@ -367,11 +365,11 @@ function createApi(exportsOf, ensureReady) {
       status,
       get headers() {
         const v = record(hs);
-        keepHeaders(this, v);
+        plainProperty(this, "headers", v);
         return v;
       },
       set headers(v) {
-        keepHeaders(this, v);
+        plainProperty(this, "headers", v);
       },
       data,
       attempts,
@@ -922,7 +920,7 @@ function createApi(exportsOf, ensureReady) {
           return ctl.signal;
         },
         set signal(v) {
-          Object.defineProperty(this, "signal", { value: v, writable: true, enumerable: true, configurable: true });
+          plainProperty(this, "signal", v);
         },
       };
       if (c.body !== undefined) init.body = c.body;

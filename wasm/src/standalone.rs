@@ -429,10 +429,8 @@ impl WasmMonitor {
             Value::Undefined | Value::Null => status
                 .and_then(|s| classify_response(s, &[] as &[(&str, &str)], None, None).category),
             Value::Str(name) => Some(
-                Category::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == *name)
-                    .ok_or_else(|| {
+                name.parse::<Category>()
+                    .map_err(|_| {
                         OptionError::range(
                             "entry.category",
                             Text::of("is not a category (auth, rate_limit, validation, not_found, conflict, server, network, timeout, unknown), got ")

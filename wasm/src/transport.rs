@@ -15,10 +15,7 @@ use crate::text::Text;
 /// but `+`, which JavaScript writes only in exponents, `1e+21`: the driver
 /// encodes it, `1e%2B21`).
 pub(crate) fn build_url(base: &str, path: &str, query: &[(String, QueryValue)]) -> Text {
-    let absolute = ["http://", "https://"].iter().any(|p| {
-        path.get(..p.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(p))
-    });
+    let absolute = after_scheme(path).is_some();
     let mut url = if absolute || base.is_empty() {
         String::from(path)
     } else if path.is_empty() {
@@ -50,12 +47,7 @@ pub(crate) fn build_url(base: &str, path: &str, query: &[(String, QueryValue)]) 
 /// other URL (an IPv6 host, a user name, an international name, a typo) is
 /// left to `URL` to judge.
 pub(crate) fn is_plain_url(url: &str) -> bool {
-    let after = |scheme: &str| {
-        url.get(..scheme.len())
-            .filter(|head| head.eq_ignore_ascii_case(scheme))
-            .and_then(|_| url.get(scheme.len()..))
-    };
-    let Some(rest) = after("http://").or_else(|| after("https://")) else {
+    let Some(rest) = after_scheme(url) else {
         return false;
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -75,6 +67,16 @@ pub(crate) fn is_plain_url(url: &str) -> bool {
             && p.parse::<u32>().is_ok_and(|n| n <= 65535)
     });
     host_ok && port_ok && !rest.get(end..).unwrap_or_default().contains(['\\'])
+}
+
+/// What follows `http://` or `https://` (either in any case) at the start
+/// of `url`; `None` when it starts with neither.
+fn after_scheme(url: &str) -> Option<&str> {
+    ["http://", "https://"].iter().find_map(|scheme| {
+        url.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .and_then(|_| url.get(scheme.len()..))
+    })
 }
 
 /// `s` up to its query or fragment: what an error message may quote of a
