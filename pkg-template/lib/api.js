@@ -63,7 +63,8 @@ function createApi(exportsOf, ensureReady) {
     memory = x.memory;
     header = x.io();
     area();
-    const [fields, ranges, events] = answer(x.tables())[0];
+    const [fields, ranges, events, maxItems] = answer(x.tables())[0];
+    MAX_ITEMS = maxItems;
     READ = new Set(fields);
     BODY = new Set();
     for (const [from, to] of ranges) for (let s = from; s <= to; s++) BODY.add(s);
@@ -121,7 +122,7 @@ function createApi(exportsOf, ensureReady) {
   // What a decoder may ask of an object that is not a plain one (a signal,
   // a clock that is a class instance): these members, when defined.
   const PROBE = ["aborted", "addEventListener", "removeEventListener", "now", "sleep", "wallNow"];
-  const MAX_ITEMS = 1001;
+  let MAX_ITEMS; // most items of an array written (the tape reader's bound)
   const MAX_DEPTH = 24;
   const toTag = Object.prototype.toString;
 

@@ -23,11 +23,12 @@ use crate::text::Text;
 
 /// What the driver is told once, for every client and block: the header
 /// fields the core reads (the driver copies no other), the statuses whose
-/// bodies it reads (`[from, to]` ranges), and the event names.
+/// bodies it reads (`[from, to]` ranges), the event names, and how many
+/// items of an array the input tape carries at most ([`tape::MAX_ITEMS`]).
 #[must_use]
 pub fn tables() -> u32 {
     exchange(0, |_, w| {
-        w.arr(3);
+        w.arr(4);
         w.arr(u32::try_from(READ_FIELDS.len()).unwrap_or(0));
         for f in READ_FIELDS {
             w.str(f);
@@ -49,6 +50,7 @@ pub fn tables() -> u32 {
         for e in EVENTS {
             w.str(e);
         }
+        w.int(u64::from(tape::MAX_ITEMS));
     })
 }
 

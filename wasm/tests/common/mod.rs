@@ -106,11 +106,15 @@ pub(crate) fn tables_publish_what_the_driver_needs() {
     let len = tables();
     let out = output();
     assert_eq!(out.len(), len as usize);
-    // Out, an array is its tag and its length: three tables, the first of
-    // the 13 header fields the core reads.
-    assert_eq!(&out[..9], &[7, 3, 0, 0, 0, 7, 13, 0, 0][..], "three tables");
+    // Out, an array is its tag and its length: four tables, the first of
+    // the 13 header fields the core reads, the last the tape's array bound
+    // (a number: its tag, then 1001 as an f64).
+    assert_eq!(&out[..9], &[7, 4, 0, 0, 0, 7, 13, 0, 0][..], "four tables");
     let text = String::from_utf8_lossy(&out);
     assert!(text.contains("retry-after") && text.contains("stateChange"));
+    let mut last = vec![4u8];
+    last.extend_from_slice(&1001f64.to_le_bytes());
+    assert!(out.ends_with(&last), "ends with the array bound");
 }
 
 pub(crate) fn one_get_crosses_twice() {
