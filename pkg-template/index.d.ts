@@ -159,8 +159,8 @@ export interface MonitorOptions {
 export interface ClientOptions {
   /** Prefix of every path (`https://openapi.etsy.com/v3`). */
   baseUrl?: string;
-  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). */
-  headers?: Record<string, string>;
+  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). Any form `fetch` takes: a plain object, a `Headers`, a `Map` or `[name, value]` pairs. */
+  headers?: HeadersLike;
   /** Default `globalThis.fetch`. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Default `performance.now()` and `setTimeout`. */
@@ -199,7 +199,8 @@ export interface RequestInit {
   json?: unknown;
   /** A body sent as is. */
   body?: string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | null;
-  headers?: Record<string, string>;
+  /** Added to the client's headers (a field replaces the client's of the same name); any form the client's `headers` takes. */
+  headers?: HeadersLike;
   /** Cancels the call at any point; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** This call's per-attempt timeout in ms. */

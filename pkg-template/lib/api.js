@@ -181,7 +181,8 @@ function createApi(exportsOf, ensureReady) {
           value(read(v, k), refs, depth + 1);
         }
       } else {
-        raw(classOf(v));
+        const c = classOf(v);
+        raw(c);
         const at = pos;
         u32(0);
         let n = 0;
@@ -190,6 +191,26 @@ function createApi(exportsOf, ensureReady) {
           if (m === undefined) continue;
           raw(k);
           value(m, refs, depth + 1);
+          n++;
+        }
+        // A Headers' or a Map's fields cross as `entries`: [name, value]
+        // pairs, the first MAX_ITEMS (the count says if there were more).
+        if (c === "Headers" || c === "Map") {
+          raw("entries");
+          let fields = [];
+          let count = 0;
+          try {
+            for (const e of v) if (count++ < MAX_ITEMS) fields.push(e);
+          } catch {
+            fields = UNREADABLE;
+          }
+          if (fields === UNREADABLE) tag(9);
+          else {
+            tag(7);
+            u32(count);
+            u32(fields.length);
+            for (const e of fields) value(e, refs, depth + 1);
+          }
           n++;
         }
         dv.setUint32(base + at, n, true);

@@ -95,6 +95,7 @@ const DOC = {
   path: '`""` is `baseUrl` itself',
   baseUrlEmpty: '| `baseUrl` | `""` |',
   noHeaders: "`undefined` and `null` are no headers",
+  headerForms: "a plain object, a `Headers`, a `Map` or an array of `[name, value]` pairs",
   status200: "a `status` of `undefined` or `null` is 200",
   blockSignal: "`signal` may be `undefined`, `null` or an `AbortSignal`",
   entry: "missing `category` and `status` make a success",
@@ -175,7 +176,7 @@ const under = (prefix, rows) => rows.map((r) => ({ ...r, name: `${prefix}.${r.na
 
 const CLIENT_OPTIONS = [
   opt("baseUrl", "str", { '""': "baseUrlEmpty" }),
-  opt("headers", "obj", { "{}": "valid" }),
+  opt("headers", "obj", { "{}": "valid", "[]": "headerForms" }),
   opt("fetch", "fn", { "a function": "valid" }),
   CLOCK,
   opt("attemptTimeoutMs", "num"),
@@ -426,7 +427,7 @@ test("calls: method, path, init and every init field; the client survives and co
     "get",
     [
       opt("init.query", "obj", { "{}": "valid" }),
-      opt("init.headers", "obj", { "{}": "valid" }),
+      opt("init.headers", "obj", { "{}": "valid", "[]": "headerForms" }),
       opt("init.signal", "signal", { null: "signalNull" }),
       opt("init.timeoutMs", "num"),
       opt("init.deadlineMs", "num"),

@@ -372,3 +372,26 @@ test("the building blocks copy nothing of what the caller's fn threw; it travels
   collect("RateLimiter status", limiter.status());
   assertClean();
 });
+
+// ----- headers in every form ------------------------------------------------------
+
+test("headers given as a Headers, a Map or pairs (client and call) are scrubbed as a plain object's are", async () => {
+  seen.length = 0;
+  const forms = {
+    Headers: (o) => new Headers(o),
+    Map: (o) => new Map(Object.entries(o)),
+    pairs: (o) => Object.entries(o),
+  };
+  for (const [form, make] of Object.entries(forms)) {
+    const client = makeClient(`headers as ${form}`, {
+      headers: make({ "X-Api-Key": KEY, authorization: `Bearer ${TOKEN}` }),
+    });
+    for (const route of ["e400", "e401", "text500"]) {
+      const e = await failing(`${form} ${route}`, client.get(`/${route}`, { headers: make({ "x-session-token": CALL_TOKEN }) }));
+      assert.equal(e.kind, "gave_up");
+    }
+    collectState(`headers as ${form}`, client);
+    client.close();
+  }
+  assertClean();
+});

@@ -481,41 +481,109 @@ fn decode_clock(v: &Value, known: &[&str], sleeps: bool) -> Result<ClockOption> 
     })
 }
 
-/// Header fields from a plain object of strings (`undefined` values are
-/// left out). Names are kept as given; fetch lower-cases them.
+/// Most header fields one `headers` option may hold: more is a mistake
+/// (servers refuse a request head of more than a few hundred fields), and
+/// the tape carries at most [`crate::tape::MAX_ITEMS`] items of an array.
+const MAX_FIELDS: u32 = 1000;
+
+/// Header fields from any form `fetch` takes (`HeadersInit`): a plain
+/// object of strings (`undefined` values are left out), a `Headers`, a
+/// `Map`, or an array of `[name, value]` pairs (the driver writes a
+/// `Headers`' or `Map`'s fields as such pairs, member `entries`). Anything
+/// else is a `TypeError` naming `name`. A name given twice in one form has
+/// its values joined with `", "`, as `Headers.append` joins them; names
+/// are kept as given (fetch lower-cases them).
 pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, String)>> {
-    let obj = match v {
-        Value::Obj(o) if o.is_plain() => o,
-        Value::Obj(_) => return Err(OptionError::type_of(name, "a plain object")),
-        _ => return Err(OptionError::type_of(name, "an object of header fields")),
-    };
-    let mut out = Vec::new();
-    for (key, value) in &obj.members {
-        let field = String::from(name) + "[" + &quote(key) + "]";
-        if !is_field_name(key) {
-            return Err(OptionError::range(
-                &field,
-                Text::of("is not a valid header name"),
-            ));
-        }
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut add = |field: &str, key: &str, value: &Value| -> Result<()> {
         let value = match value {
-            Value::Undefined => continue,
-            Value::Unreadable => return Err(OptionError::type_of(&field, "readable")),
+            Value::Undefined => return Ok(()),
+            Value::Unreadable => return Err(OptionError::type_of(field, "readable")),
             Value::Str(s) => s,
-            _ => return Err(OptionError::type_of(&field, "a string")),
+            _ => return Err(OptionError::type_of(field, "a string")),
         };
-        if value.contains(['\r', '\n', '\0']) {
-            return Err(OptionError::range(
-                &field,
-                Text::of("must not contain CR, LF or NUL"),
-            ));
+        check_field(field, key, value)?;
+        match fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
+            Some((_, joined)) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+            None => fields.push((String::from(key), String::from(*value))),
         }
-        if !fits_field_value(value) {
-            return Err(OptionError::range(&field, Text::of(LATIN1)));
+        Ok(())
+    };
+    let named = |key: &str| String::from(name) + "[" + &quote(key) + "]";
+    let pairs =
+        match v {
+            Value::Obj(o) if o.is_plain() => {
+                if o.members.len() > MAX_FIELDS as usize {
+                    return Err(too_many(name));
+                }
+                for (key, value) in &o.members {
+                    add(&named(key), key, value)?;
+                }
+                return Ok(fields);
+            }
+            Value::Obj(o) if o.class == "Headers" || o.class == "Map" => o.get("entries"),
+            Value::Arr(..) => v,
+            Value::Obj(_) => {
+                return Err(OptionError::type_of(
+                    name,
+                    "a plain object, a Headers, a Map or an array of [name, value] pairs",
+                ))
+            }
+            _ => return Err(OptionError::type_of(
+                name,
+                "an object of header fields, a Headers, a Map or an array of [name, value] pairs",
+            )),
+        };
+    let pairs = match pairs {
+        Value::Arr(len, _) if *len > MAX_FIELDS => return Err(too_many(name)),
+        Value::Arr(_, items) => items,
+        _ => return Err(OptionError::type_of(name, "readable")),
+    };
+    for (i, pair) in pairs.iter().enumerate() {
+        let at = indexed(name, i);
+        match pair {
+            Value::Arr(2, kv) => match kv.as_slice() {
+                [Value::Str(key), value] => add(&named(key), key, value)?,
+                _ => return Err(OptionError::type_of(&at, "a [name, value] pair of strings")),
+            },
+            _ => return Err(OptionError::type_of(&at, "a [name, value] pair of strings")),
         }
-        out.push((String::from(*key), String::from(*value)));
     }
-    Ok(out)
+    Ok(fields)
+}
+
+/// `name` holds more than [`MAX_FIELDS`] fields.
+fn too_many(name: &str) -> OptionError {
+    OptionError::range(
+        name,
+        Text::of("must have at most ")
+            .n(f64::from(MAX_FIELDS))
+            .s(" fields"),
+    )
+}
+
+/// One field `fetch` would accept: a token for a name, a value without CR,
+/// LF or NUL and within Latin-1.
+fn check_field(field: &str, key: &str, value: &str) -> Result<()> {
+    if !is_field_name(key) {
+        return Err(OptionError::range(
+            field,
+            Text::of("is not a valid header name"),
+        ));
+    }
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(OptionError::range(
+            field,
+            Text::of("must not contain CR, LF or NUL"),
+        ));
+    }
+    if !fits_field_value(value) {
+        return Err(OptionError::range(field, Text::of(LATIN1)));
+    }
+    Ok(())
 }
 
 /// What `fetch` refuses in a header value beyond CR, LF and NUL.
