@@ -579,6 +579,14 @@ function createApi(exportsOf, ensureReady) {
     }
   }
 
+  // How a successful body is read: the codes STARTED gives for
+  // `init.responseType` ("json" 0, "text" 1, "arrayBuffer" 2, "bytes" 3,
+  // "blob" 4, "stream" 5).
+  const READ_TEXT = 1;
+  const READ_BYTES = 3;
+  const READ_BLOB = 4;
+  const READ_STREAM = 5;
+
   // A body's text as the user gets it: parsed JSON, else the text; `null`
   // for an empty body.
   function parse(text) {
@@ -875,7 +883,7 @@ function createApi(exportsOf, ensureReady) {
     }
 
     #started(r, refs, resolve) {
-      const [, slot, method, url, headers, bodyRef, signalRef] = r;
+      const [, slot, method, url, headers, bodyRef, signalRef, read] = r;
       const h = headers === null ? this.#headers : Object.fromEntries(headers);
       const c = {
         resolve,
@@ -884,6 +892,7 @@ function createApi(exportsOf, ensureReady) {
         fetchHeaders: h,
         body: bodyRef >= 0 ? refs[bodyRef] : undefined,
         signal: signalRef >= 0 ? refs[signalRef] : undefined,
+        read,
         onAbort: undefined,
         ctl: undefined,
         attempt: 0,
@@ -980,22 +989,38 @@ function createApi(exportsOf, ensureReady) {
       const fields = pairs(hs, this.#many && this.#probe !== 0) || [];
       const rec = seenRecord;
       if (rec !== undefined) this.#many = seenCount > MANY;
+      // An error's body is read as text, for the core; a success's as the
+      // call's `responseType` says.
+      const reads = BODY.has(status);
+      const as = reads ? READ_TEXT : c.read;
       let text = "";
+      let data;
       try {
-        if (typeof response.text === "function") {
-          const t = await response.text();
-          if (typeof t === "string") text = t;
+        if (as <= READ_TEXT) {
+          if (typeof response.text === "function") {
+            const t = await response.text();
+            if (typeof t === "string") text = t;
+          }
+          data = as === READ_TEXT ? text : parse(text);
+        } else if (as === READ_STREAM) {
+          data = read(response, "body") ?? null;
+        } else {
+          const how = as === READ_BLOB ? "blob" : "arrayBuffer";
+          if (typeof response[how] !== "function") {
+            throw new TypeError(`steadfast: init.responseType reads the body with ${how}(), which the response lacks`);
+          }
+          data = await response[how]();
+          if (as === READ_BYTES) data = new Uint8Array(data);
         }
       } catch (e) {
         this.#failed(slot, c, attempt, e);
         return;
       }
       if (this.#calls[slot] !== c || c.attempt !== attempt) return;
-      const reads = BODY.has(status);
       c.hs = hs;
       c.rec = rec;
       c.text = text;
-      c.data = reads ? undefined : parse(text);
+      c.data = reads ? undefined : data;
       c.attempt = 0;
       c.ctl = undefined;
       begin();

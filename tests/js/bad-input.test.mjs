@@ -431,6 +431,7 @@ test("calls: method, path, init and every init field; the client survives and co
       opt("init.signal", "signal", { null: "signalNull" }),
       opt("init.timeoutMs", "num"),
       opt("init.deadlineMs", "num"),
+      opt("init.responseType", "str"),
     ],
     (c) => client.get("/bad", initOf(c)),
   );

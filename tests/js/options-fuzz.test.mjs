@@ -151,7 +151,7 @@ function generator(next) {
   };
   const init = () => {
     const o = {};
-    for (const k of ["timeoutMs", "signal", "query", "json", "body", "idempotencyKey", "headers", "foo"]) {
+    for (const k of ["timeoutMs", "signal", "query", "json", "body", "idempotencyKey", "headers", "responseType", "foo"]) {
       if (next() < 0.25) o[k] = k === "query" && next() < 0.5 ? { a: value(0, "q") } : value(1, k);
     }
     return o;

@@ -32,6 +32,10 @@ server.handle = (req, res) => {
   const m = req.url.match(/^\/v3\/application\/listings\/(\d+)$/);
   const rate = { "x-limit-per-second": "10", "x-remaining-this-second": "9", "x-limit-per-day": "10000", "x-remaining-today": "9990" };
   if (m) return server.json(res, 200, { listing_id: Number(m[1]), title: "A mug" }, rate);
+  if (/^\/v3\/application\/listings\/\d+\/images\/\d+\.png$/.test(req.url)) {
+    res.writeHead(200, { "content-type": "image/png", ...rate });
+    return res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]));
+  }
   server.json(res, 404, { error: "No such route" }, rate);
 };
 

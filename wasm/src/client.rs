@@ -15,8 +15,10 @@
 //! [4, slot, fields]                FAIL   reject it with a ResilienceError of `fields`
 //! [5, slot]                        CANCEL reject it with its signal's reason
 //! [6, event, payload]              EVENT  tell the listeners of `event`
-//! [7, slot, method, url, headers, body, signal]  STARTED  a call began (url: a string, or
-//!                                  words and numbers to join; headers null: the client's)
+//! [7, slot, method, url, headers, body, signal, read]  STARTED  a call began (url: a
+//!                                  string, or words and numbers to join; headers null: the
+//!                                  client's; read: how a successful body is read, the index
+//!                                  of `init.responseType` among its choices)
 //! [8, isType, message]             ERROR  a bad argument: throw a TypeError / RangeError
 //! [9, signal]                      ABORTED  the signal had aborted: reject with its reason
 //! [10, url]                        CHECK  parse `url` with `URL`, then start again with its parts
@@ -345,7 +347,7 @@ impl WasmClient {
             millis(now),
         );
         let slot = slot_of(id);
-        w.arr(7)
+        w.arr(8)
             .num(op::STARTED)
             .int(u64::from(slot))
             .str(method.as_str());
@@ -368,7 +370,8 @@ impl WasmClient {
             }
         }
         w.reference(call.body.map(BodyRef::reference))
-            .reference(call.signal.map(|s| s.reference));
+            .reference(call.signal.map(|s| s.reference))
+            .int(call.response_type.code());
         let index = slot as usize;
         if self.calls.len() <= index {
             self.calls.resize_with(index + 1, || None);

@@ -670,6 +670,58 @@ pub(crate) struct CallOptions {
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) deadline_ms: Option<u64>,
     pub(crate) idempotency_key: Option<String>,
+    /// How the driver reads a successful response's body.
+    pub(crate) response_type: ResponseType,
+}
+
+/// `init.responseType`: what a successful call's `data` is. How a body is
+/// read is the caller's choice alone (the core never reads a successful
+/// body; an error's is read as text for it whatever the choice).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ResponseType {
+    /// Parsed JSON, else the text; `null` for an empty body.
+    #[default]
+    Json,
+    /// The text (`""` for an empty body).
+    Text,
+    /// An `ArrayBuffer`.
+    ArrayBuffer,
+    /// A `Uint8Array`.
+    Bytes,
+    /// A `Blob`.
+    Blob,
+    /// The `ReadableStream` itself, unread (`null` when there is none).
+    Stream,
+}
+
+impl ResponseType {
+    /// Every choice, by the name a user writes, in the order of the code
+    /// the driver is told (its index).
+    const NAMES: [(&'static str, Self); 6] = [
+        ("json", Self::Json),
+        ("text", Self::Text),
+        ("arrayBuffer", Self::ArrayBuffer),
+        ("bytes", Self::Bytes),
+        ("blob", Self::Blob),
+        ("stream", Self::Stream),
+    ];
+    const CHOICES: &'static str =
+        "\"json\", \"text\", \"arrayBuffer\", \"bytes\", \"blob\" or \"stream\"";
+
+    /// The code the driver reads the body by (STARTED's last member).
+    pub(crate) fn code(self) -> u64 {
+        Self::NAMES
+            .iter()
+            .position(|(_, t)| *t == self)
+            .map_or(0, |i| u64::try_from(i).unwrap_or(0))
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+    }
 }
 
 /// One query parameter's value.
@@ -690,6 +742,7 @@ const INIT: &[&str] = &[
     "timeoutMs",
     "deadlineMs",
     "idempotencyKey",
+    "responseType",
 ];
 
 /// The method name, checked.
@@ -827,6 +880,17 @@ pub(crate) fn decode_call(init: &Value, json_arg: &Value, method: Method) -> Res
             return Err(OptionError::range("init.idempotencyKey", Text::of(LATIN1)));
         }
         call.idempotency_key = Some(k);
+    }
+    if let Some(t) = s.string("responseType")? {
+        call.response_type = ResponseType::named(&t).ok_or_else(|| {
+            OptionError::range(
+                "init.responseType",
+                Text::of("must be ")
+                    .s(ResponseType::CHOICES)
+                    .s(", got ")
+                    .s(&quote(&t)),
+            )
+        })?;
     }
     Ok(call)
 }
