@@ -112,3 +112,27 @@ test("bad call arguments reject with named errors; the client keeps working", as
   assert.deepEqual(r.data, { ok: true });
   client.close();
 });
+
+test("an unknown option says which was meant: a near name in its section, or the section that holds it", async () => {
+  const { RetryPolicy, CircuitBreaker, RateLimiter } = esm;
+  const cases = [
+    [() => createClient({ retry: { maxRetry: 3 } }), "unknown option `retry.maxRetry` (did you mean `maxRetries`?)"],
+    [() => createClient({ retry: { BaseDelayMs: 1 } }), "unknown option `retry.BaseDelayMs` (did you mean `baseDelayMs`?)"],
+    [() => createClient({ limiter: { brust: 2 } }), "unknown option `limiter.brust` (did you mean `burst`?)"],
+    [() => createClient({ baseURL: "https://x" }), "unknown option `baseURL` (did you mean `baseUrl`?)"],
+    [() => createClient({ maxRetries: 3 }), "unknown option `maxRetries` (did you mean `retry.maxRetries`?)"],
+    [() => createClient({ perSecond: 3 }), "unknown option `perSecond` (did you mean `limiter.perSecond`?)"],
+    [() => createClient({ foo: 1 }), "unknown option `foo`"],
+    [() => new RetryPolicy({ maxRetry: 1 }), "unknown option `maxRetry` (did you mean `maxRetries`?)"],
+    [() => new CircuitBreaker({ openM: 1 }), "unknown option `openM` (did you mean `openMs`?)"],
+    // A client's option a lone breaker does not have is not suggested.
+    [() => new CircuitBreaker({ scope: "endpoint" }), "unknown option `scope`"],
+    [() => new RateLimiter({ perSecnd: 1 }), "unknown option `perSecnd` (did you mean `perSecond`?)"],
+  ];
+  for (const [make, message] of cases) {
+    assert.throws(make, (e) => e instanceof TypeError && e.message === `steadfast: ${message}`, message);
+  }
+  const client = createClient({ baseUrl: "https://api.example.com" });
+  await assert.rejects(client.get("/x", { timeout: 5 }), (e) => e.message === "steadfast: unknown option `init.timeout` (did you mean `timeoutMs`?)");
+  client.close();
+});

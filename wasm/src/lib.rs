@@ -45,6 +45,7 @@ mod settings;
 mod slots;
 mod snapshot;
 pub mod standalone;
+mod suggest;
 mod tape;
 mod text;
 mod transport;

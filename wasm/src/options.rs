@@ -21,6 +21,7 @@ use steadfast_core::retry::Jitter;
 use steadfast_core::{Category, ConfigError, Method, UnknownName};
 
 use crate::settings::{self, Field, Table};
+use crate::suggest;
 use crate::tape::{Obj, Value};
 use crate::text::{quote, Text};
 
@@ -37,8 +38,13 @@ pub(crate) enum OptionError {
     },
     /// Right type, unusable value.
     Range { option: String, problem: Text },
-    /// A name no option has.
-    Unknown { option: String },
+    /// A name no option has, and the option probably meant (named as the
+    /// user would write it in the same place: `maxRetries`, or
+    /// `retry.maxRetries` at the top level).
+    Unknown {
+        option: String,
+        hint: Option<String>,
+    },
     /// The core refused a value (it names the option).
     Config(ConfigError),
     /// `restore` is not a snapshot (the message says why).
@@ -77,7 +83,13 @@ impl OptionError {
         match self {
             Self::Type { option, expected } => head.s("`").s(option).s("` must be ").s(expected),
             Self::Range { option, problem } => head.s("`").s(option).s("` ").then(problem.clone()),
-            Self::Unknown { option } => head.s("unknown option `").s(option).s("`"),
+            Self::Unknown { option, hint } => {
+                let text = head.s("unknown option `").s(option).s("`");
+                match hint {
+                    Some(h) => text.s(" (did you mean `").s(h).s("`?)"),
+                    None => text,
+                }
+            }
             Self::Config(e) => head.then(describe(e)),
             Self::Restore(why) => head.s("`restore` ").s(why),
             Self::Message { text, .. } => head.then(text.clone()),
@@ -158,6 +170,31 @@ fn problem(e: &ConfigError) -> Text {
     }
 }
 
+/// The options a section knows, visited as `(place, name)`: `place` is
+/// empty for the section's own, else the section that holds `name` (an
+/// option of another section, named only in a "did you mean").
+type Names<'n> = &'n dyn Fn(&mut dyn FnMut(&'static str, &'static str));
+
+/// The option `key` probably meant: the nearest of the section's own, else
+/// one of another section's spelled (nearly) as `key`, as `place.name`.
+#[cold]
+#[inline(never)]
+fn hint(key: &str, names: Names<'_>) -> Option<String> {
+    let mut own: Vec<&'static str> = Vec::new();
+    let mut elsewhere: Option<(&'static str, &'static str)> = None;
+    names(&mut |place, name| {
+        if place.is_empty() {
+            own.push(name);
+        } else if elsewhere.is_none() && suggest::distance(key, name) <= 1 {
+            elsewhere = Some((place, name));
+        }
+    });
+    if let Some(name) = suggest::nearest(key, own) {
+        return Some(name.into());
+    }
+    elsewhere.map(|(place, name)| String::from(place) + "." + name)
+}
+
 /// One level of an options object (`options`, `options.retry`, ...).
 struct Section<'a> {
     obj: Option<&'a Obj<'a>>,
@@ -168,17 +205,17 @@ impl<'a> Section<'a> {
     /// `undefined` / `null` open as an empty section (every option at its
     /// default); anything but a plain object is a `TypeError`; a key not in
     /// `known` is an unknown option.
-    fn open(value: &'a Value<'a>, prefix: &str, known: &[&str]) -> Result<Self> {
-        Self::open_by(value, prefix, &|k| known.contains(&k))
+    fn open(value: &'a Value<'a>, prefix: &str, known: &[&'static str]) -> Result<Self> {
+        Self::open_by(value, prefix, &|f| known.iter().for_each(|k| f("", k)))
     }
 
     /// [`Section::open`] of a section of the [`settings`] table.
     fn open_table(value: &'a Value<'a>, prefix: &str, table: &Table) -> Result<Self> {
-        Self::open_by(value, prefix, &|k| table.knows(k))
+        Self::open_by(value, prefix, &|f| table.each(&mut |k| f("", k)))
     }
 
-    /// [`Section::open`] where `knows` says which keys are options.
-    fn open_by(value: &'a Value<'a>, prefix: &str, knows: &dyn Fn(&str) -> bool) -> Result<Self> {
+    /// [`Section::open`] where `names` visits the section's options.
+    fn open_by(value: &'a Value<'a>, prefix: &str, names: Names<'_>) -> Result<Self> {
         let mut section = Self {
             obj: None,
             prefix: prefix.into(),
@@ -192,9 +229,12 @@ impl<'a> Section<'a> {
             _ => return Err(OptionError::type_of(shown, "an object")),
         };
         for (key, _) in &obj.members {
-            if !knows(key) {
+            let mut known = false;
+            names(&mut |place, name| known |= place.is_empty() && name == *key);
+            if !known {
                 return Err(OptionError::Unknown {
                     option: section.name(key),
+                    hint: hint(key, names),
                 });
             }
         }
@@ -273,7 +313,7 @@ impl<'a> Section<'a> {
         }
     }
 
-    fn section(&self, key: &str, known: &[&str]) -> Result<Section<'a>> {
+    fn section(&self, key: &str, known: &[&'static str]) -> Result<Section<'a>> {
         let value = self.present(key)?.unwrap_or(&Value::Undefined);
         Section::open(value, &self.name(key), known)
     }
@@ -395,7 +435,17 @@ pub(crate) struct ClientOptions {
 /// Decodes `createClient`'s options. Ranges the core checks are checked when
 /// the engine is built ([`OptionError::Config`]).
 pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
-    let top = Section::open(value, "", settings::TOP)?;
+    let top = Section::open_by(value, "", &|f| {
+        settings::TOP.iter().for_each(|k| f("", k));
+        for (place, table) in [
+            ("retry", &settings::RETRY),
+            ("breaker", &settings::BREAKER),
+            ("limiter", &settings::LIMITER),
+            ("monitor", &settings::MONITOR),
+        ] {
+            table.each(&mut |k| f(place, k));
+        }
+    })?;
     let mut config = EngineConfig::default();
 
     let base_url = top.string("baseUrl")?.unwrap_or_default();
@@ -449,7 +499,7 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
 /// A `clock`: any object (a plain one or a class instance) whose `now` is a
 /// function, and `sleep` too when `sleeps` (the client sleeps on it; the
 /// building blocks only read it, and `sleep`, if given, must be a function).
-fn decode_clock(v: &Value, known: &[&str], sleeps: bool) -> Result<ClockOption> {
+fn decode_clock(v: &Value, known: &[&'static str], sleeps: bool) -> Result<ClockOption> {
     let Value::Obj(obj) = v else {
         return Err(OptionError::type_of("clock", "an object"));
     };
@@ -962,8 +1012,13 @@ pub(crate) fn decode_breaker_alone(
     config: &mut EngineConfig,
 ) -> Result<Option<u32>> {
     // One circuit: `scope` and `maxBreakers` belong to a client's breakers.
-    let top = Section::open_by(value, "", &|k| {
-        k == "clock" || (settings::BREAKER.knows(k) && k != "scope" && k != "maxBreakers")
+    let top = Section::open_by(value, "", &|f| {
+        f("", "clock");
+        settings::BREAKER.each(&mut |k| {
+            if k != "scope" && k != "maxBreakers" {
+                f("", k);
+            }
+        });
     })?;
     decode_breaker(&top, config)?;
     match top.present("clock")? {
@@ -1000,10 +1055,18 @@ pub(crate) fn decode_block_alone(
     block: Block,
     config: &mut EngineConfig,
 ) -> Result<BlockExtras> {
-    let top = Section::open_by(value, "", &|k| match block {
-        Block::Limiter => k == "clock" || settings::LIMITER.knows(k),
-        Block::Retry => ["idempotent", "seed", "clock"].contains(&k) || settings::RETRY.knows(k),
-        Block::Monitor => k == "clock" || settings::MONITOR.knows(k),
+    let top = Section::open_by(value, "", &|f| {
+        f("", "clock");
+        let table = match block {
+            Block::Limiter => &settings::LIMITER,
+            Block::Retry => {
+                f("", "idempotent");
+                f("", "seed");
+                &settings::RETRY
+            }
+            Block::Monitor => &settings::MONITOR,
+        };
+        table.each(&mut |k| f("", k));
     })?;
     let mut extras = BlockExtras {
         clock: None,

@@ -49,9 +49,10 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Whether `name` is an option of this section.
-    pub(crate) fn knows(&self, name: &str) -> bool {
-        self.settings.iter().any(|s| s.name == name) || self.others.contains(&name)
+    /// Calls `f` with the name of each option of this section.
+    pub(crate) fn each(&self, f: &mut dyn FnMut(&'static str)) {
+        self.settings.iter().for_each(|s| f(s.name));
+        self.others.iter().for_each(|o| f(o));
     }
 }
 
