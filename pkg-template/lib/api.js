@@ -193,24 +193,17 @@ function createApi(exportsOf, ensureReady) {
           value(m, refs, depth + 1);
           n++;
         }
-        // A Headers' or a Map's fields cross as `entries`: [name, value]
-        // pairs, the first MAX_ITEMS (the count says if there were more).
+        // A Headers' or a Map's fields cross as `entries`: an array of its
+        // [name, value] pairs, written as any array is.
         if (c === "Headers" || c === "Map") {
           raw("entries");
-          let fields = [];
-          let count = 0;
+          let fields;
           try {
-            for (const e of v) if (count++ < MAX_ITEMS) fields.push(e);
+            fields = Array.from(v);
           } catch {
             fields = UNREADABLE;
           }
-          if (fields === UNREADABLE) tag(9);
-          else {
-            tag(7);
-            u32(count);
-            u32(fields.length);
-            for (const e of fields) value(e, refs, depth + 1);
-          }
+          value(fields, refs, depth + 1);
           n++;
         }
         dv.setUint32(base + at, n, true);

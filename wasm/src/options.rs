@@ -544,25 +544,28 @@ const MAX_FIELDS: u32 = 1000;
 /// its values joined with `", "`, as `Headers.append` joins them; names
 /// are kept as given (fetch lower-cases them).
 pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, String)>> {
+    // Field names are written into an error only when there is one.
+    let named = |key: &str| String::from(name) + "[" + &quote(key) + "]";
     let mut fields: Vec<(String, String)> = Vec::new();
-    let mut add = |field: &str, key: &str, value: &Value| -> Result<()> {
+    let mut add = |key: &str, value: &Value| -> Result<()> {
         let value = match value {
             Value::Undefined => return Ok(()),
-            Value::Unreadable => return Err(OptionError::type_of(field, "readable")),
-            Value::Str(s) => s,
-            _ => return Err(OptionError::type_of(field, "a string")),
+            Value::Str(s) => *s,
+            Value::Unreadable => return Err(OptionError::type_of(&named(key), "readable")),
+            _ => return Err(OptionError::type_of(&named(key), "a string")),
         };
-        check_field(field, key, value)?;
+        if let Some(problem) = field_problem(key, value) {
+            return Err(OptionError::range(&named(key), Text::of(problem)));
+        }
         match fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
             Some((_, joined)) => {
                 joined.push_str(", ");
                 joined.push_str(value);
             }
-            None => fields.push((String::from(key), String::from(*value))),
+            None => fields.push((String::from(key), String::from(value))),
         }
         Ok(())
     };
-    let named = |key: &str| String::from(name) + "[" + &quote(key) + "]";
     let pairs =
         match v {
             Value::Obj(o) if o.is_plain() => {
@@ -570,7 +573,7 @@ pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, Strin
                     return Err(too_many(name));
                 }
                 for (key, value) in &o.members {
-                    add(&named(key), key, value)?;
+                    add(key, value)?;
                 }
                 return Ok(fields);
             }
@@ -593,13 +596,18 @@ pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, Strin
         _ => return Err(OptionError::type_of(name, "readable")),
     };
     for (i, pair) in pairs.iter().enumerate() {
-        let at = indexed(name, i);
-        match pair {
-            Value::Arr(2, kv) => match kv.as_slice() {
-                [Value::Str(key), value] => add(&named(key), key, value)?,
-                _ => return Err(OptionError::type_of(&at, "a [name, value] pair of strings")),
-            },
-            _ => return Err(OptionError::type_of(&at, "a [name, value] pair of strings")),
+        let kv: &[Value] = match pair {
+            Value::Arr(2, kv) => kv,
+            _ => &[],
+        };
+        match kv {
+            [Value::Str(key), value] => add(key, value)?,
+            _ => {
+                return Err(OptionError::type_of(
+                    &indexed(name, i),
+                    "a [name, value] pair of strings",
+                ))
+            }
         }
     }
     Ok(fields)
@@ -615,25 +623,18 @@ fn too_many(name: &str) -> OptionError {
     )
 }
 
-/// One field `fetch` would accept: a token for a name, a value without CR,
-/// LF or NUL and within Latin-1.
-fn check_field(field: &str, key: &str, value: &str) -> Result<()> {
+/// What `fetch` would refuse in one field, if anything: a name that is not
+/// a token, a value with CR, LF or NUL or beyond Latin-1.
+fn field_problem(key: &str, value: &str) -> Option<&'static str> {
     if !is_field_name(key) {
-        return Err(OptionError::range(
-            field,
-            Text::of("is not a valid header name"),
-        ));
+        Some("is not a valid header name")
+    } else if value.contains(['\r', '\n', '\0']) {
+        Some("must not contain CR, LF or NUL")
+    } else if !fits_field_value(value) {
+        Some(LATIN1)
+    } else {
+        None
     }
-    if value.contains(['\r', '\n', '\0']) {
-        return Err(OptionError::range(
-            field,
-            Text::of("must not contain CR, LF or NUL"),
-        ));
-    }
-    if !fits_field_value(value) {
-        return Err(OptionError::range(field, Text::of(LATIN1)));
-    }
-    Ok(())
 }
 
 /// What `fetch` refuses in a header value beyond CR, LF and NUL.
@@ -933,12 +934,12 @@ pub(crate) fn decode_call(init: &Value, json_arg: &Value, method: Method) -> Res
     }
     if let Some(t) = s.string("responseType")? {
         call.response_type = ResponseType::named(&t).ok_or_else(|| {
-            OptionError::range(
-                "init.responseType",
-                Text::of("must be ")
-                    .s(ResponseType::CHOICES)
-                    .s(", got ")
-                    .s(&quote(&t)),
+            s.choice(
+                "responseType",
+                UnknownName {
+                    choices: ResponseType::CHOICES,
+                },
+                &t,
             )
         })?;
     }
