@@ -49,6 +49,8 @@ manifest.version = version;
 fs.writeFileSync(path.join(pkgDir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 copy(path.join(template, "README.md"), path.join(pkgDir, "README.md"));
+// The licence texts (`MIT OR Apache-2.0`), from the repository's root.
+for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copy(path.join(root, f), path.join(pkgDir, f));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.ts"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.cts"));
 
