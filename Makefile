@@ -7,6 +7,7 @@
 #               bottleneck + p-retry and plain fetch against a fault server: tables, SVGs, sizes, overhead
 #   make package  build the npm package `steadfast` into pkg/ (npm pack ./pkg)
 #   make test-js  build the package, then test it as a user installs it
+#   make test-types  build the package, then check its types and metadata (publint, attw, tsc)
 #   make test-runtimes  build the package, then smoke-test it on Node 18, Node 22, Deno, Bun and workerd
 #   make test-sim-wasm  replay every scenario in WebAssembly under Node, compare with native
 #   make soak-js  200,000 calls of the packed package, heap and wasm memory sampled
@@ -20,7 +21,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim soak-js fuzz
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim soak-js fuzz
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -84,6 +85,20 @@ package: setup
 test-js: package
 	node tests/js/run.mjs
 
+## The packed package's types and metadata as a TypeScript user meets them
+## (tests/types/): publint --strict and @arethetypeswrong/cli on the tarball
+## (every entry and subpath), then tsc --strict over a project per
+## moduleResolution (node16, nodenext, bundler) with the DOM lib, @types/node
+## or both: the typed example compiles, each misuse draws its expected error.
+## The tools are pinned in tests/types/package-lock.json, `npm ci` when
+## missing or out of date.
+test-types: package
+	@if [ ! -f tests/types/node_modules/.package-lock.json ] \
+		|| [ tests/types/package-lock.json -nt tests/types/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/types --no-audit --no-fund --loglevel=error; \
+	fi
+	node tests/types/run.mjs
+
 ## The packed package on Node 18, Node 22, Deno, Bun and Cloudflare's
 ## workerd (tests/runtimes/): each imports it by name, makes a call retried
 ## after a 503, opens a circuit, rejects bad options. The runtimes are pinned
@@ -137,7 +152,7 @@ test-browser: package
 	fi
 	STEADFAST_CHROMIUM=$(CHROMIUM) node tests/browser/run.mjs
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-runtimes test-sim-wasm test-wasm-hosts test-browser
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

@@ -1,4 +1,17 @@
-// Types of the npm package `steadfast`.
+// Types of the npm package `steadfast`: every export, as both builds have it.
+// The build ships this file as index.d.ts (ES module syntax) and as
+// index.d.cts (`require("steadfast")`, node/index.cjs); the entries with a
+// default export re-export it: node/index.d.mts (Node's `import`, whose
+// default is this API as one object) and web/index.d.ts (browsers, workers,
+// bundlers: whose default is `init`).
+//
+// It names the web platform's types (AbortSignal, Headers, Blob, FormData,
+// URLSearchParams, Request, Response, URL): a project needs the DOM lib
+// (`"lib": ["dom"]`) or @types/node, or both, for them. WebAssembly.Module,
+// which @types/node does not declare, is named only through WasmModule.
+// The `fetch` option is typed by what the client does with it (FetchInit,
+// FetchResponse), not by either lib's RequestInit, so that the DOM's fetch,
+// Node's (undici's) and a wrapper of either fit it whichever libs are in.
 
 /** What kind of failure, as a user branches on it. */
 export type Category =
@@ -161,8 +174,8 @@ export interface ClientOptions {
   baseUrl?: string;
   /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). Any form `fetch` takes: a plain object, a `Headers`, a `Map` or `[name, value]` pairs. */
   headers?: HeadersLike;
-  /** Default `globalThis.fetch`. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Default `globalThis.fetch`. Called once per attempt as `fetch(url, init)`: see `Fetch`. */
+  fetch?: Fetch;
   /** Default `performance.now()` and `setTimeout`. */
   clock?: Clock;
   /** Each attempt's timeout in ms. Default 30000. */
@@ -192,13 +205,87 @@ export interface CircuitHealth {
   probesInFlight: number;
 }
 
-export interface RequestInit {
+/**
+ * A body sent as it is: the forms that the DOM's and Node's `fetch` both
+ * take. The client refuses any other with a TypeError naming `init.body`
+ * (a stream too: a retry sends the same body again), except that it passes
+ * a `SharedArrayBuffer` or a view of one on to `fetch` as well.
+ */
+export type CallBody = string | ArrayBuffer | BufferView | Blob | FormData | URLSearchParams;
+
+/**
+ * A typed array or a `DataView` over an `ArrayBuffer` (the DOM's `fetch`
+ * takes no view of a `SharedArrayBuffer`). Spelt without TypeScript 5.7's
+ * type arguments (`Uint8Array<ArrayBuffer>`) so that earlier compilers read
+ * it too.
+ */
+export type BufferView = (
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | DataView
+) & { readonly buffer: ArrayBuffer };
+
+/**
+ * What the client hands its `fetch` for each attempt: a plain object with
+ * exactly these fields, a standard `RequestInit` as the DOM and Node type it
+ * (a wrapper may forward it to `fetch` as it is, or spread it).
+ */
+export interface FetchInit {
+  /** The call's method. */
+  method: HttpMethod;
+  /**
+   * The client's `headers` with the call's over them, one string per name
+   * (credentials included: they are for the server, and are scrubbed from
+   * errors, events and snapshots only).
+   */
+  headers: Record<string, string>;
+  /**
+   * The attempt's signal: aborted on the attempt's timeout, when the call is
+   * cancelled and when the client closes. Made when first read (a `fetch`
+   * that never reads it does not pay for it); `{ ...init }` copies it.
+   */
+  signal: AbortSignal;
+  /** The call's `body`, or its `json` as JSON text; absent without one. */
+  body?: CallBody;
+}
+
+/**
+ * What the client reads of what its `fetch` answered: a `Response` fits. A
+ * `status` that is not a number fails the attempt (a TypeError as the
+ * error's `cause`); `headers` that cannot be read are none; the body is read
+ * with `text()` (none without it).
+ */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers?: HeadersLike | null;
+  text?(): PromiseLike<string> | string;
+}
+
+/**
+ * The `fetch` the client calls: `globalThis.fetch` (the DOM's or Node's), or
+ * your own, e.g. `(url, init) => fetch(url, { ...init, keepalive: true })`.
+ * Called without a `this`; what it throws or rejects with fails the attempt
+ * (the core types the failure by the error's `code` and `name`).
+ */
+export type Fetch = (url: string, init: FetchInit) => PromiseLike<FetchResponse> | FetchResponse;
+
+/** A call's options (`client.get(path, init)` and the others). */
+export interface CallInit {
   /** Query parameters, appended percent-encoded; arrays repeat the name. */
   query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>>;
   /** A body sent as JSON (sets content-type). */
   json?: unknown;
-  /** A body sent as is. */
-  body?: string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | null;
+  /** A body sent as it is (`null`: none). Not with GET or HEAD, nor with `json`. */
+  body?: CallBody | null;
   /** Added to the client's headers (a field replaces the client's of the same name); any form the client's `headers` takes. */
   headers?: HeadersLike;
   /** Cancels the call at any point; the promise rejects with the signal's reason. */
@@ -262,7 +349,6 @@ export interface Health {
   monitor: MonitorSummary;
   activeCalls: number;
   inFlight: number;
-
 }
 
 export interface RetryEvent {
@@ -297,12 +383,12 @@ export interface Events {
 }
 
 export interface Client {
-  request<T = unknown>(method: HttpMethod, path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
-  get<T = unknown>(path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
-  post<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
-  put<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
-  patch<T = unknown>(path: string, json?: unknown, init?: RequestInit): Promise<SteadfastResponse<T>>;
-  delete<T = unknown>(path: string, init?: RequestInit): Promise<SteadfastResponse<T>>;
+  request<T = unknown>(method: HttpMethod, path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
+  get<T = unknown>(path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
+  post<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
+  put<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
+  patch<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
+  delete<T = unknown>(path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
   /** Circuit state, limiter status, monitor summary. */
   health(): Health;
   /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it. */
@@ -320,9 +406,11 @@ export function createClient(options?: ClientOptions): Client;
 
 /** Every failed call rejects with this (a user's abort rejects with the signal's reason). */
 export class ResilienceError extends Error {
-  constructor(message: string, fields?: Partial<ResilienceError> & { cause?: unknown });
+  /** For your own code's errors and tests; `message` is made a string. */
+  constructor(message?: string, fields?: ResilienceErrorFields);
   readonly category: Category;
-  readonly kind: FailureKind;
+  /** Always a `FailureKind` on the package's errors; `"unknown"` only on one constructed without a `kind`. */
+  readonly kind: FailureKind | "unknown";
   readonly reason: GiveUpReason | null;
   readonly status: number | null;
   /** When trying again makes sense, if known. */
@@ -336,6 +424,27 @@ export class ResilienceError extends Error {
   readonly serverMessage: string | null;
   /** The parsed error body (JSON, else text), secrets removed. */
   readonly data: unknown;
+}
+
+/**
+ * What `new ResilienceError(message, fields)` reads, once (no other key): a
+ * field left out takes its default (`category` and `kind` `"unknown"`,
+ * `attempts` 0, `isRetryable` false, the others `null`); `cause` becomes the
+ * error's `cause`.
+ */
+export interface ResilienceErrorFields {
+  category?: Category;
+  kind?: FailureKind | "unknown";
+  reason?: GiveUpReason | null;
+  status?: number | null;
+  retryAfterMs?: number | null;
+  attempts?: number;
+  isRetryable?: boolean;
+  method?: HttpMethod | null;
+  endpoint?: string | null;
+  serverMessage?: string | null;
+  data?: unknown;
+  cause?: unknown;
 }
 
 /** What `classifyError` reads from rate-limit headers (one window). */
@@ -456,7 +565,23 @@ export class ErrorMonitor {
   onAlert(listener: (summary: MonitorSummary, type: "alert" | "recovered") => void): () => void;
 }
 
-/** Browsers and workers: load the WebAssembly module first (a no-op in Node). */
+/**
+ * A compiled WebAssembly module: `WebAssembly.Module` where a lib declares it
+ * (the DOM lib does; @types/node does not), else what every one is, an
+ * object whose `Symbol.toStringTag` is "WebAssembly.Module".
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } }
+  ? M
+  : { readonly [Symbol.toStringTag]: "WebAssembly.Module" };
+
+/**
+ * Browsers and workers: load the WebAssembly module first (a no-op in Node).
+ * No argument: fetches `../steadfast_wasm_bg.wasm` from the web build's URL;
+ * else a URL, a `Request`, a `Response` (or a promise of one), the module's
+ * bytes or the compiled module (`import wasm from
+ * "steadfast/steadfast_wasm_bg.wasm"` in Cloudflare Workers). Once resolved,
+ * later calls resolve at once; after a failure a later call tries again.
+ */
 export function init(
-  input?: string | URL | Request | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module,
+  input?: string | URL | Request | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WasmModule,
 ): Promise<void>;

@@ -49,8 +49,17 @@ manifest.version = version;
 fs.writeFileSync(path.join(pkgDir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 copy(path.join(template, "README.md"), path.join(pkgDir, "README.md"));
+// The licence texts (`MIT OR Apache-2.0`), from the repository's root.
+for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) copy(path.join(root, f), path.join(pkgDir, f));
+// The types: one declaration of the API, as an ES module (index.d.ts) and
+// as CommonJS (index.d.cts, `require`'s); the entries that add a default
+// export to it (node/index.d.mts: the API object; web/index.d.ts: `init`);
+// the .wasm subpath's (`import`, `require`).
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.ts"));
 copy(path.join(template, "index.d.ts"), path.join(pkgDir, "index.d.cts"));
+copy(path.join(template, "node", "index.d.mts"), path.join(pkgDir, "node", "index.d.mts"));
+copy(path.join(template, "web", "index.d.ts"), path.join(pkgDir, "web", "index.d.ts"));
+for (const f of ["steadfast_wasm_bg.wasm.d.ts", "steadfast_wasm_bg.wasm.d.cts"]) copy(path.join(template, f), path.join(pkgDir, f));
 
 const WASM = "steadfast_wasm_bg.wasm";
 copy(path.join(moduleDir, WASM), path.join(pkgDir, WASM));

@@ -1,0 +1,5 @@
+// Misuse of Node's default export (the API object, not a function).
+import steadfast from "steadfast";
+
+steadfast(); // expect: TS2349
+steadfast.createClient({ retries: 3 }); // expect: TS2353

@@ -1,0 +1,4 @@
+// `require("steadfast")` has no default export.
+import steadfast = require("steadfast");
+
+export const none = steadfast.default; // expect: TS2339

@@ -1,0 +1,26 @@
+// Misuse the types must refuse: each line marked `// expect: TSnnnn` must
+// draw exactly that error from tsc (tests/types/typescript.test.mjs), and no
+// line else any error. Never run.
+import { createClient, ResilienceError, ErrorMonitor, type FetchInit } from "steadfast";
+
+// A wrong option type.
+createClient({ retry: { jitter: 3 } }); // expect: TS2322
+createClient({ attemptTimeoutMs: "30s" }); // expect: TS2322
+// An option that does not exist, in an object literal.
+createClient({ timeout: 5000 }); // expect: TS2353
+createClient({ retry: { attempts: 3 } }); // expect: TS2353
+// A fetch that does not take what the client passes.
+createClient({ fetch: async (url: URL) => new Response(url.href) }); // expect: TS2322
+// A wrapper reading a field the client does not pass.
+export const credentials = (init: FetchInit) => init.credentials; // expect: TS2339
+// A body fetch does not send.
+createClient().post("/x", undefined, { body: 42 }); // expect: TS2322
+// No such event; no such category.
+createClient().on("exploded", () => {}); // expect: TS2345
+new ErrorMonitor().record({ category: "broken" }); // expect: TS2322
+
+export function kinds(e: unknown): boolean {
+  if (!(e instanceof ResilienceError)) return false;
+  // A kind that does not exist (`timeout` is a category).
+  return e.kind === "timeout"; // expect: TS2367
+}
