@@ -278,8 +278,26 @@ export interface FetchResponse {
  */
 export type Fetch = (url: string, init: FetchInit) => PromiseLike<FetchResponse> | FetchResponse;
 
-/** A call's options (`client.get(path, init)` and the others). */
-export interface CallInit {
+/** How a successful body is read (`init.responseType`); an error's body is always read as text. */
+export type ResponseType = "json" | "text" | "bytes" | "arrayBuffer" | "blob" | "stream";
+
+/** What `data` is for each `responseType`; `T` is what you say JSON holds. */
+export interface ResponseData<T = unknown> {
+  /** Parsed JSON, else the text; `null` for an empty body. */
+  json: T;
+  /** The text (`""` for an empty body). */
+  text: string;
+  /** The body byte for byte. */
+  bytes: Uint8Array;
+  arrayBuffer: ArrayBuffer;
+  /** Its `type` the response's content type. */
+  blob: Blob;
+  /** The response's stream, unread (`null` for no body): yours to read or cancel. */
+  stream: ReadableStream<Uint8Array> | null;
+}
+
+/** A call's options (`client.get(path, init)` and the others); `R` is its `responseType` (a plain `CallInit` reads JSON; `CallInit<"bytes">` and the others say another). */
+export interface CallInit<R extends ResponseType = "json"> {
   /** Query parameters, appended percent-encoded; arrays repeat the name. */
   query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>>;
   /** A body sent as JSON (sets content-type). */
@@ -296,13 +314,15 @@ export interface CallInit {
   deadlineMs?: number;
   /** Sent as `Idempotency-Key`; makes a POST or PATCH safe to retry. */
   idempotencyKey?: string;
+  /** How a successful body is read into `data` (default `"json"`: JSON, else text). */
+  responseType?: R;
 }
 
 export interface SteadfastResponse<T = unknown> {
   status: number;
   /** Header fields, names lower-cased. */
   headers: Record<string, string>;
-  /** Parsed JSON, else text; `null` for an empty body. */
+  /** The body as `init.responseType` says (by default parsed JSON, else text; `null` for an empty body). */
   data: T;
   /** Attempts sent (1 = no retry). */
   attempts: number;
@@ -383,12 +403,13 @@ export interface Events {
 }
 
 export interface Client {
-  request<T = unknown>(method: HttpMethod, path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
-  get<T = unknown>(path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
-  post<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
-  put<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
-  patch<T = unknown>(path: string, json?: unknown, init?: CallInit): Promise<SteadfastResponse<T>>;
-  delete<T = unknown>(path: string, init?: CallInit): Promise<SteadfastResponse<T>>;
+  /** `T`: what the JSON body holds; `data` is typed by `init.responseType` (a `Uint8Array` for `"bytes"`...). */
+  request<T = unknown, R extends ResponseType = "json">(method: HttpMethod, path: string, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
+  get<T = unknown, R extends ResponseType = "json">(path: string, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
+  post<T = unknown, R extends ResponseType = "json">(path: string, json?: unknown, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
+  put<T = unknown, R extends ResponseType = "json">(path: string, json?: unknown, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
+  patch<T = unknown, R extends ResponseType = "json">(path: string, json?: unknown, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
+  delete<T = unknown, R extends ResponseType = "json">(path: string, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
   /** Circuit state, limiter status, monitor summary. */
   health(): Health;
   /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it. */

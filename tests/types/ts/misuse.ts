@@ -15,6 +15,9 @@ createClient({ fetch: async (url: URL) => new Response(url.href) }); // expect: 
 export const credentials = (init: FetchInit) => init.credentials; // expect: TS2339
 // A body fetch does not send.
 createClient().post("/x", undefined, { body: 42 }); // expect: TS2322
+// No such body reading; data read as bytes is not a string.
+createClient().get("/x", { responseType: "xml" }); // expect: TS2322
+export const notText = async (): Promise<string> => (await createClient().get("/b", { responseType: "bytes" })).data; // expect: TS2322
 // No such event; no such category.
 createClient().on("exploded", () => {}); // expect: TS2345
 new ErrorMonitor().record({ category: "broken" }); // expect: TS2322

@@ -16,6 +16,7 @@ import {
   type FetchInit,
   type FetchResponse,
   type FailureKind,
+  type ResponseType,
   type Health,
   type Snapshot,
   type SteadfastResponse,
@@ -86,6 +87,23 @@ export async function example(key: string, saved: Snapshot | null): Promise<stri
     off();
     etsy.close();
   }
+}
+
+// `data` typed by the body's reading: each responseType, by default JSON.
+export async function bodies(c: ReturnType<typeof createClient>): Promise<number> {
+  const json: { id: number } = (await c.get<{ id: number }>("/j")).data;
+  const untyped: unknown = (await c.get("/j", { query: { a: 1 } })).data;
+  const text: string = (await c.get("/t", { responseType: "text" })).data;
+  const bytes: Uint8Array = (await c.get("/b", { responseType: "bytes" })).data;
+  const buffer: ArrayBuffer = (await c.post("/b", { a: 1 }, { responseType: "arrayBuffer" })).data;
+  const blob: Blob = (await c.request("GET", "/b", { responseType: "blob" })).data;
+  const stream: ReadableStream<Uint8Array> | null = (await c.get("/s", { responseType: "stream" })).data;
+  const chosen: ResponseType = Math.random() > 0.5 ? "text" : "bytes";
+  const either: string | Uint8Array = (await c.get("/x", { responseType: chosen })).data;
+  void untyped;
+  void either;
+  await stream?.cancel();
+  return json.id + text.length + bytes.length + buffer.byteLength + blob.size;
 }
 
 // Narrowing a rejection: `instanceof`, then its kind and category.
