@@ -336,3 +336,115 @@ fn a_listener_is_checked_without_a_client() {
     WasmClient::listen(bad);
     assert_eq!(op(&records()[0]), ERROR);
 }
+
+// ----- what a closed client gives back ---------------------------------------
+
+/// Native only: the recording allocator ([`crate::alloc_trace`]) is the
+/// native test build's.
+#[cfg(not(target_arch = "wasm32"))]
+mod gives_back {
+    use super::*;
+    use crate::alloc_trace::{live_bytes, record, replay, Step};
+    use crate::handles::Handles;
+    use crate::heap::tests::Arena;
+    use crate::heap::Heap;
+
+    /// A client's life as the package lives it: opened and kept under a handle
+    /// (as the module keeps it), `calls` calls answered (a 200, or a 503 with a
+    /// body the core reads), then closed: taken out of its handle and freed.
+    fn one_life(clients: &mut Handles<WasmClient>, calls: &[(&str, f64)]) {
+        let h = clients.insert(Some(client()));
+        for (i, (path, status)) in calls.iter().enumerate() {
+            WasmClient::start(clients.get_mut(h), call("GET", path), 1.0);
+            let slot = u32::try_from(i).unwrap();
+            let answer = Tape::default()
+                .arr(2)
+                .arr(0)
+                .str("{\"error\":\"busy\"}")
+                .put();
+            let c = clients.get_mut(h).unwrap();
+            c.response(slot, 1, *status, 2.0, 1.7e12, answer);
+        }
+        let c = clients.take(h).unwrap();
+        c.close(3.0, 1.7e12);
+    }
+
+    const ONE_CALL: &[(&str, f64)] = &[("/listings/1", 200.0)];
+    const FIVE_ENDPOINTS: &[(&str, f64)] = &[
+        ("/shops/1", 200.0),
+        ("/shops/2/listings", 503.0),
+        ("/users/me", 200.0),
+        ("/listings/9/images", 404.0),
+        ("/taxonomy/nodes", 200.0),
+    ];
+
+    #[test]
+    fn a_closed_client_gives_back_every_byte_it_took() {
+        let mut clients = Handles::new();
+        // The module's own areas (input, output) reach their size once.
+        one_life(&mut clients, FIVE_ENDPOINTS);
+        for calls in [ONE_CALL, FIVE_ENDPOINTS] {
+            let steps = record(|| one_life(&mut clients, calls));
+            let allocated: usize = steps
+                .iter()
+                .map(|s| match s {
+                    Step::Alloc(_, l) => l.size(),
+                    _ => 0,
+                })
+                .sum();
+            assert!(
+                allocated > 10_000,
+                "a client takes memory: {allocated} bytes"
+            );
+            assert_eq!(live_bytes(&steps), 0, "kept after close()");
+        }
+    }
+
+    #[test]
+    fn the_next_client_takes_the_blocks_the_last_one_gave_back() {
+        let mut clients = Handles::new();
+        one_life(&mut clients, FIVE_ENDPOINTS);
+        let one = record(|| one_life(&mut clients, ONE_CALL));
+        let five = record(|| one_life(&mut clients, FIVE_ENDPOINTS));
+
+        // One after the other, 1,000 times: the heap's memory is what the first
+        // took.
+        let mut heap = Heap::new(Arena::new(64));
+        let first = replay(&one, &mut heap);
+        for _ in 1..1000 {
+            assert_eq!(replay(&one, &mut heap), first);
+        }
+
+        // Clients of two shapes, in turn: the blocks of one serve the other.
+        let mut heap = Heap::new(Arena::new(64));
+        replay(&one, &mut heap);
+        let both = replay(&five, &mut heap);
+        for _ in 0..200 {
+            replay(&one, &mut heap);
+            assert_eq!(replay(&five, &mut heap), both);
+        }
+
+        // 100 open at once, each with a call in flight, then all closed; then
+        // the same again, and again: each round fits in the memory of the first.
+        let hundred = record(|| {
+            let hs: Vec<u32> = (0..100)
+                .map(|i| {
+                    let h = clients.insert(Some(client()));
+                    let path = format!("/listings/{i}");
+                    WasmClient::start(clients.get_mut(h), call("GET", &path), 1.0);
+                    h
+                })
+                .collect();
+            for h in hs {
+                clients.take(h).unwrap().close(2.0, 1.7e12);
+            }
+        });
+        assert_eq!(live_bytes(&hundred), 0);
+        let mut heap = Heap::new(Arena::new(512));
+        let first = replay(&hundred, &mut heap);
+        assert!(first > 100 * 10_000, "100 clients at once: {first} bytes");
+        for _ in 0..10 {
+            assert_eq!(replay(&hundred, &mut heap), first);
+        }
+    }
+}
