@@ -410,13 +410,18 @@ export interface Client {
   put<T = unknown, R extends ResponseType = "json">(path: string, json?: unknown, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
   patch<T = unknown, R extends ResponseType = "json">(path: string, json?: unknown, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
   delete<T = unknown, R extends ResponseType = "json">(path: string, init?: CallInit<R>): Promise<SteadfastResponse<ResponseData<T>[R]>>;
-  /** Circuit state, limiter status, monitor summary. */
+  /** Circuit state, limiter status, monitor summary (after `close()`: as they were when it closed). */
   health(): Health;
-  /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it. */
+  /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it (after `close()`: as it was when it closed). */
   snapshot(): Snapshot;
   /** Subscribes; answers the function that unsubscribes. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** Rejects every pending call once, aborts requests in flight, clears every timer. */
+  /**
+   * Rejects every pending call once (`kind: "closed"`), aborts requests in
+   * flight, clears every timer, and frees what the client holds at once.
+   * Later calls reject with `kind: "closed"`, unsent; a second `close()`
+   * does nothing.
+   */
   close(): void;
   /** `JSON.stringify(client)`: its health. */
   toJSON(): Health;

@@ -49,7 +49,13 @@ function createApi(exportsOf, ensureReady) {
   // Frees an object in the module when its wrapper is collected.
   let owned;
   function own(wrapper, kind, h) {
-    if (owned) owned.register(wrapper, [x[kind + "_free"], h]);
+    if (owned) owned.register(wrapper, [x[kind + "_free"], h], wrapper);
+  }
+  // The object was freed another way (a client's `close()`): its wrapper's
+  // collection must not free its handle again, which may name the next
+  // object by then.
+  function disown(wrapper) {
+    if (owned) owned.unregister(wrapper);
   }
 
   let booted = false;
@@ -637,7 +643,8 @@ function createApi(exportsOf, ensureReady) {
   }
 
   class Client {
-    #d;
+    #d; // the client's handle in the module; 0 once closed (and freed there)
+    #last; // once closed: [health, snapshot] as they were when it closed
     #fetch;
     #fetchThis;
     #clock;
@@ -788,6 +795,8 @@ function createApi(exportsOf, ensureReady) {
           if (withJson && body !== undefined) json(body, refs);
           else tag(0);
           if (facts !== undefined) value(facts, refs, 0);
+          // A closed client's handle, 0, names none: the module answers
+          // as for a closed client.
           const records = answer(x.client_start(this.#d, pos, this.#now()));
           const first = records[0];
           if (first[0] === CHECK && facts === undefined) {
@@ -800,6 +809,11 @@ function createApi(exportsOf, ensureReady) {
           }
           if (first[0] === ABORTED) {
             resolve(new Failed(refs[first[1]].reason, undefined, undefined));
+            return;
+          }
+          if (first[0] === FAIL) {
+            // Closed: the call ended at once, unsent.
+            resolve(new Failed(undefined, first[2], {}));
             return;
           }
           this.#run(records, refs, resolve);
@@ -1135,20 +1149,22 @@ function createApi(exportsOf, ensureReady) {
     }
 
     health() {
+      if (this.#d === 0) return structuredClone(this.#last[0]);
       return answer(x.client_health(this.#d, this.#now()))[0][1];
     }
 
     snapshot() {
+      if (this.#d === 0) return structuredClone(this.#last[1]);
       return answer(x.client_snapshot(this.#d, this.#now(), this.#wall()))[0][1];
     }
 
     on(event, listener) {
       begin();
       value([event, listener], [], 0);
-      const r = answer(x.client_listen(this.#d, pos))[0];
+      const r = answer(x.client_listen(pos))[0];
       if (r !== undefined) throw argumentError(r);
       const entry = (...args) => listener(...args);
-      if (x.client_is_closed(this.#d) === 0) {
+      if (this.#d !== 0) {
         let ls = this.#listeners.get(event);
         if (ls === undefined) this.#listeners.set(event, (ls = new Set()));
         ls.add(entry);
@@ -1159,11 +1175,23 @@ function createApi(exportsOf, ensureReady) {
       };
     }
 
+    // Frees the client in the module at once (its handle is given back
+    // there), then lets go of everything of the user's it held.
     close() {
-      if (x.client_is_closed(this.#d) === 1) return;
-      this.#run(answer(x.client_close(this.#d, this.#now())), [], undefined);
+      const d = this.#d;
+      if (d === 0) return;
+      // Closed from here: a listener told below that calls the client
+      // finds it so.
+      this.#d = 0;
+      disown(this);
+      const records = answer(x.client_close(d, this.#now(), this.#wall()));
+      const n = records.length;
+      this.#last = [records[n - 2][1], records[n - 1][1]];
+      this.#run(records, [], undefined);
       this.#listeners.clear();
       this.#disarm();
+      this.#calls = [];
+      this.#fetch = this.#fetchThis = this.#clock = this.#onAlert = this.#headers = undefined;
     }
 
     // `console.log(client)` and `JSON.stringify(client)` show its health.

@@ -1,7 +1,10 @@
 //! The module's exports, as the package's JavaScript calls them: plain
 //! functions of numbers. An object (a client, a breaker, ...) is a handle
 //! ([`Handles`]), passed first; `<kind>_open` answers one (`0`: the options
-//! were refused, the ERROR record says why) and `<kind>_free` drops it.
+//! were refused, the ERROR record says why) and `<kind>_free` drops it
+//! (when its JavaScript wrapper was collected). A client is also freed by
+//! `client_close`, at once: `close()` needs no collection to give its
+//! memory back.
 //!
 //! What crosses is what WebAssembly carries: `i32` and `f64`. A `bool`
 //! argument arrives as a `u32` (anything but `0` is true) and a `bool`
@@ -75,16 +78,20 @@ pub extern "C" fn client_open(len: u32, seed_hi: u32, seed_lo: u32, now: f64, wa
     keep(&CLIENTS, WasmClient::open(len, seed_hi, seed_lo, now, wall))
 }
 
-/// Drops the object under the handle (its JavaScript wrapper was collected).
+/// Drops the client under the handle (its JavaScript wrapper was collected
+/// unclosed: a closed one was freed by `client_close`).
 #[no_mangle]
 pub extern "C" fn client_free(h: u32) {
     free(&CLIENTS, h);
 }
 
-/// [`WasmClient::start`].
+/// [`WasmClient::start`]; a handle that names no client (`0`: the
+/// JavaScript's closed client) is a closed client's call.
 #[no_mangle]
 pub extern "C" fn client_start(h: u32, len: u32, now: f64) -> u32 {
-    on(&CLIENTS, h, 0, |c| c.start(len, now))
+    CLIENTS
+        .with(|o| WasmClient::start(o.get_mut(h), len, now))
+        .unwrap_or(0)
 }
 
 /// [`WasmClient::response`].
@@ -121,16 +128,12 @@ pub extern "C" fn client_cancel(h: u32, slot: u32, now: f64) -> u32 {
     on(&CLIENTS, h, 0, |c| c.cancel(slot, now))
 }
 
-/// [`WasmClient::close`].
+/// [`WasmClient::close`]: the client is taken out and freed; its handle
+/// names none from here on (and may name the next client).
 #[no_mangle]
-pub extern "C" fn client_close(h: u32, now: f64) -> u32 {
-    on(&CLIENTS, h, 0, |c| c.close(now))
-}
-
-/// [`WasmClient::is_closed`]: `1` closed (or no such client), `0` open.
-#[no_mangle]
-pub extern "C" fn client_is_closed(h: u32) -> u32 {
-    on(&CLIENTS, h, 1, |c| u32::from(c.is_closed()))
+pub extern "C" fn client_close(h: u32, now: f64, wall: f64) -> u32 {
+    let client = CLIENTS.with(|o| o.take(h)).flatten();
+    client.map_or(0, |c| c.close(now, wall))
 }
 
 /// [`WasmClient::health`].
@@ -145,10 +148,10 @@ pub extern "C" fn client_snapshot(h: u32, now: f64, wall: f64) -> u32 {
     on(&CLIENTS, h, 0, |c| c.snapshot(now, wall))
 }
 
-/// [`WasmClient::listen`].
+/// [`WasmClient::listen`] (no handle: the check is every client's).
 #[no_mangle]
-pub extern "C" fn client_listen(h: u32, len: u32) -> u32 {
-    on(&CLIENTS, h, 0, |c| c.listen(len))
+pub extern "C" fn client_listen(len: u32) -> u32 {
+    WasmClient::listen(len)
 }
 
 // ----- new CircuitBreaker ---------------------------------------------------

@@ -43,10 +43,19 @@ use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
 
 use crate::io::exchange;
-use crate::options::{self, BodyRef, ClientOptions, OptionError, QueryValue};
+use crate::options::{self, BodyRef, CallOptions, ClientOptions, OptionError, QueryValue};
 use crate::tape::{self, Value, Writer};
 use crate::text::{quote, Text};
 use crate::transport;
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests;
 
 /// Record opcodes (see the module's documentation).
 pub(crate) mod op {
@@ -137,6 +146,36 @@ fn url_problem(facts: &Value) -> Option<&'static str> {
         }
         _ => Some("must be an absolute URL (https://host/prefix)"),
     }
+}
+
+/// A call's tape `[method, path, init, json]` (then the URL's parts, when a
+/// CHECK asked for them), checked as every call's is: its method, path,
+/// options and those parts. `global_fetch`: TRACE is refused (the host's
+/// `fetch` refuses it).
+fn call_parts<'t>(
+    tape: &'t Value<'t>,
+    global_fetch: bool,
+) -> Result<(Method, &'t str, CallOptions, Option<&'t Value<'t>>), OptionError> {
+    let Value::Arr(_, parts) = tape else {
+        return Err(OptionError::type_of("init", "readable"));
+    };
+    let (method, path, init, json, facts) = match parts.as_slice() {
+        [m, p, i, j] => (m, p, i, j, None),
+        [m, p, i, j, f] => (m, p, i, j, Some(f)),
+        _ => return Err(OptionError::type_of("init", "readable")),
+    };
+    let method = options::decode_method(method)?;
+    if method == Method::Trace && global_fetch {
+        return Err(OptionError::range(
+            "method",
+            Text::of("TRACE is refused by fetch (give `fetch` to send it your own way)"),
+        ));
+    }
+    let path = path
+        .as_str()
+        .ok_or_else(|| OptionError::type_of("path", "a string"))?;
+    let call = options::decode_call(init, json, method)?;
+    Ok((method, path, call, facts))
 }
 
 impl WasmClient {
@@ -244,40 +283,49 @@ impl WasmClient {
         }))
     }
 
-    /// A call: the input tape is `[method, path, init, json]` (then the
-    /// URL's parts, when a CHECK asked for them). Answers STARTED and the
-    /// engine's outputs, or ERROR / ABORTED / CHECK.
-    pub fn start(&mut self, len: u32, now: f64) -> u32 {
-        exchange(len, |input, w| {
-            if let Err(e) = self.start_call(input, now, w) {
-                w.clear();
-                write_error(w, &e);
+    /// A call on `client`: the input tape is `[method, path, init, json]`
+    /// (then the URL's parts, when a CHECK asked for them). Answers STARTED
+    /// and the engine's outputs, or ERROR / ABORTED / CHECK.
+    ///
+    /// `None` is a client that `close()` freed: the call's method, path and
+    /// `init` are checked as an open client checks them (ERROR, or ABORTED
+    /// for a signal that had aborted); then it ends at once, unsent, in a
+    /// FAIL record (slot 0) of [`CallFailure::closed`], what a closed engine
+    /// answers. No URL is built: there is no base URL left to build it
+    /// with, and nothing is sent.
+    pub fn start(client: Option<&mut Self>, len: u32, now: f64) -> u32 {
+        exchange(len, |input, w| match client {
+            Some(c) => {
+                if let Err(e) = c.start_call(input, now, w) {
+                    w.clear();
+                    write_error(w, &e);
+                }
+                c.timer(w);
             }
-            self.timer(w);
+            None => {
+                if let Err(e) = Self::closed_call(input, w) {
+                    w.clear();
+                    write_error(w, &e);
+                }
+            }
         })
+    }
+
+    fn closed_call(input: &[u8], w: &mut Writer) -> Result<(), OptionError> {
+        let tape = tape::read(input).map_err(|_| OptionError::type_of("init", "readable"))?;
+        let (method, path, call, _) = call_parts(&tape, false)?;
+        if let Some(signal) = call.signal.filter(|s| s.aborted) {
+            w.arr(2).num(op::ABORTED).reference(Some(signal.reference));
+            return Ok(());
+        }
+        w.arr(3).num(op::FAIL).int(0);
+        crate::report::failure(w, &CallFailure::closed(method, path));
+        Ok(())
     }
 
     fn start_call(&mut self, input: &[u8], now: f64, w: &mut Writer) -> Result<(), OptionError> {
         let tape = tape::read(input).map_err(|_| OptionError::type_of("init", "readable"))?;
-        let Value::Arr(_, parts) = &tape else {
-            return Err(OptionError::type_of("init", "readable"));
-        };
-        let (method, path, init, json, facts) = match parts.as_slice() {
-            [m, p, i, j] => (m, p, i, j, None),
-            [m, p, i, j, f] => (m, p, i, j, Some(f)),
-            _ => return Err(OptionError::type_of("init", "readable")),
-        };
-        let method = options::decode_method(method)?;
-        if method == Method::Trace && self.global_fetch {
-            return Err(OptionError::range(
-                "method",
-                Text::of("TRACE is refused by fetch (give `fetch` to send it your own way)"),
-            ));
-        }
-        let path = path
-            .as_str()
-            .ok_or_else(|| OptionError::type_of("path", "a string"))?;
-        let call = options::decode_call(init, json, method)?;
+        let (method, path, call, facts) = call_parts(&tape, self.global_fetch)?;
         if let Some(signal) = call.signal.filter(|s| s.aborted) {
             w.arr(2).num(op::ABORTED).reference(Some(signal.reference));
             return Ok(());
@@ -501,21 +549,26 @@ impl WasmClient {
         })
     }
 
-    /// `close()`: every pending call ends once ([`Engine::close`]).
-    pub fn close(&mut self, now: f64) -> u32 {
+    /// `close()`: every pending call ends once ([`Engine::close`]: FAIL
+    /// records of kind `closed`, ABORT for the attempts in flight), then a
+    /// TIMER with none, then the client's last `health()` and `snapshot()`
+    /// (two VALUE records: what the driver answers for them from then on).
+    /// Takes the client: it is dropped here, with its engine, breakers,
+    /// queues and strings, so its memory is free for the next client at
+    /// once rather than when the JavaScript's wrapper is collected.
+    pub fn close(mut self, now: f64, wall: f64) -> u32 {
         exchange(0, |_, w| {
-            if !self.engine.is_closed() {
-                self.engine.close(millis(now));
-                self.drain(w, millis(now));
-            }
+            self.engine.close(millis(now));
+            self.drain(w, millis(now));
             w.arr(3).num(op::TIMER).num(-1.0).int(0);
+            w.arr(2).num(op::VALUE);
+            crate::report::health(w, &self.engine.health(millis(now)));
+            w.arr(2).num(op::VALUE);
+            let s = self
+                .engine
+                .snapshot(millis(now), UnixMillis(millis(wall).0));
+            crate::snapshot::write(&s, w);
         })
-    }
-
-    /// Whether `close()` was called.
-    #[must_use]
-    pub fn is_closed(&self) -> bool {
-        self.engine.is_closed()
     }
 
     /// A VALUE record of `health()`.
@@ -538,8 +591,9 @@ impl WasmClient {
     }
 
     /// `on(event, listener)`'s check: an ERROR record unless `event` (the
-    /// input tape) is an event's name and `listener` a function.
-    pub fn listen(&mut self, len: u32) -> u32 {
+    /// input tape) is an event's name and `listener` a function. The same
+    /// for an open client and a closed one (which keeps no listener).
+    pub fn listen(len: u32) -> u32 {
         exchange(len, |input, w| {
             let ok = match tape::read(input) {
                 Ok(Value::Arr(_, parts)) => match parts.as_slice() {

@@ -206,13 +206,13 @@ unsafe impl core::alloc::GlobalAlloc for Allocator {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::vec::Vec;
 
     /// Pages from a buffer of the test's own, `limit` of them; `gap` pages
     /// are skipped before the next grow (as if something else grew memory).
-    struct Arena {
+    pub(crate) struct Arena {
         base: usize,
         used: usize,
         limit: usize,
@@ -221,7 +221,7 @@ mod tests {
     }
 
     impl Arena {
-        fn new(limit: usize) -> Self {
+        pub(crate) fn new(limit: usize) -> Self {
             let buffer = std::vec![0u128; limit * PAGE / 16];
             Self {
                 base: buffer.as_ptr() as usize,
@@ -230,6 +230,15 @@ mod tests {
                 gap: 0,
                 _buffer: buffer,
             }
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    impl Heap<Arena> {
+        /// The bytes of the pages taken so far (gaps included): what
+        /// `alloc_trace.rs`'s replays measure.
+        pub(crate) fn taken(&self) -> usize {
+            self.pages.used * PAGE
         }
     }
 

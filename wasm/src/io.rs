@@ -112,3 +112,24 @@ pub(crate) fn exchange(len: u32, f: impl FnOnce(&[u8], &mut Writer)) -> u32 {
     })
     .unwrap_or(0)
 }
+
+/// The crate's tests' way in: `tape` as the input (as the JavaScript writes
+/// one); answers its length.
+#[cfg(test)]
+pub(crate) fn put(tape: &[u8]) -> u32 {
+    with_io(|io| {
+        if io.input.len() < tape.len() {
+            io.input.resize(tape.len(), 0);
+        }
+        if let Some(at) = io.input.get_mut(..tape.len()) {
+            at.copy_from_slice(tape);
+        }
+    });
+    u32::try_from(tape.len()).unwrap_or(0)
+}
+
+/// The crate's tests' way out: the output the last export wrote.
+#[cfg(test)]
+pub(crate) fn output() -> Vec<u8> {
+    with_io(|io| io.output.bytes().to_vec()).unwrap_or_default()
+}

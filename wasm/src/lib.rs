@@ -31,6 +31,8 @@ extern crate std;
 
 #[cfg(target_arch = "wasm32")]
 pub mod abi;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod alloc_trace;
 pub mod blocks;
 pub mod client;
 mod global;

@@ -555,6 +555,44 @@ fn an_instant_slightly_behind_never_shortens_a_servers_pause() {
 }
 
 #[test]
+fn a_closed_failure_without_an_engine_is_the_closed_engines_own() {
+    let mut e = engine(config());
+    e.close(Millis(0));
+    for (method, path) in [
+        (
+            Method::Post,
+            "https://h/v3/shops/12/listings?api_key=sk_live_123456",
+        ),
+        (Method::Delete, "/listings/0f8e2d1c9b7a6e5d4c3b2a19"),
+        (Method::Get, ""),
+    ] {
+        e.start(
+            RequestMeta {
+                method,
+                ..get(path)
+            },
+            Millis(1),
+        );
+        let out = drain(&mut e);
+        let [Output::Done {
+            result: Err(failure),
+            ..
+        }] = out.as_slice()
+        else {
+            panic!("{out:?}");
+        };
+        let alone = CallFailure::closed(method, path);
+        assert_eq!(*failure, alone, "{path}");
+        assert_eq!(failure.report(), alone.report(), "{path}");
+        assert!(
+            !alone.endpoint.contains("sk_live"),
+            "no query: {}",
+            alone.endpoint
+        );
+    }
+}
+
+#[test]
 fn closing_ends_every_call_once_and_every_later_one_at_once() {
     let mut e = engine(config());
     let sent = e.start(get("/a"), Millis(0));
@@ -593,6 +631,11 @@ fn closing_ends_every_call_once_and_every_later_one_at_once() {
         }) => {
             assert_eq!((*call, f.kind, f.attempts), (late, FailureKind::Closed, 0));
             assert!(!f.report().retryable);
+            assert_eq!(
+                *f,
+                CallFailure::closed(Method::Get, "/c"),
+                "a host with no engine left answers the same failure"
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -157,6 +157,29 @@ pub struct CallFailure {
     pub message: Option<String>,
 }
 
+impl CallFailure {
+    /// How a call made on a closed client ends, unsent: kind
+    /// [`FailureKind::Closed`], no attempt, nothing to classify, not worth
+    /// trying again; `endpoint` is the call's path or URL, named as
+    /// [`crate::monitor::normalize_endpoint`] names it. What
+    /// [`super::Engine::start`] answers after [`super::Engine::close`], for
+    /// a host that freed the engine on closing and has none left to ask.
+    #[must_use]
+    pub fn closed(method: Method, endpoint: &str) -> Self {
+        Self {
+            kind: FailureKind::Closed,
+            category: None,
+            status: None,
+            retry_after_ms: None,
+            attempts: 0,
+            retryable: false,
+            method,
+            endpoint: crate::monitor::normalize_endpoint(endpoint),
+            message: None,
+        }
+    }
+}
+
 /// A call that ended with a successful response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -127,7 +127,7 @@ pub(crate) fn one_get_crosses_twice() {
         .tag(0)
         .tag(0)
         .put();
-    client.start(call, 1000.0);
+    WasmClient::start(Some(&mut client), call, 1000.0);
     let out = output();
     assert_eq!(first_op(&out), 7.0, "STARTED");
     assert!(String::from_utf8_lossy(&out).contains("https://api.example.com/x"));
@@ -146,7 +146,7 @@ pub(crate) fn a_503_is_retried_and_a_bad_option_named() {
         .tag(0)
         .tag(0)
         .put();
-    client.start(call, 0.0);
+    WasmClient::start(Some(&mut client), call, 0.0);
     let answer = Tape::default().arr(2).arr(0).str("busy").put();
     client.response(0, 1, 503.0, 1.0, 1.7e12, answer);
     let out = output();
