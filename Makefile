@@ -14,6 +14,8 @@
 #   make test-wasm-hosts  the wasm crate's checks in Node, a Chromium page, a worker and a service worker
 #   make test-browser  build the package, then test its web build in headless Chromium:
 #               a page, and the examples/extension/ service worker stopped and woken
+#   make test-fake-timers  build the package, then drive it with the fake timers users
+#               test with: node:test mock.timers, @sinonjs/fake-timers, Jest, Vitest
 #   make soak-sim  one engine through a million simulated calls, memory sampled
 #   make fuzz   every parser and decoder under property tests, for longer
 
@@ -21,7 +23,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser soak-sim soak-js fuzz
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers soak-sim soak-js fuzz
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -152,7 +154,20 @@ test-browser: package
 	fi
 	STEADFAST_CHROMIUM=$(CHROMIUM) node tests/browser/run.mjs
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser
+## The packed package under the fake timers users write tests with, each
+## test file run by its framework (tests/fake-timers/): node:test's
+## mock.timers, @sinonjs/fake-timers, Jest and Vitest drive retried calls,
+## RetryPolicy's backoff and RateLimiter's waits on the default clock in no
+## real time. The frameworks are pinned in tests/fake-timers/package-lock.json
+## (`npm ci` when missing or out of date).
+test-fake-timers: package
+	@if [ ! -f tests/fake-timers/node_modules/.package-lock.json ] \
+		|| [ tests/fake-timers/package-lock.json -nt tests/fake-timers/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/fake-timers --no-audit --no-fund --loglevel=error; \
+	fi
+	node tests/fake-timers/run.mjs
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

@@ -50,7 +50,7 @@ export type HttpMethod = "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
 
 /** An injectable clock: time in milliseconds, and a cancellable sleep. */
 export interface Clock {
-  /** Monotonic milliseconds (default `performance.now()`). */
+  /** Monotonic milliseconds (default `performance.now()`, moved on by a fake `Date` or timer too). */
   now(): number;
   /** Resolves after `ms` (by this clock); should reject or stay pending once `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<unknown>;
@@ -176,7 +176,7 @@ export interface ClientOptions {
   headers?: HeadersLike;
   /** Default `globalThis.fetch`. Called once per attempt as `fetch(url, init)`: see `Fetch`. */
   fetch?: Fetch;
-  /** Default `performance.now()` and `setTimeout`. */
+  /** Default `performance.now()` and `setTimeout`, looked up on `globalThis` at each use: fake timers (node:test, sinon, Jest, Vitest) drive it. */
   clock?: Clock;
   /** Each attempt's timeout in ms. Default 30000. */
   attemptTimeoutMs?: number;
@@ -505,7 +505,7 @@ export function classifyError(
 
 export interface CircuitBreakerOptions
   extends Omit<BreakerOptions, "scope" | "maxBreakers"> {
-  /** Default `performance.now()`. */
+  /** Default `performance.now()`, looked up on `globalThis` at each use (a fake `Date` moves it too). */
   clock?: { now(): number };
 }
 
@@ -527,7 +527,7 @@ export class CircuitBreaker {
 export type HeadersLike = Headers | Map<string, string> | Array<[string, string]> | Record<string, string>;
 
 export interface RateLimiterOptions extends LimiterOptions {
-  /** Default `performance.now()` and `setTimeout`. */
+  /** Default `performance.now()` and `setTimeout`, looked up on `globalThis` at each use: fake timers (node:test, sinon, Jest, Vitest) drive it. */
   clock?: { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> };
 }
 
@@ -551,7 +551,7 @@ export interface RetryPolicyOptions extends RetryOptions {
   idempotent?: boolean;
   /** Seeds the jitter (default: random). */
   seed?: number;
-  /** Default `performance.now()` and `setTimeout`. */
+  /** Default `performance.now()` and `setTimeout`, looked up on `globalThis` at each use: fake timers (node:test, sinon, Jest, Vitest) drive it. */
   clock?: { now(): number; sleep?(ms: number, signal?: AbortSignal): Promise<void> };
 }
 
@@ -570,7 +570,7 @@ export class RetryPolicy {
 }
 
 export interface ErrorMonitorOptions extends MonitorOptions {
-  /** Default `performance.now()`. */
+  /** Default `performance.now()`, looked up on `globalThis` at each use (a fake `Date` moves it too). */
   clock?: { now(): number };
 }
 

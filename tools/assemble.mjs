@@ -17,7 +17,8 @@ if (!moduleDir || !pkgDir || !version) {
 }
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const template = path.join(root, "pkg-template");
-const api = fs.readFileSync(path.join(template, "lib", "api.js"), "utf8");
+// The driver: the default clock (clock.js, used by api.js) and the API.
+const api = ["clock.js", "api.js"].map((f) => fs.readFileSync(path.join(template, "lib", f), "utf8")).join("\n");
 
 fs.rmSync(pkgDir, { recursive: true, force: true });
 fs.mkdirSync(pkgDir, { recursive: true });

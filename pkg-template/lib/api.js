@@ -484,10 +484,12 @@ function createApi(exportsOf, ensureReady) {
   // `value` read as a number (a clock answering junk reads as NaN: the core
   // reads that as 0).
   const num = (v) => (typeof v === "number" ? v : NaN);
-  const hasPerformance = typeof performance === "object" && typeof performance.now === "function";
-  const monotonic = hasPerformance ? () => performance.now() : () => Date.now();
+  // The time when no `clock` is injected (clock.js): `performance` and
+  // `Date` looked up on `globalThis` at each use, as are `setTimeout` and
+  // `clearTimeout` below, so fake timers installed after load drive it.
+  const time = createDefaultClock();
   function clockNow(clock) {
-    if (!clock) return monotonic();
+    if (!clock) return time.now();
     try {
       return num(clock.now());
     } catch {
@@ -653,7 +655,11 @@ function createApi(exportsOf, ensureReady) {
     #headers;
     #calls = [];
     #listeners = new Map();
-    #timer = { at: -1, handle: undefined, gen: 0, sleep: undefined };
+    // The one timer: its deadline, handle, generation and injected clock's
+    // sleep; the `setTimeout` that made the handle and the `clearTimeout`
+    // installed with it; for the default clock's, the sources' time it was
+    // set at and its delay (see clock.js's `fired`).
+    #timer = { at: -1, handle: undefined, gen: 0, sleep: undefined, set: undefined, clear: undefined, from: 0, ms: 0 };
     #runs = 0;
     // Whether the last response had many header fields (see `pairs`).
     #many = false;
@@ -1069,11 +1075,16 @@ function createApi(exportsOf, ensureReady) {
     // clearing and setting a timer on every call cost more than the rest of
     // its bookkeeping); an injected clock's sleep is always exact, so a fake
     // clock that moves to its next sleeper sees no stale ones. In Node the
-    // timer keeps the process alive only while a call is pending.
+    // timer keeps the process alive only while a call is pending. The
+    // timer is the global `setTimeout` of the moment, so fake timers
+    // installed after load drive the client; one made by another
+    // `setTimeout` than today's (fakes installed or removed since, which
+    // may never fire it) is not kept, and each handle is cleared by the
+    // `clearTimeout` of its own kind.
     #arm(at, pending) {
       const t = this.#timer;
       const real = this.#clock === undefined;
-      if (real && t.handle !== undefined && (at < 0 || t.at <= at)) {
+      if (real && t.handle !== undefined && (at < 0 || t.at <= at) && t.set === globalThis.setTimeout) {
         keepAlive(t.handle, pending > 0);
         return;
       }
@@ -1084,7 +1095,9 @@ function createApi(exportsOf, ensureReady) {
       t.at = at;
       const delay = Math.min(Math.max(0, Math.ceil(at - this.#now())), 2147483647);
       if (real) {
-        t.handle = setTimeout(() => this.#fire(gen), delay);
+        t.from = time.base();
+        t.ms = delay;
+        this.#set(gen, delay);
         keepAlive(t.handle, pending > 0);
         return;
       }
@@ -1104,17 +1117,27 @@ function createApi(exportsOf, ensureReady) {
             // Its signal tells the clock so (it may hold a timer of its own).
             ctl.abort();
             t.sleep = undefined;
-            t.handle = setTimeout(() => this.#fire(gen), delay);
+            this.#set(gen, delay);
           }
         },
       );
+    }
+
+    // A timer from the `setTimeout` installed now, the `clearTimeout`
+    // installed with it kept to clear it (a fake's clear ignores a real
+    // handle, and the other way round).
+    #set(gen, delay) {
+      const t = this.#timer;
+      t.set = globalThis.setTimeout;
+      t.clear = globalThis.clearTimeout;
+      t.handle = t.set.call(globalThis, () => this.#fire(gen), delay);
     }
 
     #disarm() {
       const t = this.#timer;
       t.gen++;
       t.at = -1;
-      if (t.handle !== undefined) clearTimeout(t.handle);
+      if (t.handle !== undefined) t.clear.call(globalThis, t.handle);
       t.handle = undefined;
       if (t.sleep !== undefined) t.sleep.abort();
       t.sleep = undefined;
@@ -1123,6 +1146,8 @@ function createApi(exportsOf, ensureReady) {
     #fire(gen) {
       const t = this.#timer;
       if (t.gen !== gen) return;
+      // The default clock's wait is over (whatever fake moved the timer).
+      if (this.#clock === undefined) time.fired(t.from, t.ms, t.at);
       t.handle = undefined;
       t.sleep = undefined;
       t.at = -1;
@@ -1359,19 +1384,25 @@ function createApi(exportsOf, ensureReady) {
   }
 
   // Sleeps `ms` on the injected clock (its `sleep(ms, signal)`) or a
-  // timer; rejects with the signal's reason when it aborts.
+  // timer (the global `setTimeout` of the moment; on the default clock, its
+  // firing ends the wait on the clock too, see clock.js); rejects with the
+  // signal's reason when it aborts.
   function pause(clock, ms, signal) {
     if (signal && signal.aborted) return Promise.reject(signal.reason);
     if (clock && typeof clock.sleep === "function") {
       return raceAbort(Promise.resolve(clock.sleep(ms, signal)), signal);
     }
+    const deadline = clock ? 0 : time.now() + ms;
+    const from = time.base();
+    const clear = globalThis.clearTimeout;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        clearTimeout(timer);
+        clear.call(globalThis, timer);
         reject(signal.reason);
       };
-      const timer = setTimeout(() => {
+      const timer = globalThis.setTimeout(() => {
         if (signal) signal.removeEventListener("abort", onAbort);
+        if (!clock) time.fired(from, ms, deadline);
         resolve();
       }, ms);
       if (signal) signal.addEventListener("abort", onAbort, { once: true });
@@ -1437,7 +1468,7 @@ function createApi(exportsOf, ensureReady) {
       const now = (() => {
         try {
           const c = options !== null && typeof options === "object" ? options.clock : undefined;
-          return c !== null && typeof c === "object" && typeof c.now === "function" ? clockNow(c) : monotonic();
+          return c !== null && typeof c === "object" && typeof c.now === "function" ? clockNow(c) : time.now();
         } catch {
           return NaN;
         }
