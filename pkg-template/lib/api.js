@@ -69,8 +69,9 @@ function createApi(exportsOf, ensureReady) {
     memory = x.memory;
     header = x.io();
     area();
-    const [fields, ranges, events, maxItems] = answer(x.tables())[0];
+    const [fields, ranges, events, maxItems, maxFields] = answer(x.tables())[0];
     MAX_ITEMS = maxItems;
+    MAX_FIELDS = maxFields;
     READ = new Set(fields);
     BODY = new Set();
     for (const [from, to] of ranges) for (let s = from; s <= to; s++) BODY.add(s);
@@ -129,6 +130,7 @@ function createApi(exportsOf, ensureReady) {
   // a clock that is a class instance): these members, when defined.
   const PROBE = ["aborted", "addEventListener", "removeEventListener", "now", "sleep", "wallNow"];
   let MAX_ITEMS; // most items of an array written (the tape reader's bound)
+  let MAX_FIELDS; // most header fields read from a response (the core's bound)
   const MAX_DEPTH = 24;
   const toTag = Object.prototype.toString;
 
@@ -288,14 +290,14 @@ function createApi(exportsOf, ensureReady) {
       tag(9);
     }
   }
-  // Calls `f(name, value)` for each of the first 256 header fields of a
+  // Calls `f(name, value)` for each of the first MAX_FIELDS header fields of a
   // Headers, a Map, an array of pairs or a plain object: string values,
   // names lower-cased. Throws when `h` cannot be read.
   function eachField(h, f) {
     let n = 0;
     const entries = Array.isArray(h) ? h : typeof h.entries === "function" ? h.entries() : Object.entries(h);
     for (const e of entries) {
-      if (++n > 256) return;
+      if (++n > MAX_FIELDS) return;
       const k = e[0];
       const v = e[1];
       if (typeof k === "string" && typeof v === "string") f(k.toLowerCase(), v);
@@ -338,7 +340,7 @@ function createApi(exportsOf, ensureReady) {
         // standard), so they are taken as they come.
         let n = 0;
         for (const [k, v] of h) {
-          if (++n > 256) break;
+          if (++n > MAX_FIELDS) break;
           rec[k] = v;
           if (READ.has(k)) out.push([k, v]);
         }

@@ -78,3 +78,26 @@ test("headers in a form fetch does not take, or with a bad field, are a TypeErro
   await assert.rejects(client.get("/d", { headers: broken }), (e) => e instanceof TypeError && e.message === "steadfast: `init.headers` must be readable");
   client.close();
 });
+
+test("a response with 300 header fields: the first 256 are read, the call succeeds, and so does the next", async () => {
+  const many = await startServer();
+  try {
+    many.handle = (_req, res) => {
+      for (let i = 0; i < 300; i++) res.setHeader(`x-f${String(i).padStart(3, "0")}`, String(i));
+      many.json(res, 200, { ok: true });
+    };
+    const client = createClient({ baseUrl: many.baseUrl });
+    for (const path of ["/first", "/second"]) {
+      const r = await client.get(path);
+      assert.deepEqual(r.data, { ok: true });
+      // Fields come sorted by name: the fetch's own few, then x-f000...
+      const names = Object.keys(r.headers);
+      assert.equal(names.length, 256, `${path}: ${names.length} fields`);
+      assert.equal(r.headers["x-f000"], "0");
+      assert.equal(r.headers["x-f299"], undefined);
+    }
+    client.close();
+  } finally {
+    await many.close();
+  }
+});

@@ -11,7 +11,7 @@ use steadfast_core::classify::{
     classify_response, reads_body, status_from_number, Classification, FnOutcome, STATUSES,
 };
 use steadfast_core::engine::EngineConfig;
-use steadfast_core::headers::{WindowReading, READ_FIELDS};
+use steadfast_core::headers::{WindowReading, MAX_RESPONSE_FIELDS, READ_FIELDS};
 use steadfast_core::{TransportFailure, UnixMillis};
 
 use crate::client::{millis, op, write_error, EVENTS};
@@ -24,11 +24,13 @@ use crate::text::Text;
 /// What the driver is told once, for every client and block: the header
 /// fields the core reads (the driver copies no other), the statuses whose
 /// bodies it reads (`[from, to]` ranges), the event names, and how many
-/// items of an array the input tape carries at most ([`tape::MAX_ITEMS`]).
+/// items of an array the input tape carries at most ([`tape::MAX_ITEMS`]),
+/// and how many of a response's header fields it reads at most
+/// ([`MAX_RESPONSE_FIELDS`]).
 #[must_use]
 pub fn tables() -> u32 {
     exchange(0, |_, w| {
-        w.arr(4);
+        w.arr(5);
         w.arr(u32::try_from(READ_FIELDS.len()).unwrap_or(0));
         for f in READ_FIELDS {
             w.str(f);
@@ -51,6 +53,7 @@ pub fn tables() -> u32 {
             w.str(e);
         }
         w.int(u64::from(tape::MAX_ITEMS));
+        w.int(u64::from(MAX_RESPONSE_FIELDS));
     })
 }
 

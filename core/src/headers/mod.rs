@@ -38,6 +38,14 @@ pub use http_date::parse_http_date;
 pub use rate_limit::{RateLimitHeaders, WindowReading};
 pub use retry_after::parse_retry_after;
 
+/// How many of a response's header fields a host reads, at most: the fields
+/// it hands the core and the ones it gives the caller (`response.headers`).
+/// A hostile or broken server can send thousands; past this many the rest
+/// are dropped, so a response costs bounded time and memory whatever it
+/// carries. 256 is well past what real APIs send (a few dozen at most) and
+/// under the 1,000 fields a request's headers may have.
+pub const MAX_RESPONSE_FIELDS: u32 = 256;
+
 /// Every response header field the core reads, in lower case: a host may
 /// hand [`crate::engine::Engine::handle_response`] only these (the npm
 /// package reads just these from each response, so a response's cost does
