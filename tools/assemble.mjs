@@ -96,7 +96,12 @@ inline(path.join(template, "web", "index.js"), path.join(pkgDir, "inline", "web"
   'new URL("../steadfast_wasm_bg.wasm", import.meta.url)',
   `new Response(new Blob([Uint8Array.from(atob("${zlib.gzipSync(wasmBytes, { level: 9 }).toString("base64")}"), (c) => c.charCodeAt(0))]).stream().pipeThrough(new DecompressionStream("gzip")))`,
 ]);
-for (const f of ["index.d.ts", "index.d.mts"]) copy(path.join(template, "inline", f), path.join(pkgDir, "inline", f));
+// Its types (node/index.d.mts, web/index.d.ts: the same API), and for
+// resolvers that read no exports map (TypeScript's node10) the folder's
+// package.json: the Node build and the root's types, as for `steadfast`.
+copy(path.join(template, "inline", "node.d.mts"), path.join(pkgDir, "inline", "node", "index.d.mts"));
+copy(path.join(template, "inline", "web.d.ts"), path.join(pkgDir, "inline", "web", "index.d.ts"));
+copy(path.join(template, "inline", "package.json"), path.join(pkgDir, "inline", "package.json"));
 
 // Size: what one environment loads (wasm + its JS), and the whole package.
 const sizeOf = (files) => {
