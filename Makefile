@@ -16,6 +16,8 @@
 #               a page, and the examples/extension/ service worker stopped and woken
 #   make test-fake-timers  build the package, then drive it with the fake timers users
 #               test with: node:test mock.timers, @sinonjs/fake-timers, Jest, Vitest
+#   make test-bundlers  build the package, then bundle it with esbuild (browser, Node ESM
+#               and CJS), webpack 5 and Vite, and run each bundle (Chromium, or Node alone in a folder)
 #   make soak-sim  one engine through a million simulated calls, memory sampled
 #   make fuzz   every parser and decoder under property tests, for longer
 
@@ -23,7 +25,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers soak-sim soak-js fuzz
+.PHONY: setup demo demo-js tour test fmt-check clippy unit wasm-check sans-io-check doc-check bench bench-sim bench-js bench-peers mutants package test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers test-bundlers soak-sim soak-js fuzz
 
 ## Installs what a fresh machine lacks: the wasm target, rustfmt and clippy.
 setup:
@@ -167,7 +169,27 @@ test-fake-timers: package
 	fi
 	node tests/fake-timers/run.mjs
 
-test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers
+## The packed package as users bundle it (tests/bundlers/): esbuild for the
+## browser (`steadfast/inline`; the default entry with --loader:.wasm=file),
+## for Node as an ES module and as CommonJS (`steadfast/inline`, each bundle
+## moved alone into an empty folder, as a serverless deploy; the default
+## entry there must fail naming `steadfast/inline`), webpack 5 and Vite for
+## the browser; each bundle makes a call the loopback server fails with a
+## 503 and the retry gets, in headless Chromium (tests/browser's driver,
+## Debian's chromium) or in Node. esbuild is tools/'s; webpack and Vite are
+## pinned in tests/bundlers/package-lock.json, playwright-core in
+## tests/browser's (`npm ci` when missing or out of date). About 10 s.
+test-bundlers: package
+	./scripts/ensure-chromium.sh
+	@for d in tests/browser tests/bundlers; do \
+		if [ ! -f $$d/node_modules/.package-lock.json ] \
+			|| [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+			npm ci --prefix $$d --no-audit --no-fund --loglevel=error; \
+		fi; \
+	done
+	STEADFAST_CHROMIUM=$(CHROMIUM) node tests/bundlers/run.mjs
+
+test: setup fmt-check clippy sans-io-check doc-check wasm-check unit test-js test-types test-runtimes test-sim-wasm test-wasm-hosts test-browser test-fake-timers test-bundlers
 
 bench: setup
 	$(CARGO) bench -p steadfast-core --bench peers

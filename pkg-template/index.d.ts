@@ -602,7 +602,8 @@ export type WasmModule = typeof globalThis extends { WebAssembly: { Module: { pr
 
 /**
  * Browsers and workers: load the WebAssembly module first (a no-op in Node).
- * No argument: fetches `../steadfast_wasm_bg.wasm` from the web build's URL;
+ * No argument: fetches `../steadfast_wasm_bg.wasm` from the web build's URL
+ * (`steadfast/inline`'s compiles the bytes it carries, fetching nothing);
  * else a URL, a `Request`, a `Response` (or a promise of one), the module's
  * bytes or the compiled module (`import wasm from
  * "steadfast/steadfast_wasm_bg.wasm"` in Cloudflare Workers). Once resolved,

@@ -23,6 +23,8 @@ export function init(input) {
 }
 
 async function load(input) {
+  // The .wasm beside the package's root; in the `steadfast/inline` build
+  // (tools/assemble.mjs), the module's bytes carried in this file instead.
   if (input === undefined) input = new URL("../steadfast_wasm_bg.wasm", import.meta.url);
   if (typeof input === "string" || input instanceof URL || (typeof Request === "function" && input instanceof Request)) {
     input = fetch(input);

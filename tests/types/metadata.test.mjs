@@ -51,7 +51,7 @@ async function attw(args) {
 
 // Every entry point the exports map names, and where each resolution found
 // its types.
-const ENTRIES = [".", "./steadfast_wasm_bg.wasm", "./package.json"];
+const ENTRIES = [".", "./inline", "./steadfast_wasm_bg.wasm", "./package.json"];
 const RESOLUTIONS = ["node10", "node16-cjs", "node16-esm", "bundler"];
 function typesFound(report) {
   const out = {};
@@ -80,6 +80,10 @@ test("attw finds no problem, and types for every entry point under every resolut
     ". node16-cjs": "index.d.cts",
     ". node16-esm": "node/index.d.mts",
     ". bundler": "web/index.d.ts",
+    "./inline node10": "index.d.ts",
+    "./inline node16-cjs": "index.d.cts",
+    "./inline node16-esm": "inline/node/index.d.mts",
+    "./inline bundler": "inline/web/index.d.ts",
     "./steadfast_wasm_bg.wasm node10": "steadfast_wasm_bg.wasm.d.ts",
     "./steadfast_wasm_bg.wasm node16-cjs": "steadfast_wasm_bg.wasm.d.cts",
     "./steadfast_wasm_bg.wasm node16-esm": "steadfast_wasm_bg.wasm.d.ts",
