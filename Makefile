@@ -87,6 +87,10 @@ package: setup
 ## node:test tests of the packed package, installed into a scratch project,
 ## against a fault-injecting server on loopback.
 test-js: package
+	@if [ ! -f tests/observability/node_modules/.package-lock.json ] \
+		|| [ tests/observability/package-lock.json -nt tests/observability/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/observability --no-audit --no-fund --loglevel=error; \
+	fi
 	node tests/js/run.mjs
 
 ## The packed package's types and metadata as a TypeScript user meets them

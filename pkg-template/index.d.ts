@@ -394,12 +394,66 @@ export interface StateChangeEvent {
   endpoint: string | null;
 }
 
+/** An attempt was answered or timed out (one per request the server saw, bar those a cancel or `close()` aborted). */
+export interface AttemptEvent {
+  method: HttpMethod;
+  /** Templated (`/listings/{id}`), no query. */
+  endpoint: string;
+  /** 1-based. */
+  attempt: number;
+  status: number | null;
+  /** What went wrong; `null` when the attempt succeeded. */
+  category: Category | null;
+  /** From its send to its answer or timeout, on the client's clock. */
+  latencyMs: number;
+  willRetry: boolean;
+}
+
+/** A call succeeded, told just before its promise resolves. */
+export interface SuccessEvent {
+  method: HttpMethod;
+  endpoint: string;
+  status: number;
+  attempts: number;
+  /** From the call's start to its end, waits and retries included. */
+  latencyMs: number;
+}
+
+/** A call failed, told just before its promise rejects (its `kind` and `category` are the error's). */
+export interface FailureEvent {
+  method: HttpMethod;
+  endpoint: string;
+  kind: FailureKind;
+  category: Category;
+  status: number | null;
+  attempts: number;
+  latencyMs: number;
+}
+
 export interface Events {
   retry: RetryEvent;
   rateLimited: RateLimitedEvent;
   stateChange: StateChangeEvent;
   alert: MonitorSummary;
   recovered: MonitorSummary;
+  attempt: AttemptEvent;
+  success: SuccessEvent;
+  failure: FailureEvent;
+}
+
+/**
+ * `client.stats()`: counts over the monitor's window (`monitor.windowMs`,
+ * kept in tenths: an outcome leaves up to a tenth early). Every kind and
+ * category is present, zeros included. Latencies are of calls that ended,
+ * start to settle: exact below 16 ms and at the max, else at most 12.5 %
+ * high; `null` while no call ended in the window.
+ */
+export interface Stats {
+  windowMs: number;
+  calls: { total: number; success: number; failure: number; byKind: Record<FailureKind, number> };
+  /** Attempts answered or timed out; `failed` of them by category. */
+  attempts: { total: number; failed: number; byCategory: Record<Category, number> };
+  latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
 }
 
 export interface Client {
@@ -414,7 +468,9 @@ export interface Client {
   health(): Health;
   /** Durable state (open circuits, quota spent, counts) as plain JSON; `createClient({ restore })` resumes from it (after `close()`: as it was when it closed). */
   snapshot(): Snapshot;
-  /** Subscribes; answers the function that unsubscribes. */
+  /** Calls by outcome, attempts by category, latency percentiles over the monitor's window (after `close()`: as they were just before it). */
+  stats(): Stats;
+  /** Subscribes; answers the function that unsubscribes. An `attempt`, `success` or `failure` event costs nothing while it has no listener. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
   /**
    * Rejects every pending call once (`kind: "closed"`), aborts requests in

@@ -648,7 +648,7 @@ function createApi(exportsOf, ensureReady) {
 
   class Client {
     #d; // the client's handle in the module; 0 once closed (and freed there)
-    #last; // once closed: [health, snapshot] as they were when it closed
+    #last; // once closed: [health, snapshot, stats] as they were when it closed
     #fetch;
     #fetchThis;
     #clock;
@@ -1185,6 +1185,22 @@ function createApi(exportsOf, ensureReady) {
       return answer(x.client_snapshot(this.#d, this.#now(), this.#wall()))[0][1];
     }
 
+    stats() {
+      if (this.#d === 0) return structuredClone(this.#last[2]);
+      return answer(x.client_stats(this.#d, this.#now()))[0][1];
+    }
+
+    // Tells the core which events have listeners (bit i: EVENTS[i]): it
+    // makes the per-call ones only for those.
+    #listening() {
+      let mask = 0;
+      for (let i = 0; i < EVENTS.length; i++) {
+        const ls = this.#listeners.get(EVENTS[i]);
+        if (ls !== undefined && ls.size > 0) mask |= 1 << i;
+      }
+      if (this.#d !== 0) x.client_events(this.#d, mask);
+    }
+
     on(event, listener) {
       begin();
       value([event, listener], [], 0);
@@ -1195,10 +1211,11 @@ function createApi(exportsOf, ensureReady) {
         let ls = this.#listeners.get(event);
         if (ls === undefined) this.#listeners.set(event, (ls = new Set()));
         ls.add(entry);
+        this.#listening();
       }
       return () => {
         const ls = this.#listeners.get(event);
-        if (ls !== undefined) ls.delete(entry);
+        if (ls !== undefined && ls.delete(entry)) this.#listening();
       };
     }
 
@@ -1211,9 +1228,10 @@ function createApi(exportsOf, ensureReady) {
       // finds it so.
       this.#d = 0;
       disown(this);
+      const stats = answer(x.client_stats(d, this.#now()))[0][1];
       const records = answer(x.client_close(d, this.#now(), this.#wall()));
       const n = records.length;
-      this.#last = [records[n - 2][1], records[n - 1][1]];
+      this.#last = [records[n - 2][1], records[n - 1][1], stats];
       this.#run(records, [], undefined);
       this.#listeners.clear();
       this.#disarm();

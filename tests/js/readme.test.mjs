@@ -26,6 +26,20 @@ for (let i = 0; i < readme.length; i++) {
   i = end;
 }
 
+// The Observability block imports prom-client: pinned in
+// tests/observability/package-lock.json (the Makefile's test-js target runs
+// `npm ci` there when missing or out of date), copied into the scratch
+// project as a user's dependency.
+const observability = path.join(root, "tests", "observability", "node_modules");
+assert.ok(
+  fs.existsSync(path.join(observability, "prom-client")),
+  "prom-client is missing: npm ci --prefix tests/observability (make test-js does it)",
+);
+for (const name of fs.readdirSync(observability)) {
+  if (name.startsWith(".")) continue;
+  fs.cpSync(path.join(observability, name), path.join(scratchDir(), "node_modules", name), { recursive: true });
+}
+
 const server = await startServer();
 after(() => server.close());
 server.handle = (req, res) => {

@@ -146,7 +146,7 @@ function assertClean() {
   assert.deepEqual(leaks, [], `${leaks.length} leak(s):\n${leaks.slice(0, 30).join("\n")}`);
 }
 
-const EVENTS = ["retry", "rateLimited", "stateChange", "alert", "recovered"];
+const EVENTS = ["retry", "rateLimited", "stateChange", "alert", "recovered", "attempt", "success", "failure"];
 const fired = new Set();
 /** A client with the secrets in its headers; every event payload collected. */
 function makeClient(label, extra = {}) {

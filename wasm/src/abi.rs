@@ -148,6 +148,18 @@ pub extern "C" fn client_snapshot(h: u32, now: f64, wall: f64) -> u32 {
     on(&CLIENTS, h, 0, |c| c.snapshot(now, wall))
 }
 
+/// [`WasmClient::events`].
+#[no_mangle]
+pub extern "C" fn client_events(h: u32, mask: u32) {
+    on(&CLIENTS, h, (), |c| c.events(mask));
+}
+
+/// [`WasmClient::stats`].
+#[no_mangle]
+pub extern "C" fn client_stats(h: u32, now: f64) -> u32 {
+    on(&CLIENTS, h, 0, |c| c.stats(now))
+}
+
 /// [`WasmClient::listen`] (no handle: the check is every client's).
 #[no_mangle]
 pub extern "C" fn client_listen(len: u32) -> u32 {

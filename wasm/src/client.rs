@@ -36,7 +36,7 @@
 use alloc::{string::String, sync::Arc, vec::Vec};
 use steadfast_core::classify::{reads_body, status_from_number};
 use steadfast_core::engine::{
-    CallFailure, CallId, Engine, Event, FailureKind, Output, RequestMeta, ResponseMeta,
+    CallFailure, CallId, Engine, Event, FailureKind, Listening, Output, RequestMeta, ResponseMeta,
 };
 use steadfast_core::monitor::normalize_endpoint;
 use steadfast_core::secrets::{call_secrets, Secrets};
@@ -77,7 +77,16 @@ pub(crate) mod op {
 
 /// The events a listener may subscribe to, in the order of their numbers in
 /// EVENT records.
-pub(crate) const EVENTS: [&str; 5] = ["retry", "stateChange", "rateLimited", "alert", "recovered"];
+pub(crate) const EVENTS: [&str; 8] = [
+    "retry",
+    "stateChange",
+    "rateLimited",
+    "alert",
+    "recovered",
+    "attempt",
+    "success",
+    "failure",
+];
 
 /// Time from the JavaScript (`performance.now()` or the injected clock):
 /// junk (a clock answering `NaN`, a negative number) reads as 0; the core
@@ -571,6 +580,32 @@ impl WasmClient {
         })
     }
 
+    /// Which events have listeners: bit `i` for [`EVENTS`]`[i]`. The engine
+    /// makes the per-call ones (attempt, success, failure) only while
+    /// their bit is set, so a call nobody listens to costs nothing more.
+    pub fn events(&mut self, mask: u32) {
+        let on = |name: &str| {
+            EVENTS
+                .iter()
+                .position(|e| *e == name)
+                .is_some_and(|i| mask & (1 << i) != 0)
+        };
+        self.engine.listen(Listening {
+            attempt: on("attempt"),
+            success: on("success"),
+            failure: on("failure"),
+        });
+    }
+
+    /// A VALUE record of `stats()` (the driver asks once more just before
+    /// `close()`, and answers that from then on).
+    pub fn stats(&mut self, now: f64) -> u32 {
+        exchange(0, |_, w| {
+            w.arr(2).num(op::VALUE);
+            crate::report::stats(w, &self.engine.stats(millis(now)));
+        })
+    }
+
     /// A VALUE record of `health()`.
     pub fn health(&mut self, now: f64) -> u32 {
         exchange(0, |_, w| {
@@ -612,7 +647,7 @@ impl WasmClient {
             if !ok {
                 write_type_error(
                     w,
-                    "steadfast: `event` must be one of \"retry\", \"stateChange\", \"rateLimited\", \"alert\", \"recovered\"",
+                    "steadfast: `event` must be one of \"retry\", \"stateChange\", \"rateLimited\", \"alert\", \"recovered\", \"attempt\", \"success\", \"failure\"",
                 );
             }
         })
@@ -746,6 +781,63 @@ impl WasmClient {
             Event::Recovered(summary) => {
                 w.arr(3).num(op::EVENT).int(4);
                 crate::report::summary(w, &summary);
+            }
+            Event::Attempt {
+                call,
+                attempt,
+                status,
+                category,
+                latency_ms,
+                will_retry,
+            } => {
+                w.arr(3).num(op::EVENT).int(5);
+                with_call(w, 5, call);
+                w.key("attempt")
+                    .int(u64::from(attempt))
+                    .key("status")
+                    .opt_int(status.map(u64::from))
+                    .key("category")
+                    .opt_str(category.map(|c| c.as_str()))
+                    .key("latencyMs")
+                    .int(latency_ms)
+                    .key("willRetry")
+                    .bool(will_retry);
+            }
+            Event::Success {
+                call,
+                status,
+                attempts,
+                latency_ms,
+            } => {
+                w.arr(3).num(op::EVENT).int(6);
+                with_call(w, 3, call);
+                w.key("status")
+                    .int(u64::from(status))
+                    .key("attempts")
+                    .int(u64::from(attempts))
+                    .key("latencyMs")
+                    .int(latency_ms);
+            }
+            Event::Failure {
+                call,
+                kind,
+                category,
+                status,
+                attempts,
+                latency_ms,
+            } => {
+                w.arr(3).num(op::EVENT).int(7);
+                with_call(w, 5, call);
+                w.key("kind")
+                    .str(kind.as_str())
+                    .key("category")
+                    .str(category)
+                    .key("status")
+                    .opt_int(status.map(u64::from))
+                    .key("attempts")
+                    .int(u64::from(attempts))
+                    .key("latencyMs")
+                    .int(latency_ms);
             }
             _ => {}
         }

@@ -3,9 +3,11 @@
 //! monitor's summary, a failed call's fields. Written by hand: serde and
 //! serde-wasm-bindgen cost more bytes than this.
 
-use steadfast_core::engine::{CallFailure, Health};
+use steadfast_core::engine::{CallFailure, FailureKind, Health};
 use steadfast_core::limiter::LimiterStatus;
+use steadfast_core::monitor::stats::Stats;
 use steadfast_core::monitor::MonitorSummary;
+use steadfast_core::Category;
 use steadfast_core::Millis;
 
 use crate::tape::Writer;
@@ -142,4 +144,48 @@ pub(crate) fn failure(w: &mut Writer, f: &CallFailure) {
         .str(&f.endpoint)
         .key("serverMessage")
         .opt_str(f.message.as_deref());
+}
+
+/// [`Stats`]: `{ windowMs, calls: { total, success, failure, byKind },
+/// attempts: { total, failed, byCategory }, latencyMs: { p50, p90, p99,
+/// max } }`: every kind and category named, zeros included, so the shape
+/// never changes; the latencies `null` while no call ended in the window.
+pub(crate) fn stats(w: &mut Writer, s: &Stats) {
+    w.obj(4).key("windowMs").int(s.window_ms);
+    let failures = s.failures();
+    w.key("calls")
+        .obj(4)
+        .key("total")
+        .int(s.successes + failures)
+        .key("success")
+        .int(s.successes)
+        .key("failure")
+        .int(failures)
+        .key("byKind")
+        .obj(len(FailureKind::NAMES.len()));
+    for (name, n) in FailureKind::NAMES.iter().zip(s.failures_by_kind) {
+        w.key(name).int(n);
+    }
+    w.key("attempts")
+        .obj(3)
+        .key("total")
+        .int(s.attempts)
+        .key("failed")
+        .int(s.failed_attempts())
+        .key("byCategory")
+        .obj(len(Category::ALL.len()));
+    for (c, n) in Category::ALL.iter().zip(s.failed_attempts_by_category) {
+        w.key(c.as_str()).int(n);
+    }
+    let l = s.latency_ms;
+    w.key("latencyMs")
+        .obj(4)
+        .key("p50")
+        .opt_int(l.map(|l| l.p50))
+        .key("p90")
+        .opt_int(l.map(|l| l.p90))
+        .key("p99")
+        .opt_int(l.map(|l| l.p99))
+        .key("max")
+        .opt_int(l.map(|l| l.max));
 }

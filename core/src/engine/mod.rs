@@ -61,7 +61,7 @@ use time_base::TimeBase;
 use types::check_engine_config;
 pub use types::{
     CallFailure, CallId, CallSuccess, CircuitHealth, EngineConfig, Event, FailureKind, Health,
-    Output, RequestMeta, ResponseMeta,
+    Listening, Output, RequestMeta, ResponseMeta,
 };
 
 use crate::body::server_message_scrubbed;
@@ -70,6 +70,7 @@ use crate::classify::{classify_failure, classify_response, Classification, Trans
 use crate::error::ConfigError;
 use crate::limiter::{Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter};
 use crate::method::Method;
+use crate::monitor::stats::{CallEnd, CallStats, Stats};
 use crate::monitor::{EndpointId, ErrorMonitor, MonitorEvent, MonitorSummary, Outcome};
 use crate::retry::{GiveUp, RequestFacts, RetryBudget, RetryDecision, RetryPolicy, RetryState};
 use crate::rng::SplitMix64;
@@ -124,6 +125,10 @@ struct Call {
     order: u64,
     /// The last attempt's outcome, for the error if a wait ends the call.
     last: Option<LastOutcome>,
+    /// When it started, for its latency.
+    started_at: Millis,
+    /// When its latest attempt was sent, for that attempt's latency.
+    sent_at: Millis,
 }
 
 /// The engine for one API: every call to it, and the machines they share.
@@ -177,6 +182,10 @@ pub struct Engine {
     endpoints: EndpointCache,
     clock: MonotonicClamp,
     base: TimeBase,
+    /// Calls and attempts over the monitor's window, for [`Engine::stats`].
+    stats: CallStats,
+    /// The per-call events the host wants.
+    listening: Listening,
 }
 
 impl Engine {
@@ -209,6 +218,8 @@ impl Engine {
             endpoints: EndpointCache::default(),
             clock,
             base: TimeBase::default(),
+            stats: CallStats::new(config.monitor.window_ms),
+            listening: Listening::default(),
         })
     }
 
@@ -346,6 +357,8 @@ impl Engine {
             wake: None,
             order: self.started,
             last: None,
+            started_at: now,
+            sent_at: now,
         };
         self.started = self.started.wrapping_add(1);
         let id = self.calls.insert(call);
@@ -502,6 +515,22 @@ impl Engine {
             (a, b) => a.or(b),
         };
         at.map(|t| self.base.outward(t))
+    }
+
+    /// Which per-call events ([`Event::Attempt`], [`Event::Success`],
+    /// [`Event::Failure`]) to make from now on; none by default.
+    pub fn listen(&mut self, listening: Listening) {
+        self.listening = listening;
+    }
+
+    /// Calls by outcome, attempts by category and call latency percentiles
+    /// over the monitor's window, at host instant `now`
+    /// ([`crate::monitor::stats`]: its accuracy). Counted whether or not
+    /// anyone listens to events. Pure.
+    #[must_use]
+    pub fn stats(&self, now: Millis) -> Stats {
+        let now = self.base.inward(now).max(self.clock_latest());
+        self.stats.stats(now)
     }
 
     /// Measured state at host instant `now`. Pure.
@@ -679,6 +708,7 @@ impl Engine {
             return;
         };
         call.attempts += 1;
+        call.sent_at = now;
         let attempt = call.attempts;
         let timeout_ms = match call.deadline {
             Some(d) => call.timeout_ms.min(now.until(d)),
@@ -731,6 +761,7 @@ impl Engine {
             return;
         };
         let endpoint = call.endpoint;
+        let latency_ms = now.since(call.sent_at);
         let facts = RequestFacts::of(call.method, call.has_key);
         self.limiter.complete(slot, feedback, now);
         if let Some(b) = self.breakers.get_mut(breaker) {
@@ -745,13 +776,15 @@ impl Engine {
             },
             now,
         );
+        self.stats.record_attempt(c.category, now);
         let Some(category) = c.category else {
+            self.attempt_event(id, attempt, (c.status, None), latency_ms, false);
             self.finish(
                 id,
-                Ok(CallSuccess {
+                CallSuccess {
                     status: c.status.unwrap_or(200),
                     attempts: attempt,
-                }),
+                },
             );
             return;
         };
@@ -774,6 +807,14 @@ impl Engine {
             status: c.status,
             message: c.message,
         });
+        let will_retry = matches!(decision, RetryDecision::RetryAt { .. });
+        self.attempt_event(
+            id,
+            attempt,
+            (status, Some(category)),
+            latency_ms,
+            will_retry,
+        );
         match decision {
             RetryDecision::RetryAt { at, delay_ms } => {
                 self.set_phase(id, Phase::Waiting, Some(at));
@@ -898,6 +939,8 @@ impl Engine {
         let Some(call) = self.calls.remove(&id) else {
             return;
         };
+        let now = self.clock.latest();
+        let latency_ms = now.since(call.started_at);
         let (category, status, message) = match call.last {
             Some(last) => (last.category, last.status, last.message),
             None => (None, None, None),
@@ -913,15 +956,63 @@ impl Engine {
             endpoint: String::from(&*call.endpoint_name),
             message,
         };
+        self.stats
+            .record_call(CallEnd::Failure(kind.index()), latency_ms, now);
+        if self.listening.failure {
+            self.outputs.push_back(Output::Event(Event::Failure {
+                call: id,
+                kind,
+                category: failure.category_name(),
+                status,
+                attempts: call.attempts,
+                latency_ms,
+            }));
+        }
         self.outputs.push_back(Output::Done {
             call: id,
             result: Err(failure),
         });
     }
 
-    fn finish(&mut self, id: CallId, result: Result<CallSuccess, CallFailure>) {
-        if self.calls.remove(&id).is_some() {
-            self.outputs.push_back(Output::Done { call: id, result });
+    fn finish(&mut self, id: CallId, success: CallSuccess) {
+        let Some(call) = self.calls.remove(&id) else {
+            return;
+        };
+        let now = self.clock.latest();
+        let latency_ms = now.since(call.started_at);
+        self.stats.record_call(CallEnd::Success, latency_ms, now);
+        if self.listening.success {
+            self.outputs.push_back(Output::Event(Event::Success {
+                call: id,
+                status: success.status,
+                attempts: success.attempts,
+                latency_ms,
+            }));
+        }
+        self.outputs.push_back(Output::Done {
+            call: id,
+            result: Ok(success),
+        });
+    }
+
+    /// Tells the host about attempt `attempt` of `id`, if it listens.
+    fn attempt_event(
+        &mut self,
+        id: CallId,
+        attempt: u32,
+        (status, category): (Option<u16>, Option<crate::classify::Category>),
+        latency_ms: u64,
+        will_retry: bool,
+    ) {
+        if self.listening.attempt {
+            self.outputs.push_back(Output::Event(Event::Attempt {
+                call: id,
+                attempt,
+                status,
+                category,
+                latency_ms,
+                will_retry,
+            }));
         }
     }
 
@@ -964,5 +1055,7 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+mod event_tests;
 #[cfg(test)]
 mod tests;

@@ -48,26 +48,71 @@ impl crate::breaker::Rejected {
     }
 }
 
-impl CallFailure {
-    /// This failure as its user sees it.
+impl FailureKind {
+    /// Every kind's name, in the order of [`FailureKind::index`] (the order
+    /// `stats()` counts them in).
+    pub const NAMES: [&'static str; crate::monitor::stats::FAILURE_KINDS] = [
+        "gave_up",
+        "circuit_open",
+        "rate_limited",
+        "quota_exhausted",
+        "deadline_exceeded",
+        "cancelled",
+        "closed",
+    ];
+
+    /// Its position in [`FailureKind::NAMES`].
     #[must_use]
-    pub fn report(&self) -> FailureReport {
-        let (kind, reason) = match self.kind {
-            FailureKind::GaveUp { reason } => ("gave_up", Some(reason.as_str())),
-            FailureKind::CircuitOpen => ("circuit_open", None),
-            FailureKind::RateLimited => ("rate_limited", None),
-            FailureKind::QuotaExhausted => ("quota_exhausted", None),
-            FailureKind::DeadlineExceeded => ("deadline_exceeded", None),
-            FailureKind::Cancelled => ("cancelled", None),
-            FailureKind::Closed => ("closed", None),
-        };
-        let category = match (self.category, self.kind) {
+    pub const fn index(self) -> usize {
+        match self {
+            FailureKind::GaveUp { .. } => 0,
+            FailureKind::CircuitOpen => 1,
+            FailureKind::RateLimited => 2,
+            FailureKind::QuotaExhausted => 3,
+            FailureKind::DeadlineExceeded => 4,
+            FailureKind::Cancelled => 5,
+            FailureKind::Closed => 6,
+        }
+    }
+
+    /// Its name, as `error.kind` gives it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::GaveUp { .. } => "gave_up",
+            FailureKind::CircuitOpen => "circuit_open",
+            FailureKind::RateLimited => "rate_limited",
+            FailureKind::QuotaExhausted => "quota_exhausted",
+            FailureKind::DeadlineExceeded => "deadline_exceeded",
+            FailureKind::Cancelled => "cancelled",
+            FailureKind::Closed => "closed",
+        }
+    }
+}
+
+impl CallFailure {
+    /// The category a user sees: the last attempt's; with no attempt to
+    /// classify, the one that says why (see [`FailureReport::category`]).
+    #[must_use]
+    pub const fn category_name(&self) -> &'static str {
+        match (self.category, self.kind) {
             (Some(c), _) => c.as_str(),
             (None, FailureKind::CircuitOpen) => crate::breaker::Rejected::CATEGORY,
             (None, FailureKind::RateLimited | FailureKind::QuotaExhausted) => "rate_limit",
             (None, FailureKind::DeadlineExceeded) => "timeout",
             (None, _) => "unknown",
+        }
+    }
+
+    /// This failure as its user sees it.
+    #[must_use]
+    pub fn report(&self) -> FailureReport {
+        let kind = self.kind.as_str();
+        let reason = match self.kind {
+            FailureKind::GaveUp { reason } => Some(reason.as_str()),
+            _ => None,
         };
+        let category = self.category_name();
         let message = match &self.message {
             Some(message) => message.clone(),
             None => self.describe(category),
@@ -173,6 +218,7 @@ mod tests {
             ),
         ];
         for (kind, name, category, message) in cases {
+            assert_eq!(FailureKind::NAMES.get(kind.index()), Some(&name));
             let r = failure(kind).report();
             assert_eq!(
                 (r.kind, r.category, r.message.as_str()),

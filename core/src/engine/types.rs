@@ -226,6 +226,65 @@ pub enum Event {
     Alert(alloc::boxed::Box<MonitorSummary>),
     /// The error monitor fell back below its threshold.
     Recovered(alloc::boxed::Box<MonitorSummary>),
+    /// An attempt was answered or timed out (only while
+    /// [`Listening::attempt`]). Told before the retry or the end it leads
+    /// to; an attempt a cancel or `close` aborts is not told.
+    Attempt {
+        /// The call.
+        call: CallId,
+        /// Which attempt (1-based).
+        attempt: u32,
+        /// The status, if there was a response.
+        status: Option<u16>,
+        /// What went wrong (`None`: it succeeded).
+        category: Option<Category>,
+        /// From its send to its answer or timeout, on the host's clock.
+        latency_ms: u64,
+        /// Whether another attempt follows.
+        will_retry: bool,
+    },
+    /// A call ended with a success (only while [`Listening::success`]),
+    /// told just before its [`Output::Done`].
+    Success {
+        /// The call.
+        call: CallId,
+        /// The status code.
+        status: u16,
+        /// Attempts sent.
+        attempts: u32,
+        /// From its start to its end.
+        latency_ms: u64,
+    },
+    /// A call ended without success (only while [`Listening::failure`]),
+    /// told just before its [`Output::Done`].
+    Failure {
+        /// The call.
+        call: CallId,
+        /// Why.
+        kind: FailureKind,
+        /// Its category as the error shows it ([`CallFailure::category_name`]).
+        category: &'static str,
+        /// The last HTTP status, if any.
+        status: Option<u16>,
+        /// Attempts sent.
+        attempts: u32,
+        /// From its start to its end.
+        latency_ms: u64,
+    },
+}
+
+/// Which of the per-call events the host wants ([`super::Engine::listen`]).
+/// Off by default: an event nobody listens to is neither made nor queued,
+/// so a call costs the same as without them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Listening {
+    /// [`Event::Attempt`].
+    pub attempt: bool,
+    /// [`Event::Success`].
+    pub success: bool,
+    /// [`Event::Failure`].
+    pub failure: bool,
 }
 
 /// What the host must do next.

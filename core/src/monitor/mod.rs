@@ -47,6 +47,8 @@
 //! ```
 
 mod endpoint;
+pub mod latency;
+pub mod stats;
 
 use alloc::collections::VecDeque;
 use alloc::string::String;

@@ -1,7 +1,7 @@
 // Misuse the types must refuse: each line marked `// expect: TSnnnn` must
 // draw exactly that error from tsc (tests/types/typescript.test.mjs), and no
 // line else any error. Never run.
-import { createClient, ResilienceError, ErrorMonitor, type FetchInit } from "steadfast";
+import { createClient, ResilienceError, ErrorMonitor, type FetchInit, type AttemptEvent, type Stats } from "steadfast";
 
 // A wrong option type.
 createClient({ retry: { jitter: 3 } }); // expect: TS2322
@@ -27,3 +27,9 @@ export function kinds(e: unknown): boolean {
   // A kind that does not exist (`timeout` is a category).
   return e.kind === "timeout"; // expect: TS2367
 }
+// Per-call events and stats: a success has no category, a latency is no
+// string, an unknown kind is not counted.
+createClient().on("success", (e) => e.category); // expect: TS2339
+export const latency = (e: AttemptEvent): string => e.latencyMs; // expect: TS2322
+export const oddKind = (s: Stats) => s.calls.byKind.timeout; // expect: TS2339
+createClient().on("attempts", () => {}); // expect: TS2345

@@ -4,6 +4,10 @@
 // lib, @types/node, both). Any error here fails the test.
 import {
   createClient,
+  type AttemptEvent,
+  type SuccessEvent,
+  type FailureEvent,
+  type Stats,
   classifyError,
   init,
   CircuitBreaker,
@@ -67,6 +71,9 @@ export async function example(key: string, saved: Snapshot | null): Promise<stri
   });
   const off = etsy.on("stateChange", (e) => console.log(e.from, e.to, e.endpoint ?? "client"));
   etsy.on("retry", (e) => console.log(e.attempt, e.delayMs, e.category));
+  etsy.on("attempt", (e: AttemptEvent) => console.log(e.attempt, e.status ?? 0, e.category ?? "ok", e.latencyMs, e.willRetry));
+  etsy.on("success", (e: SuccessEvent) => console.log(e.method, e.endpoint, e.status, e.attempts, e.latencyMs));
+  etsy.on("failure", (e: FailureEvent) => console.log(e.kind, e.category, e.status ?? 0, e.attempts, e.latencyMs));
   try {
     const init: CallInit = {
       signal: AbortSignal.timeout(10000),
@@ -82,6 +89,9 @@ export async function example(key: string, saved: Snapshot | null): Promise<stri
   } finally {
     const h: Health = etsy.health();
     console.log(h.circuit, h.circuits.length, h.limiter.pauseAskedUntil, h.monitor.totalErrors);
+    const stats: Stats = etsy.stats();
+    const failed: number = stats.calls.byKind.gave_up + stats.attempts.byCategory.server;
+    console.log(stats.windowMs, stats.calls.total, failed, stats.latencyMs.p99 ?? 0);
     const snapshot: Snapshot = etsy.snapshot();
     console.log(JSON.stringify(snapshot).length);
     off();
