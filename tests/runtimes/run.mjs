@@ -259,7 +259,7 @@ function report({ code, stdout, stderr }, first = "import") {
 // here; jest, vitest and sinon ones in tests/fake-timers/run.mjs; the others
 // are for hosts no test has (a browser, a bundler).
 const README_RUN = ["node-cjs", "deno", "bun", "workerd"];
-const README_NOT_RUN = ["vite", "worker", "extension", "jest", "vitest", "sinon"];
+const README_NOT_RUN = ["bundler", "vite", "esbuild-browser", "esbuild-node", "worker", "extension", "jest", "vitest", "sinon"];
 const readmeLines = fs.readFileSync(path.join(here, "..", "..", "pkg-template", "README.md"), "utf8").split("\n");
 const readmeBlocks = new Map();
 for (let i = 0; i < readmeLines.length; i++) {
