@@ -577,6 +577,19 @@ export class CircuitBreaker {
    * by its `status` (or `response.status`), else as a network failure.
    */
   execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+  /** Listens; answers the function that stops listening. A listener added later hears only later changes. */
+  on<E extends keyof BreakerEvents>(event: E, listener: (e: BreakerEvents[E]) => void): () => void;
+}
+
+/** A standalone breaker's state change: the client's `StateChangeEvent` without `endpoint` (`at` on the breaker's clock). */
+export interface BreakerStateChangeEvent {
+  from: CircuitState;
+  to: CircuitState;
+  at: number;
+}
+
+export interface BreakerEvents {
+  stateChange: BreakerStateChangeEvent;
 }
 
 /** Headers as a `Headers`, a `Map`, an array of pairs or a plain object. */
@@ -623,6 +636,30 @@ export class RetryPolicy {
    * (`kind: "gave_up"`, `reason`, `cause`: the last thing thrown).
    */
   execute<T>(fn: (signal?: AbortSignal) => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+  /** Listens; answers the function that stops listening. */
+  on<E extends keyof RetryPolicyEvents>(event: E, listener: (e: RetryPolicyEvents[E]) => void): () => void;
+}
+
+/** Told before each wait: the attempt that failed (1-based), the wait that follows. */
+export interface PolicyRetryEvent {
+  attempt: number;
+  delayMs: number;
+  category: Category;
+  status: number | null;
+}
+
+/** Told once when the policy stops on a failure (the rejection, or the error response it returns, follows). */
+export interface GiveUpEvent {
+  attempts: number;
+  /** Why it stopped, as the error's `reason`. */
+  reason: string;
+  category: Category;
+  status: number | null;
+}
+
+export interface RetryPolicyEvents {
+  retry: PolicyRetryEvent;
+  giveUp: GiveUpEvent;
 }
 
 export interface ErrorMonitorOptions extends MonitorOptions {

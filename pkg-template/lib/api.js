@@ -1343,10 +1343,70 @@ function createApi(exportsOf, ensureReady) {
     return raceAbort(Promise.resolve().then(() => fn(signal)), signal);
   }
 
+  // A building block's listeners by event: `on(event, listener)` checks
+  // both and answers the function that removes the listener; `changed`
+  // (if given) hears whether any listener is left. `emit` tells each
+  // listener; one that throws stops neither the others nor the block.
+  class Listeners {
+    #names;
+    #changed;
+    #by = new Map();
+
+    constructor(names, changed) {
+      this.#names = names;
+      this.#changed = changed;
+    }
+
+    get any() {
+      return this.#by.size > 0;
+    }
+
+    on(event, listener) {
+      if (!this.#names.includes(event)) {
+        const names = this.#names.map((n) => `"${n}"`).join(" or ");
+        throw new TypeError(`steadfast: \`event\` must be ${names}`);
+      }
+      if (typeof listener !== "function") throw new TypeError("steadfast: `listener` must be a function");
+      const entry = (e) => listener(e);
+      let ls = this.#by.get(event);
+      if (ls === undefined) this.#by.set(event, (ls = new Set()));
+      ls.add(entry);
+      if (this.#changed && this.#by.size === 1 && ls.size === 1) this.#changed(true);
+      return () => {
+        if (!ls.delete(entry)) return;
+        if (ls.size === 0) this.#by.delete(event);
+        if (this.#changed && this.#by.size === 0) this.#changed(false);
+      };
+    }
+
+    emit(event, payload) {
+      const ls = this.#by.get(event);
+      if (ls === undefined) return;
+      for (const l of [...ls]) {
+        try {
+          l(payload);
+        } catch {
+          // As the client's listeners.
+        }
+      }
+    }
+  }
+
   class CircuitBreaker {
     #h; // the object's handle in the module
     #clock;
     #refusal;
+    #listeners = new Listeners(["stateChange"], (on) => x.breaker_listen(this.#h, on ? 1 : 0));
+
+    // Tells the `stateChange` listeners what the core queued.
+    #changes() {
+      for (const c of answer(x.breaker_events(this.#h))[0]) this.#listeners.emit("stateChange", c);
+    }
+
+    // `stateChange`: `{ from, to, at }`, as the client's without `endpoint`.
+    on(event, listener) {
+      return this.#listeners.on(event, listener);
+    }
 
     constructor(options) {
       const b = openBlock(this, "breaker", options);
@@ -1371,7 +1431,11 @@ function createApi(exportsOf, ensureReady) {
       // clock, and reading one costs more than the rest of the call); NaN:
       // the answer depends on it, ask again with it.
       let permit = x.breaker_acquire(this.#h, 0, NaN);
-      if (permit !== permit) permit = x.breaker_acquire(this.#h, 1, clockNow(this.#clock));
+      if (permit !== permit) {
+        permit = x.breaker_acquire(this.#h, 1, clockNow(this.#clock));
+        // A timed ask may have moved an open circuit to half-open.
+        if (this.#listeners.any) this.#changes();
+      }
       if (permit < 0) {
         const r = this.#refusal;
         throw new ResilienceError(r.message, {
@@ -1396,10 +1460,11 @@ function createApi(exportsOf, ensureReady) {
     }
 
     // Reports the end, untimed first (false: the record needs the time).
+    // 2: the circuit changed state and a listener waits.
     #settle(permit, end, len) {
-      if (x.breaker_settle(this.#h, permit, end, 0, NaN, NaN, len) === 0) {
-        x.breaker_settle(this.#h, permit, end, 1, clockNow(this.#clock), len ? Date.now() : NaN, len);
-      }
+      let r = x.breaker_settle(this.#h, permit, end, 0, NaN, NaN, len);
+      if (r === 0) r = x.breaker_settle(this.#h, permit, end, 1, clockNow(this.#clock), len ? Date.now() : NaN, len);
+      if (r === 2) this.#changes();
     }
   }
 
@@ -1483,6 +1548,14 @@ function createApi(exportsOf, ensureReady) {
   class RetryPolicy {
     #h; // the object's handle in the module
     #clock;
+    #listeners = new Listeners(["retry", "giveUp"]);
+
+    // `retry`: `{ attempt, delayMs, category, status }` before each wait;
+    // `giveUp`: `{ attempts, reason, category, status }` when the policy
+    // stops on a failure. Both from the core's decision.
+    on(event, listener) {
+      return this.#listeners.on(event, listener);
+    }
 
     constructor(options) {
       const now = (() => {
@@ -1535,6 +1608,9 @@ function createApi(exportsOf, ensureReady) {
           run = d.run;
           if (!d.retry) {
             open = false;
+            if (this.#listeners.any) {
+              this.#listeners.emit("giveUp", { attempts, reason: d.reason, category: d.category, status: d.status });
+            }
             if (ok) return value;
             // What `fn` threw is the caller's: it travels as `cause`,
             // untouched, and nothing of it (its message may hold a token)
@@ -1549,6 +1625,9 @@ function createApi(exportsOf, ensureReady) {
               isRetryable: d.isRetryable,
               cause: value,
             });
+          }
+          if (this.#listeners.any) {
+            this.#listeners.emit("retry", { attempt: attempts, delayMs: d.delayMs, category: d.category, status: d.status });
           }
           await pause(this.#clock, d.delayMs, signal);
         }

@@ -187,7 +187,8 @@ pub extern "C" fn breaker_acquire(h: u32, timed: u32, now: f64) -> f64 {
     on(&BREAKERS, h, f64::NAN, |b| b.acquire(timed != 0, now))
 }
 
-/// [`WasmBreaker::settle`]: `1` settled, `0` needs the time.
+/// [`WasmBreaker::settle`]: a [`blocks::Settled`] (`0` needs the time, `1`
+/// settled, `2` settled and state changes wait).
 #[no_mangle]
 pub extern "C" fn breaker_settle(
     h: u32,
@@ -199,7 +200,23 @@ pub extern "C" fn breaker_settle(
     len: u32,
 ) -> u32 {
     on(&BREAKERS, h, 1, |b| {
-        u32::from(b.settle(permit, end, timed != 0, now, wall, len))
+        b.settle(permit, end, timed != 0, now, wall, len) as u32
+    })
+}
+
+/// [`WasmBreaker::listen`].
+#[no_mangle]
+pub extern "C" fn breaker_listen(h: u32, listening: u32) {
+    on(&BREAKERS, h, (), |b| b.listen(listening != 0));
+}
+
+/// [`WasmBreaker::events`] (an empty array for no such breaker).
+#[no_mangle]
+pub extern "C" fn breaker_events(h: u32) -> u32 {
+    on(&BREAKERS, h, None, |b| Some(b.events())).unwrap_or_else(|| {
+        exchange(0, |_, w| {
+            w.arr(0);
+        })
     })
 }
 

@@ -199,6 +199,17 @@ pub(crate) fn ready(w: &mut Writer, clock: Option<u32>, n: u32) {
     w.arr(1 + n).reference(clock);
 }
 
+/// How [`WasmBreaker::settle`] went: its number is the export's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// Untimed, and the record needs the time: nothing changed.
+    NeedsTime = 0,
+    /// Recorded.
+    Done = 1,
+    /// Recorded, and the circuit changed state: a listener waits for it.
+    Changed = 2,
+}
+
 /// Permit numbers from here up are untimed permits' tokens
 /// ([`CircuitBreaker::try_acquire_untimed`]); below, permits kept by number.
 const UNTIMED: f64 = 4_294_967_296.0;
@@ -210,6 +221,10 @@ pub struct WasmBreaker {
     breaker: CircuitBreaker,
     permits: Slots<Permit>,
     next: u32,
+    /// Whether `stateChange` has a listener: the core's queued changes are
+    /// kept for [`WasmBreaker::events`] only then (else dropped as they
+    /// come, so a listener added later hears no stale ones).
+    listening: bool,
 }
 
 impl WasmBreaker {
@@ -251,6 +266,7 @@ impl WasmBreaker {
                         breaker,
                         permits: Slots::default(),
                         next: 0,
+                        listening: false,
                     });
                 }
                 Err(e) => write_error(w, &e),
@@ -296,7 +312,9 @@ impl WasmBreaker {
     /// (`timed` false; `now` and `wall` unread), answers `false` when the
     /// record needs the time and changes nothing
     /// ([`CircuitBreaker::record_end_untimed`]): report again with it (the
-    /// input area unchanged). Answers `true` once recorded.
+    /// input area unchanged). Answers [`Settled::Done`] once recorded, or
+    /// [`Settled::Changed`] when the circuit changed state and a listener
+    /// waits for it ([`WasmBreaker::events`]).
     pub fn settle(
         &mut self,
         permit: f64,
@@ -305,13 +323,13 @@ impl WasmBreaker {
         now: f64,
         wall: f64,
         len: u32,
-    ) -> bool {
+    ) -> Settled {
         let kept = permit < UNTIMED;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let (id, permit) = if kept {
             let id = permit as u32;
             let Some(permit) = self.permits.remove(id) else {
-                return true;
+                return Settled::Done;
             };
             (id, permit)
         } else {
@@ -342,10 +360,57 @@ impl WasmBreaker {
             if kept {
                 self.permits.insert(id, permit);
             }
-            return false;
+            return Settled::NeedsTime;
         }
-        while self.breaker.poll_event().is_some() {}
-        true
+        self.changes()
+    }
+
+    /// Whether state changes wait for a listener: dropped when none
+    /// listens.
+    fn changes(&mut self) -> Settled {
+        if !self.listening {
+            while self.breaker.poll_event().is_some() {}
+            return Settled::Done;
+        }
+        if self.breaker.has_events() {
+            Settled::Changed
+        } else {
+            Settled::Done
+        }
+    }
+
+    /// Whether `stateChange` has a listener ([`WasmBreaker::listening`]).
+    /// Changes from before are dropped: a new listener hears what happens
+    /// from now on.
+    pub fn listen(&mut self, on: bool) {
+        if on && !self.listening {
+            while self.breaker.poll_event().is_some() {}
+        }
+        self.listening = on;
+    }
+
+    /// The state changes since the last call, oldest first: an array of
+    /// `{ from, to, at }` (`at` on the breaker's clock). A timed acquire
+    /// may change the state too (an open circuit's time is up: half-open),
+    /// so the driver asks after one when listening.
+    #[must_use]
+    pub fn events(&mut self) -> u32 {
+        let mut changes = Vec::new();
+        while let Some(c) = self.breaker.poll_event() {
+            changes.push(c);
+        }
+        exchange(0, |_, w| {
+            w.arr(u32::try_from(changes.len()).unwrap_or(0));
+            for c in &changes {
+                w.obj(3)
+                    .key("from")
+                    .str(c.from.as_str())
+                    .key("to")
+                    .str(c.to.as_str())
+                    .key("at")
+                    .int(c.at.0);
+            }
+        })
     }
 
     /// `"closed"`, `"open"` or `"half_open"`.

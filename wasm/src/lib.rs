@@ -52,7 +52,7 @@ mod tape;
 mod text;
 mod transport;
 
-pub use blocks::{classify, tables, WasmBreaker};
+pub use blocks::{classify, tables, Settled, WasmBreaker};
 pub use client::WasmClient;
 pub use io::{grow, io};
 pub use standalone::{WasmLimiter, WasmMonitor, WasmRetry};

@@ -596,6 +596,12 @@ impl CircuitBreaker {
         }
     }
 
+    /// Whether a state change is queued ([`CircuitBreaker::poll_event`]).
+    #[must_use]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// The next queued state change, oldest first.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<StateChange> {

@@ -36,6 +36,7 @@ fn opens_after_consecutive_failures_then_probes_then_closes() {
     assert_eq!(b.state(Millis(60_000)), CircuitState::HalfOpen);
     call(&mut b, &outcome(200), Millis(60_001)).unwrap();
     assert_eq!(b.state(Millis(60_001)), CircuitState::Closed);
+    assert!(b.has_events());
     let events: Vec<_> = core::iter::from_fn(|| b.poll_event())
         .map(|e| (e.from, e.to))
         .collect();
@@ -47,6 +48,7 @@ fn opens_after_consecutive_failures_then_probes_then_closes() {
             (CircuitState::HalfOpen, CircuitState::Closed),
         ]
     );
+    assert!(!b.has_events(), "every change was polled");
 }
 
 #[test]

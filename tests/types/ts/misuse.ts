@@ -1,7 +1,7 @@
 // Misuse the types must refuse: each line marked `// expect: TSnnnn` must
 // draw exactly that error from tsc (tests/types/typescript.test.mjs), and no
 // line else any error. Never run.
-import { createClient, ResilienceError, ErrorMonitor, type FetchInit, type AttemptEvent, type Stats } from "steadfast";
+import { createClient, ResilienceError, ErrorMonitor, CircuitBreaker, RetryPolicy, type FetchInit, type AttemptEvent, type Stats } from "steadfast";
 
 // A wrong option type.
 createClient({ retry: { jitter: 3 } }); // expect: TS2322
@@ -33,3 +33,8 @@ createClient().on("success", (e) => e.category); // expect: TS2339
 export const latency = (e: AttemptEvent): string => e.latencyMs; // expect: TS2322
 export const oddKind = (s: Stats) => s.calls.byKind.timeout; // expect: TS2339
 createClient().on("attempts", () => {}); // expect: TS2345
+// The blocks' events: a breaker tells no retry; a standalone breaker's
+// change has no endpoint; a policy's giveUp has no delay.
+new CircuitBreaker().on("retry", () => {}); // expect: TS2345
+new CircuitBreaker().on("stateChange", (e) => e.endpoint); // expect: TS2339
+new RetryPolicy().on("giveUp", (e) => e.delayMs); // expect: TS2339

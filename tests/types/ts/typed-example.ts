@@ -145,7 +145,10 @@ export async function blocks(): Promise<number> {
   const c = classifyError(429, "{}", { "x-remaining-this-second": "0" });
   const wait: number | null = c.retryAfterMs;
   const breaker = new CircuitBreaker({ failureThreshold: 3, clock: { now: () => performance.now() } });
+  const changes: string[] = [];
+  const off: () => void = breaker.on("stateChange", (e) => changes.push(`${e.from}→${e.to}@${e.at}`));
   const n: number = await breaker.execute(async () => 42);
+  off();
   return n + (wait ?? 0) + (breaker.isAvailable() ? 1 : 0) + (breaker.state === "open" ? 1 : 0);
 }
 
@@ -155,6 +158,8 @@ export async function moreBlocks(signal: AbortSignal): Promise<number> {
   limiter.updateFromHeaders({ "x-limit-per-second": "5" }, 200);
   const pace: number = limiter.status().effectivePerSecond;
   const retry = new RetryPolicy({ maxRetries: 2, idempotent: false, seed: 1 });
+  retry.on("retry", (e) => console.log(e.attempt, e.delayMs, e.category, e.status));
+  retry.on("giveUp", (e) => console.log(e.attempts, e.reason.length));
   const res: { status: number } = await retry.execute(async () => ({ status: 200 }), signal);
   const monitor = new ErrorMonitor({ alertThreshold: 3, clock: { now: () => 0 } });
   const off: () => void = monitor.onAlert((s, type) => console.log(type, s.totalErrors));

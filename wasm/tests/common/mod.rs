@@ -15,7 +15,7 @@
     dead_code
 )]
 
-use steadfast_wasm::{io, tables, WasmBreaker, WasmClient};
+use steadfast_wasm::{io, tables, Settled, WasmBreaker, WasmClient};
 
 /// The io header: input address and capacity, output address and length.
 fn header() -> [u32; 4] {
@@ -106,15 +106,21 @@ pub(crate) fn tables_publish_what_the_driver_needs() {
     let len = tables();
     let out = output();
     assert_eq!(out.len(), len as usize);
-    // Out, an array is its tag and its length: four tables, the first of
-    // the 13 header fields the core reads, the last the tape's array bound
-    // (a number: its tag, then 1001 as an f64).
-    assert_eq!(&out[..9], &[7, 4, 0, 0, 0, 7, 13, 0, 0][..], "four tables");
+    // Out, an array is its tag and its length: five tables, the first of
+    // the 13 header fields the core reads, the last two the tape's array
+    // bound (a number: its tag, then 1001 as an f64) and how many of a
+    // response's header fields the driver reads (256).
+    assert_eq!(&out[..9], &[7, 5, 0, 0, 0, 7, 13, 0, 0][..], "five tables");
     let text = String::from_utf8_lossy(&out);
     assert!(text.contains("retry-after") && text.contains("stateChange"));
     let mut last = vec![4u8];
     last.extend_from_slice(&1001f64.to_le_bytes());
-    assert!(out.ends_with(&last), "ends with the array bound");
+    last.push(4);
+    last.extend_from_slice(&256f64.to_le_bytes());
+    assert!(
+        out.ends_with(&last),
+        "ends with the array bound and the field cap"
+    );
 }
 
 pub(crate) fn one_get_crosses_twice() {
@@ -174,12 +180,23 @@ pub(crate) fn a_breaker_opens_on_failures() {
     // Closed: leave without the time; a success recorded without it.
     let permit = b.acquire(false, f64::NAN);
     assert!(permit >= 0.0);
-    assert!(b.settle(permit, 0, false, f64::NAN, f64::NAN, 0));
+    assert_eq!(
+        b.settle(permit, 0, false, f64::NAN, f64::NAN, 0),
+        Settled::Done
+    );
     // A failure needs the time: untimed, nothing changes.
     let permit = b.acquire(false, f64::NAN);
-    assert!(!b.settle(permit, 1, false, f64::NAN, f64::NAN, 0));
+    assert_eq!(
+        b.settle(permit, 1, false, f64::NAN, f64::NAN, 0),
+        Settled::NeedsTime
+    );
     assert_eq!(b.state(1.0), "closed");
-    assert!(b.settle(permit, 1, true, 1.0, 0.0, 0));
+    // Listened to, the open waits for the listener.
+    b.listen(true);
+    assert_eq!(b.settle(permit, 1, true, 1.0, 0.0, 0), Settled::Changed);
+    let len = b.events();
+    let text = String::from_utf8_lossy(&output()[..len as usize]).into_owned();
+    assert!(text.contains("closed") && text.contains("open"), "{text}");
     assert!(
         b.acquire(false, f64::NAN).is_nan(),
         "open: the answer needs the time"
