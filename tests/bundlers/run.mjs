@@ -3,7 +3,8 @@
 // loopback server (tests/js/harness.mjs) that fails it once with a 503 and
 // a retry that succeeds:
 //   esbuild, browser: `steadfast/inline` (no file to copy) and the default
-//     entry with `--loader:.wasm=file`           → headless Chromium
+//     entry with `--loader:.wasm=file` and with `--loader:.wasm=binary`
+//                                                → headless Chromium
 //   esbuild, Node ESM and CJS: `steadfast/inline`, each bundle moved alone
 //     into an empty folder, as a serverless deploy → node
 //   esbuild, Node ESM of the default entry moved alone: must fail, saying
@@ -15,7 +16,9 @@
 // `npm ci` when they are missing or older than it). The entries (entries/)
 // are copied into a scratch project where pkg/ is packed and installed
 // (tests/js/install.mjs), so that `steadfast` resolves as a user's does.
-// One line per bundle (its size, its result), then one in cargo's words.
+// Last, the package README's bundler blocks and `npx esbuild` commands are
+// held against the entries and the cases (readmeMatches). One line per
+// bundle (its size, its result), then one in cargo's words.
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -62,8 +65,47 @@ function sizeOf(files) {
 }
 
 /** Runs the esbuild CLI in the scratch project with the README's arguments. */
+const flagsRun = new Set();
 function esbuildCli(args) {
+  flagsRun.add(flagsOf(args));
   execFileSync(esbuild, [...args, "--log-level=warning"], { cwd: scratch, stdio: ["ignore", "inherit", "inherit"] });
+}
+
+/** An esbuild command's options, as a key: the entry and `--outfile` left out, the rest sorted. */
+function flagsOf(args) {
+  return args
+    .filter((a) => a.startsWith("--") && !a.startsWith("--outfile=") && !a.startsWith("--log-level="))
+    .sort()
+    .join(" ");
+}
+
+/**
+ * What the package README tells bundler users, held against what this
+ * runner builds: each import in its bundler blocks (```js host=bundler,
+ * vite, esbuild-browser, esbuild-node) is one the entries make, and each
+ * `npx esbuild` command's options are those of a case here.
+ */
+function readmeMatches() {
+  const readme = fs.readFileSync(path.join(here, "..", "..", "pkg-template", "README.md"), "utf8");
+  const entries = fs
+    .readdirSync(path.join(here, "entries"))
+    .map((f) => fs.readFileSync(path.join(here, "entries", f), "utf8"))
+    .join("\n");
+  const specifiers = (text) => [...text.matchAll(/(?:from|require\()\s*"([^"]+)"/g)].map((m) => m[1].replace(/\?url$/, ""));
+  const ours = new Set(specifiers(entries));
+  const problems = [];
+  let blocks = 0;
+  for (const m of readme.matchAll(/```js host=(bundler|vite|esbuild-browser|esbuild-node)\n([\s\S]*?)```/g)) {
+    blocks++;
+    for (const s of specifiers(m[2])) if (!ours.has(s)) problems.push(`README (${m[1]}) imports "${s}", which no entry here does`);
+  }
+  const commands = [...readme.matchAll(/^npx esbuild (.*)$/gm)].map((m) => m[1].split(/\s+/));
+  for (const c of commands) {
+    if (!flagsRun.has(flagsOf(c))) problems.push(`README's \`npx esbuild ${c.join(" ")}\`: no case here builds with those options`);
+  }
+  if (blocks < 5 || commands.length < 4) problems.push(`found ${blocks} bundler blocks and ${commands.length} esbuild commands in the README, expected at least 5 and 4`);
+  if (problems.length) throw new Error(problems.join("\n"));
+  return `${blocks} blocks and ${commands.length} esbuild commands match the cases`;
 }
 
 const server = await startServer({ cors: true });
@@ -165,6 +207,15 @@ const cases = [
     },
   },
   {
+    name: "esbuild browser, --loader:.wasm=binary",
+    async run(out) {
+      // The same entry: under the binary loader the import is the bytes.
+      esbuildCli(["browser-file.js", "--bundle", "--format=esm", "--loader:.wasm=binary", `--outfile=${out}/main.js`]);
+      fs.writeFileSync(path.join(out, "index.html"), page("main.js"));
+      return inChromium(this.name, out, "index.html", 0);
+    },
+  },
+  {
     name: "esbuild Node ESM, steadfast/inline, moved alone",
     async run(out) {
       esbuildCli(["handler.mjs", "--bundle", "--platform=node", "--format=esm", `--outfile=${out}/handler.mjs`]);
@@ -243,6 +294,14 @@ try {
       failed++;
       console.log(`  ${c.name}: FAILED: ${e.stack || e}`);
     }
+  }
+  try {
+    const said = readmeMatches();
+    passed++;
+    console.log(`  the package README's bundler instructions: ${said}`);
+  } catch (e) {
+    failed++;
+    console.log(`  the package README's bundler instructions: FAILED: ${e.message}`);
   }
 } finally {
   await context?.close();
