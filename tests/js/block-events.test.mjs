@@ -3,20 +3,13 @@
 // server, with the time on an injected clock.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { loadSteadfast, startServer } from "./harness.mjs";
+import { loadSteadfast, startServer, getOrThrow } from "./harness.mjs";
 
 const { esm } = await loadSteadfast();
 const { CircuitBreaker, RetryPolicy } = esm;
 const server = await startServer();
 after(() => server.close());
-
-/** A fetch that throws `{ status }` for a non-2xx answer, as user code does. */
-async function call(path) {
-  const res = await fetch(server.baseUrl + path);
-  const body = await res.json();
-  if (!res.ok) throw Object.assign(new Error(body.error ?? "failed"), { status: res.status });
-  return body;
-}
+const call = (path) => getOrThrow(server, path);
 
 test("CircuitBreaker tells stateChange: closed → open → half_open → closed, each at its instant", async () => {
   let now = 1000;

@@ -2,20 +2,13 @@
 // loopback server: classifyError and CircuitBreaker.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { loadSteadfast, startServer } from "./harness.mjs";
+import { loadSteadfast, startServer, getOrThrow } from "./harness.mjs";
 
 const { esm, cjs } = await loadSteadfast();
 const { classifyError, CircuitBreaker, ResilienceError } = esm;
 const server = await startServer();
 after(() => server.close());
-
-/** A fetch that throws `{ status }` for a non-2xx answer, as user code does. */
-async function call(path) {
-  const res = await fetch(server.baseUrl + path);
-  const body = await res.json();
-  if (!res.ok) throw Object.assign(new Error(body.error ?? "failed"), { status: res.status });
-  return body;
-}
+const call = (path) => getOrThrow(server, path);
 
 test("classifyError reads Etsy's headers, Retry-After and the server's message", async () => {
   assert.equal(typeof cjs.classifyError, "function", "require() has it too");

@@ -152,6 +152,18 @@ export async function startServer({ cors = false } = {}) {
 }
 
 /** Resolves after `ms`. */
+/**
+ * GETs `path` of `server` as user code around a building block does:
+ * answers the parsed body, throws an Error with the answer's `status` for
+ * a non-2xx one.
+ */
+export async function getOrThrow(server, path) {
+  const res = await fetch(server.baseUrl + path);
+  const body = await res.json();
+  if (!res.ok) throw Object.assign(new Error(body.error ?? "failed"), { status: res.status });
+  return body;
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `cond()` holds, checking every 5 ms, at most `ms`. */
