@@ -124,6 +124,10 @@ struct Call {
 pub struct WasmClient {
     engine: Engine,
     calls: Vec<Option<Call>>,
+    /// How many of `calls` are `Some`: the TIMER record's count, kept here
+    /// rather than counted (a scan of every slot per answer would cost in
+    /// proportion to the calls in flight).
+    pending: usize,
     base_url: String,
     /// The client's header fields, names lower-cased.
     headers: Vec<(String, String)>,
@@ -286,6 +290,7 @@ impl WasmClient {
         Ok(Some(WasmClient {
             engine,
             calls: Vec::new(),
+            pending: 0,
             base_url,
             headers,
             global_fetch: fetch.is_none(),
@@ -434,6 +439,9 @@ impl WasmClient {
             self.calls.resize_with(index + 1, || None);
         }
         if let Some(entry) = self.calls.get_mut(index) {
+            if entry.is_none() {
+                self.pending = self.pending.saturating_add(1);
+            }
             *entry = Some(Call {
                 id,
                 method,
@@ -656,8 +664,7 @@ impl WasmClient {
     fn timer(&self, w: &mut Writer) {
         #[allow(clippy::cast_precision_loss)]
         let at = self.engine.poll_timeout().map_or(-1.0, |t| t.0 as f64);
-        let pending = self.calls.iter().filter(|c| c.is_some()).count();
-        w.arr(3).num(op::TIMER).num(at).int(pending as u64);
+        w.arr(3).num(op::TIMER).num(at).int(self.pending as u64);
     }
 
     fn drain(&mut self, w: &mut Writer, now: Millis) {
@@ -699,7 +706,9 @@ impl WasmClient {
         result: Result<steadfast_core::engine::CallSuccess, CallFailure>,
     ) {
         if let Some(entry) = self.calls.get_mut(slot as usize) {
-            *entry = None;
+            if entry.take().is_some() {
+                self.pending = self.pending.saturating_sub(1);
+            }
         }
         while self.calls.last().is_some_and(Option::is_none) {
             self.calls.pop();

@@ -144,6 +144,7 @@ fn op(record: &Out) -> f64 {
 
 const SEND: f64 = 1.0;
 const ABORT: f64 = 2.0;
+const OK: f64 = 3.0;
 const FAIL: f64 = 4.0;
 const STARTED: f64 = 7.0;
 const ERROR: f64 = 8.0;
@@ -233,6 +234,34 @@ fn close_ends_every_call_once_then_answers_the_last_health_and_snapshot() {
         !String::from_utf8_lossy(&output()).contains("wasm_close"),
         "no secret in what close answers"
     );
+}
+
+/// The TIMER record's last item: how many calls are pending.
+fn pending(out: &[Out]) -> f64 {
+    match out.last().map(|r| (op(r), r.item(2))) {
+        Some((TIMER, Out::Num(n))) => *n,
+        other => panic!("no TIMER last: {other:?}"),
+    }
+}
+
+#[test]
+fn the_timer_record_counts_the_calls_pending() {
+    let mut c = client();
+    WasmClient::start(Some(&mut c), call("GET", "/listings/1"), 1.0);
+    assert_eq!(pending(&records()), 1.0);
+    WasmClient::start(Some(&mut c), call("GET", "/listings/2"), 1.0);
+    assert_eq!(pending(&records()), 2.0);
+    // The first (slot 0, attempt 1) answered: one left.
+    let answer = Tape::default().arr(2).arr(0).tag(1).put();
+    c.response(0, 1, 200.0, 2.0, 1.7e12, answer);
+    let out = records();
+    assert!(out.iter().any(|r| op(r) == OK), "{out:?}");
+    assert_eq!(pending(&out), 1.0);
+    // An answer for a slot that holds nothing changes nothing.
+    let answer = Tape::default().arr(2).arr(0).tag(1).put();
+    c.response(0, 1, 200.0, 2.0, 1.7e12, answer);
+    assert_eq!(pending(&records()), 1.0);
+    c.close(3.0, 1.7e12);
 }
 
 #[test]
