@@ -136,12 +136,20 @@ impl Secrets {
         if !is_secret_name(name) {
             return false;
         }
+        self.add_value(value);
+        true
+    }
+
+    /// Registers every form of every part of `value` ([`secret_parts`],
+    /// [`secret_forms`]) whatever field it is sent in: for values known to
+    /// be credentials by where they come from (a header function's, an auth
+    /// refresh's), not by their field's name.
+    pub fn add_value(&mut self, value: &str) {
         for part in secret_parts(value) {
             for form in secret_forms(part) {
                 self.add(&form);
             }
         }
-        true
     }
 
     /// The longest registered secret, in characters.
