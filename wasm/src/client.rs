@@ -26,7 +26,12 @@
 //! [12, slot, body]                 BODY   the error body as scrubbed (null: as sent)
 //! [13, value]                      VALUE  what was asked (health, snapshot)
 //! [14, slot]                       ODD    `fetch` answered something that is not a Response
+//! [15, generation]                 REFRESH run `auth.refresh`, then report with `refreshed`
 //! ```
+//!
+//! A header field's value that is a function crosses as `null` (in READY,
+//! as its reference): the driver evaluates it before each attempt and hands
+//! the values in ([`WasmClient::header_values`]) before it sends.
 //!
 //! A one-attempt `client.get` crosses twice: `start` (answered STARTED,
 //! SEND, TIMER) and `response` (OK, TIMER). Calls are named by their slot in
@@ -73,6 +78,7 @@ pub(crate) mod op {
     pub(super) const BODY: f64 = 12.0;
     pub(crate) const VALUE: f64 = 13.0;
     pub(super) const ODD: f64 = 14.0;
+    pub(super) const REFRESH: f64 = 15.0;
 }
 
 /// The events a listener may subscribe to, in the order of their numbers in
@@ -129,6 +135,9 @@ pub struct WasmClient {
     headers: Vec<(String, String)>,
     /// Whether `fetch` is the host's own (no `fetch` option given).
     global_fetch: bool,
+    /// The client's header fields whose value is a function: names
+    /// lower-cased.
+    header_functions: Vec<String>,
 }
 
 /// The slot of a call id: the number the JavaScript names it by.
@@ -193,8 +202,9 @@ impl WasmClient {
     /// when a CHECK asked for them). `seed` is the host's random draw,
     /// used unless `seed` was given. `None` with an ERROR or CHECK record;
     /// else a READY record:
-    /// `[fetch, clock, wallNow, onAlert, headers]` (the client's header
-    /// fields, names lower-cased).
+    /// `[fetch, clock, wallNow, onAlert, headers, refresh]` (the client's
+    /// header fields, names lower-cased, a function's value as its
+    /// reference; `auth.refresh`'s reference).
     #[must_use]
     pub fn open(len: u32, seed_hi: u32, seed_lo: u32, now: f64, wall: f64) -> Option<WasmClient> {
         let mut client = None;
@@ -236,6 +246,8 @@ impl WasmClient {
             on_alert,
             seeded,
             restore,
+            auth,
+            header_functions,
         } = options::decode_client(options)?;
         if fetch.is_none() && !matches!(host.get("fetch"), Value::Bool(true)) {
             return Err(OptionError::type_of(
@@ -273,22 +285,35 @@ impl WasmClient {
         for (name, value) in &headers {
             engine.add_credential(name, value);
         }
+        if let Some((config, _)) = auth {
+            engine.enable_auth_refresh(config)?;
+        }
         // READY: what the driver needs, once.
-        w.arr(5)
+        w.arr(6)
             .reference(fetch)
             .reference(clock.map(|c| c.reference))
             .bool(clock.is_some_and(|c| c.wall_now))
             .reference(on_alert);
-        w.arr(u32::try_from(headers.len()).unwrap_or(0));
+        w.arr(u32::try_from(headers.len() + header_functions.len()).unwrap_or(0));
         for (n, v) in &headers {
             w.arr(2).str(n).str(v);
         }
+        let header_functions: Vec<String> = header_functions
+            .into_iter()
+            .map(|(n, r)| {
+                let n = n.to_ascii_lowercase();
+                w.arr(2).str(&n).int(u64::from(r));
+                n
+            })
+            .collect();
+        w.reference(auth.map(|(_, r)| r));
         Ok(Some(WasmClient {
             engine,
             calls: Vec::new(),
             base_url,
             headers,
             global_fetch: fetch.is_none(),
+            header_functions,
         }))
     }
 
@@ -378,9 +403,13 @@ impl WasmClient {
         let own = !call.headers.is_empty() || json || call.idempotency_key.is_some();
         let fields = own.then(|| {
             let mut fields = self.headers.clone();
+            // A function's field crosses with no value: the driver's
+            // function fills it, unless the call gives its own.
+            let mut functions = self.header_functions.clone();
             for (name, value) in &call.headers {
                 let name = name.to_ascii_lowercase();
                 fields.retain(|(n, _)| *n != name);
+                functions.retain(|n| *n != name);
                 fields.push((name, value.clone()));
             }
             if json && !fields.iter().any(|(n, _)| n == "content-type") {
@@ -388,9 +417,10 @@ impl WasmClient {
             }
             if let Some(key) = &call.idempotency_key {
                 fields.retain(|(n, _)| n != "idempotency-key");
+                functions.retain(|n| n != "idempotency-key");
                 fields.push(("idempotency-key".into(), key.clone()));
             }
-            fields
+            (fields, functions)
         });
 
         let id = self.engine.start(
@@ -419,10 +449,13 @@ impl WasmClient {
             None => {
                 w.null();
             }
-            Some(fields) => {
-                w.arr(u32::try_from(fields.len()).unwrap_or(0));
+            Some((fields, functions)) => {
+                w.arr(u32::try_from(fields.len() + functions.len()).unwrap_or(0));
                 for (n, v) in fields {
                     w.arr(2).str(n).str(v);
+                }
+                for n in functions {
+                    w.arr(2).str(n).null();
                 }
             }
         }
@@ -533,6 +566,54 @@ impl WasmClient {
                 self.engine.handle_failure(id, attempt, kind, millis(now));
                 self.drain(w, millis(now));
             }
+            self.timer(w);
+        })
+    }
+
+    /// What the header functions of attempt `attempt` of call `slot` gave,
+    /// before it is sent. The input tape is the array of their values; a value
+    /// that is not a string (the driver writes a function that threw as
+    /// unreadable) or that `fetch` would refuse ends the call, unsent
+    /// ([`Engine::handle_header_failure`]: a FAIL of kind `header_failed`).
+    /// Else every value is a secret from now on, and nothing but TIMER is
+    /// answered: the driver sends.
+    pub fn header_values(&mut self, slot: u32, attempt: u32, now: f64, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            if let Some(id) = self.id(slot) {
+                let tape = tape::read(input).unwrap_or(Value::Undefined);
+                let values = match &tape {
+                    Value::Arr(_, items) => items.as_slice(),
+                    _ => &[],
+                };
+                // What fetch would refuse in a value (the names were
+                // checked with the client's options).
+                let fine = |v: &Value| matches!(v, Value::Str(s) if options::field_problem("x", s).is_none());
+                if matches!(tape, Value::Arr(..)) && values.iter().all(fine) {
+                    for v in values {
+                        if let Value::Str(s) = v {
+                            self.engine.add_secret_value(s);
+                        }
+                    }
+                } else {
+                    self.engine.handle_header_failure(id, attempt, millis(now));
+                    self.drain(w, millis(now));
+                }
+            }
+            self.timer(w);
+        })
+    }
+
+    /// Auth refresh `generation` (a REFRESH record) ended, `ok` or not. The
+    /// input tape is what the hook resolved: a string is a secret from now
+    /// on (a token it hands back). Answers the engine's outputs: the
+    /// waiting calls' SENDs, or their FAILs.
+    pub fn refreshed(&mut self, generation: u32, ok: bool, now: f64, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            if let Ok(Value::Str(token)) = tape::read(input) {
+                self.engine.add_secret_value(token);
+            }
+            self.engine.handle_refreshed(generation, ok, millis(now));
+            self.drain(w, millis(now));
             self.timer(w);
         })
     }
@@ -686,6 +767,9 @@ impl WasmClient {
                     self.settle(w, slot, cancelled, result);
                 }
                 Output::Event(e) => self.event(w, e, now),
+                Output::Refresh { generation } => {
+                    w.arr(2).num(op::REFRESH).int(u64::from(generation));
+                }
                 _ => {}
             }
         }

@@ -199,6 +199,9 @@ pub struct Engine {
     listening: Listening,
     /// The shared auth refresh, once enabled.
     auth: Option<AuthRefresh>,
+    /// Calls that began waiting for the refresh, in the order their 401s
+    /// came (ones that ended meanwhile are skipped when it ends).
+    auth_waiting: alloc::vec::Vec<CallId>,
 }
 
 impl Engine {
@@ -234,6 +237,7 @@ impl Engine {
             stats: CallStats::new(config.monitor.window_ms),
             listening: Listening::default(),
             auth: None,
+            auth_waiting: alloc::vec::Vec::new(),
         })
     }
 
@@ -530,19 +534,17 @@ impl Engine {
         self.drain_machine_events();
     }
 
-    /// A refresh ended: every call waiting on it, in the order they
-    /// started, asks to send again or fails.
+    /// A refresh ended: every call waiting on it, in the order their 401s
+    /// came, asks to send again or fails.
     fn end_refresh(&mut self, end: RefreshEnd, now: Millis) {
-        let mut waiting: alloc::vec::Vec<(u64, CallId)> = self
-            .calls
-            .keys()
-            .filter_map(|id| {
-                let c = self.calls.get(&id)?;
-                matches!(c.phase, Phase::AwaitingAuth).then_some((c.order, id))
-            })
-            .collect();
-        waiting.sort_unstable();
-        for (_, id) in waiting {
+        for id in core::mem::take(&mut self.auth_waiting) {
+            if !self
+                .calls
+                .get(&id)
+                .is_some_and(|c| matches!(c.phase, Phase::AwaitingAuth))
+            {
+                continue;
+            }
             match end {
                 RefreshEnd::Refreshed => self.admit(id, now),
                 RefreshEnd::Failed => self.fail(id, FailureKind::AuthRefreshFailed, None, false),
@@ -612,7 +614,11 @@ impl Engine {
         let call = self.timers.peek().map(|Reverse((at, _, _))| *at);
         let monitor = self.monitor.poll_timeout();
         let auth = self.auth.as_ref().and_then(AuthRefresh::poll_timeout);
-        let at = [call, monitor, auth].into_iter().flatten().min();
+        let earliest = |a: Option<Millis>, b: Option<Millis>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let at = earliest(earliest(call, monitor), auth);
         at.map(|t| self.base.outward(t))
     }
 
@@ -908,13 +914,14 @@ impl Engine {
             });
             let deadline = call.deadline;
             self.attempt_event(id, attempt, (status, Some(category)), latency_ms, true);
-            match step {
-                AuthStep::Retry => self.admit(id, now),
-                AuthStep::Wait => self.set_phase(id, Phase::AwaitingAuth, deadline),
-                AuthStep::Refresh { generation } => {
-                    self.set_phase(id, Phase::AwaitingAuth, deadline);
-                    self.outputs.push_back(Output::Refresh { generation });
-                }
+            if step == AuthStep::Retry {
+                self.admit(id, now);
+                return;
+            }
+            self.set_phase(id, Phase::AwaitingAuth, deadline);
+            self.auth_waiting.push(id);
+            if let AuthStep::Refresh { generation } = step {
+                self.outputs.push_back(Output::Refresh { generation });
             }
             return;
         }
