@@ -33,3 +33,9 @@ createClient().on("success", (e) => e.category); // expect: TS2339
 export const latency = (e: AttemptEvent): string => e.latencyMs; // expect: TS2322
 export const oddKind = (s: Stats) => s.calls.byKind.timeout; // expect: TS2339
 createClient().on("attempts", () => {}); // expect: TS2345
+// Tokens that expire: a header function returns a string; `auth` needs a
+// `refresh`; a call's own headers take no function.
+createClient({ headers: { authorization: () => 42 } }); // expect: TS2322
+createClient({ auth: {} }); // expect: TS2741
+createClient({ auth: { refresh() {}, timeout: 5 } }); // expect: TS2561
+createClient().get("/x", { headers: { authorization: () => "Bearer x" } }); // expect: TS2322
