@@ -131,14 +131,17 @@ pub struct WasmClient {
     engine: Engine,
     calls: Vec<Option<Call>>,
     base_url: String,
-    /// The client's header fields, names lower-cased.
+    /// The client's header fields, names lower-cased (a function's value:
+    /// [`FUNCTION`]).
     headers: Vec<(String, String)>,
     /// Whether `fetch` is the host's own (no `fetch` option given).
     global_fetch: bool,
-    /// The client's header fields whose value is a function: names
-    /// lower-cased.
-    header_functions: Vec<String>,
 }
+
+/// The value that stands for a header function's in the client's fields:
+/// no header value can be it (a line feed is refused in one), and it is too
+/// short to be a secret.
+const FUNCTION: &str = "\n";
 
 /// The slot of a call id: the number the JavaScript names it by.
 #[allow(clippy::cast_possible_truncation)]
@@ -270,7 +273,10 @@ impl WasmClient {
             }
         }
         let mut headers: Vec<(String, String)> = Vec::new();
-        for (name, value) in given {
+        let functions = header_functions
+            .iter()
+            .map(|(n, _)| (n.clone(), String::from(FUNCTION)));
+        for (name, value) in given.into_iter().chain(functions) {
             let name = name.to_ascii_lowercase();
             headers.retain(|(n, _)| *n != name);
             headers.push((name, value));
@@ -294,18 +300,15 @@ impl WasmClient {
             .reference(clock.map(|c| c.reference))
             .bool(clock.is_some_and(|c| c.wall_now))
             .reference(on_alert);
-        w.arr(u32::try_from(headers.len() + header_functions.len()).unwrap_or(0));
-        for (n, v) in &headers {
+        let strings = headers.iter().filter(|(_, v)| v != FUNCTION);
+        w.arr(u32::try_from(strings.clone().count() + header_functions.len()).unwrap_or(0));
+        for (n, v) in strings {
             w.arr(2).str(n).str(v);
         }
-        let header_functions: Vec<String> = header_functions
-            .into_iter()
-            .map(|(n, r)| {
-                let n = n.to_ascii_lowercase();
-                w.arr(2).str(&n).int(u64::from(r));
-                n
-            })
-            .collect();
+        // A function's field: its reference (the last of a name wins).
+        for (n, r) in &header_functions {
+            w.arr(2).str(&n.to_ascii_lowercase()).int(u64::from(*r));
+        }
         w.reference(auth.map(|(_, r)| r));
         Ok(Some(WasmClient {
             engine,
@@ -313,7 +316,6 @@ impl WasmClient {
             base_url,
             headers,
             global_fetch: fetch.is_none(),
-            header_functions,
         }))
     }
 
@@ -403,13 +405,9 @@ impl WasmClient {
         let own = !call.headers.is_empty() || json || call.idempotency_key.is_some();
         let fields = own.then(|| {
             let mut fields = self.headers.clone();
-            // A function's field crosses with no value: the driver's
-            // function fills it, unless the call gives its own.
-            let mut functions = self.header_functions.clone();
             for (name, value) in &call.headers {
                 let name = name.to_ascii_lowercase();
                 fields.retain(|(n, _)| *n != name);
-                functions.retain(|n| *n != name);
                 fields.push((name, value.clone()));
             }
             if json && !fields.iter().any(|(n, _)| n == "content-type") {
@@ -417,10 +415,9 @@ impl WasmClient {
             }
             if let Some(key) = &call.idempotency_key {
                 fields.retain(|(n, _)| n != "idempotency-key");
-                functions.retain(|n| n != "idempotency-key");
                 fields.push(("idempotency-key".into(), key.clone()));
             }
-            (fields, functions)
+            fields
         });
 
         let id = self.engine.start(
@@ -449,13 +446,17 @@ impl WasmClient {
             None => {
                 w.null();
             }
-            Some((fields, functions)) => {
-                w.arr(u32::try_from(fields.len() + functions.len()).unwrap_or(0));
+            Some(fields) => {
+                w.arr(u32::try_from(fields.len()).unwrap_or(0));
                 for (n, v) in fields {
-                    w.arr(2).str(n).str(v);
-                }
-                for n in functions {
-                    w.arr(2).str(n).null();
+                    // A function's field crosses with no value: the
+                    // driver's function fills it.
+                    w.arr(2).str(n);
+                    if v == FUNCTION {
+                        w.null();
+                    } else {
+                        w.str(v);
+                    }
                 }
             }
         }
