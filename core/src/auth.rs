@@ -8,7 +8,8 @@
 //! refresh is out waits for it ([`AuthStep::Wait`]); a 401 answering a
 //! request sent *before* the latest refresh ended is stale — it was sent
 //! with the old token — and retries at once with the new one
-//! ([`AuthStep::Retry`]). Refreshes are counted (`generation`): a call
+//! ([`AuthStep::Retry`]; it waits instead if another refresh is out by
+//! then). Refreshes are counted (`generation`): a call
 //! remembers the count when it sent, which is how staleness is told.
 //!
 //! A call gets this once: a 401 after its refresh means the new credentials
@@ -129,13 +130,16 @@ impl AuthRefresh {
         matches!(self.state, State::Refreshing { .. })
     }
 
-    /// A request sent with generation `sent` came back 401 at `now`.
+    /// A request sent with generation `sent` came back 401 at `now`. While
+    /// a refresh is out, every 401 waits for it, even one to a request sent
+    /// before the last refresh ended: the credentials it would retry with
+    /// are being replaced.
     pub fn on_unauthorized(&mut self, sent: u32, now: Millis) -> AuthStep {
-        if sent != self.generation {
-            return AuthStep::Retry;
-        }
         if self.is_refreshing() {
             return AuthStep::Wait;
+        }
+        if sent != self.generation {
+            return AuthStep::Retry;
         }
         let generation = self.generation.wrapping_add(1);
         self.state = State::Refreshing {
@@ -235,6 +239,10 @@ mod tests {
             a.on_unauthorized(1, Millis(2)),
             AuthStep::Refresh { generation: 2 }
         );
+        // While it is out, even a stale 401 waits: its retry would carry
+        // the credentials being replaced.
+        assert_eq!(a.on_unauthorized(0, Millis(3)), AuthStep::Wait);
+        assert_eq!(a.on_unauthorized(1, Millis(3)), AuthStep::Wait);
     }
 
     #[test]
