@@ -105,6 +105,10 @@ test("20 concurrent calls hit an expired token: exactly one refresh, every call 
   // token as it is now, with no refresh.
   assert.equal((await client.get("/after")).attempts, 1);
   assert.equal(state.refreshes, 1);
+  // The renewed expiry is no error for the monitor (no alert), but the
+  // refused attempts are counted.
+  assert.equal(client.health().monitor.totalErrors, 0);
+  assert.equal(client.stats().attempts.byCategory.auth, 20);
   collectState(client);
   client.close();
   assertNoToken();
@@ -133,6 +137,7 @@ test("a refresh that rejects fails every waiting call once, category auth", asyn
     show("refresh failed data", s.reason.data);
   }
   assert.equal(client.stats().calls.byKind.auth_refresh_failed, 5);
+  assert.equal(client.health().monitor.totalErrors, 5, "the 401s that stood are errors");
   collectState(client);
   client.close();
   assertNoToken();

@@ -125,6 +125,12 @@ fn twenty_calls_refused_at_once_share_one_refresh_and_all_succeed() {
         })
     )));
     assert!(refreshes(&done).is_empty());
+    // An expiry the refresh renewed is no error for the monitor: no alert.
+    assert_eq!(e.health(Millis(30)).monitor.total_errors, 0);
+    assert!(!done
+        .iter()
+        .any(|o| matches!(o, Output::Event(Event::Alert(_)))));
+    assert_eq!(e.stats(Millis(30)).failed_attempts(), 20);
 }
 
 #[test]
@@ -172,6 +178,8 @@ fn a_refresh_that_fails_fails_every_waiting_call_once() {
         [(FailureKind::AuthRefreshFailed, "auth"); 3].to_vec()
     );
     assert!(sends(&out).is_empty());
+    // Each call's 401 now stands: the monitor counts it.
+    assert_eq!(e.health(Millis(20)).monitor.total_errors, 3);
     // Told again, it changes nothing.
     e.handle_refreshed(1, false, Millis(21));
     assert!(step(&mut e, Millis(21)).is_empty());

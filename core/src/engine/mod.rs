@@ -545,13 +545,28 @@ impl Engine {
             {
                 continue;
             }
-            match end {
-                RefreshEnd::Refreshed => self.admit(id, now),
-                RefreshEnd::Failed => self.fail(id, FailureKind::AuthRefreshFailed, None, false),
-                RefreshEnd::TimedOut => {
-                    self.fail(id, FailureKind::AuthRefreshTimeout, None, true);
+            let kind = match end {
+                RefreshEnd::Refreshed => {
+                    self.admit(id, now);
+                    continue;
                 }
+                RefreshEnd::Failed => FailureKind::AuthRefreshFailed,
+                RefreshEnd::TimedOut => FailureKind::AuthRefreshTimeout,
+            };
+            // The 401 the monitor was not told of, now that it stands.
+            if let Some(c) = self.calls.get(&id) {
+                let last = c.last.as_ref();
+                self.monitor.record_outcome(
+                    c.endpoint,
+                    Outcome {
+                        category: last.and_then(|l| l.category),
+                        status: last.and_then(|l| l.status),
+                        message: last.and_then(|l| l.message.as_deref()),
+                    },
+                    now,
+                );
             }
+            self.fail(id, kind, None, kind == FailureKind::AuthRefreshTimeout);
         }
     }
 
@@ -869,19 +884,25 @@ impl Engine {
         let endpoint = call.endpoint;
         let latency_ms = now.since(call.sent_at);
         let facts = RequestFacts::of(call.method, call.has_key);
+        // Expired credentials the refresh will renew: the call goes on, so
+        // the monitor is not told (an hourly expiry must not raise an
+        // alert); it is if the refresh fails ([`Engine::end_refresh`]).
+        let refreshes = self.auth.is_some() && asks_refresh(c.status) && !call.auth_retried;
         self.limiter.complete(slot, feedback, now);
         if let Some(b) = self.breakers.get_mut(breaker) {
             b.record_classified(permit, &c, now);
         }
-        self.monitor.record_outcome(
-            endpoint,
-            Outcome {
-                category: c.category,
-                status: c.status,
-                message: c.message.as_deref(),
-            },
-            now,
-        );
+        if !refreshes {
+            self.monitor.record_outcome(
+                endpoint,
+                Outcome {
+                    category: c.category,
+                    status: c.status,
+                    message: c.message.as_deref(),
+                },
+                now,
+            );
+        }
         self.stats.record_attempt(c.category, now);
         let Some(category) = c.category else {
             self.attempt_event(id, attempt, (c.status, None), latency_ms, false);
@@ -897,11 +918,7 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if let Some(auth) = self
-            .auth
-            .as_mut()
-            .filter(|_| asks_refresh(c.status) && !call.auth_retried)
-        {
+        if let Some(auth) = self.auth.as_mut().filter(|_| refreshes) {
             // Expired credentials: refreshed once for every call refused,
             // then this call sends again, once.
             let step = auth.on_unauthorized(call.auth_generation, now);
