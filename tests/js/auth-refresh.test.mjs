@@ -277,3 +277,20 @@ test("auth options are checked", () => {
       (e) => assert.equal(e.name, "TypeError"),
     );
 });
+
+test("a header given twice, as a function and as a string, keeps the later", async () => {
+  const sent = [];
+  const fetch = async (url, init) => {
+    sent.push(init.headers["x-a"]);
+    return new Response("{}", { status: 200 });
+  };
+  const later = S.createClient({ baseUrl: server.baseUrl, fetch, headers: [["x-a", () => "from-fn"], ["X-A", "from-string"]] });
+  await later.get("/1");
+  await later.get("/2", { headers: { "x-b": "own" } });
+  later.close();
+  const fnLast = S.createClient({ baseUrl: server.baseUrl, fetch, headers: [["x-a", "from-string"], ["X-A", () => "from-fn"]] });
+  await fnLast.get("/1");
+  await fnLast.get("/2", { headers: { "x-b": "own" } });
+  fnLast.close();
+  assert.deepEqual(sent, ["from-string", "from-string", "from-fn", "from-fn"]);
+});

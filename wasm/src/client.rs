@@ -48,7 +48,9 @@ use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
 
 use crate::io::exchange;
-use crate::options::{self, BodyRef, CallOptions, ClientOptions, OptionError, QueryValue};
+use crate::options::{
+    self, BodyRef, CallOptions, ClientOptions, OptionError, QueryValue, FUNCTION,
+};
 use crate::tape::{self, Value, Writer};
 use crate::text::{quote, Text};
 use crate::transport;
@@ -137,11 +139,6 @@ pub struct WasmClient {
     /// Whether `fetch` is the host's own (no `fetch` option given).
     global_fetch: bool,
 }
-
-/// The value that stands for a header function's in the client's fields:
-/// no header value can be it (a line feed is refused in one), and it is too
-/// short to be a secret.
-const FUNCTION: &str = "\n";
 
 /// The slot of a call id: the number the JavaScript names it by.
 #[allow(clippy::cast_possible_truncation)]
@@ -273,10 +270,7 @@ impl WasmClient {
             }
         }
         let mut headers: Vec<(String, String)> = Vec::new();
-        let functions = header_functions
-            .iter()
-            .map(|(n, _)| (n.clone(), String::from(FUNCTION)));
-        for (name, value) in given.into_iter().chain(functions) {
+        for (name, value) in given {
             let name = name.to_ascii_lowercase();
             headers.retain(|(n, _)| *n != name);
             headers.push((name, value));
@@ -301,12 +295,18 @@ impl WasmClient {
             .bool(clock.is_some_and(|c| c.wall_now))
             .reference(on_alert);
         let strings = headers.iter().filter(|(_, v)| v != FUNCTION);
-        w.arr(u32::try_from(strings.clone().count() + header_functions.len()).unwrap_or(0));
+        // A function's field: its reference (the last of a name wins), unless
+        // a string given later for the name took its place.
+        let functions = header_functions.iter().filter(|(n, _)| {
+            headers
+                .iter()
+                .any(|(h, v)| v == FUNCTION && h.eq_ignore_ascii_case(n))
+        });
+        w.arr(u32::try_from(strings.clone().count() + functions.clone().count()).unwrap_or(0));
         for (n, v) in strings {
             w.arr(2).str(n).str(v);
         }
-        // A function's field: its reference (the last of a name wins).
-        for (n, r) in &header_functions {
+        for (n, r) in functions {
             w.arr(2).str(&n.to_ascii_lowercase()).int(u64::from(*r));
         }
         w.reference(auth.map(|(_, r)| r));

@@ -555,6 +555,11 @@ fn decode_clock(v: &Value, known: &[&'static str], sleeps: bool) -> Result<Clock
     })
 }
 
+/// The value that stands for a header function's among the fields: no
+/// header value can be it (a line feed is refused in one), and it is too
+/// short to be a secret.
+pub(crate) const FUNCTION: &str = "\n";
+
 /// Most header fields one `headers` option may hold: more is a mistake
 /// (servers refuse a request head of more than a few hundred fields), and
 /// the tape carries at most [`crate::tape::MAX_ITEMS`] items of an array.
@@ -570,7 +575,8 @@ const MAX_FIELDS: u32 = 1000;
 ///
 /// With `functions` (the client's `headers`), a value may be a function
 /// instead, sync or async, evaluated before each attempt: it lands there,
-/// and a name given both ways keeps the later.
+/// and its field's value is [`FUNCTION`] (a function and a string for one
+/// name: the later).
 pub(crate) fn decode_headers(
     v: &Value,
     name: &str,
@@ -594,16 +600,20 @@ pub(crate) fn decode_headers(
         if let Some(problem) = field_problem(key, text) {
             return Err(OptionError::range(&named(key), Text::of(problem)));
         }
-        if let (Value::Func(r), Some(fns)) = (value, functions.as_deref_mut()) {
-            fns.push((String::from(key), *r));
-            return Ok(());
-        }
-        let value = text;
+        let value = match (value, functions.as_deref_mut()) {
+            (Value::Func(r), Some(fns)) => {
+                fns.push((String::from(key), *r));
+                FUNCTION
+            }
+            _ => text,
+        };
         match fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
-            Some((_, joined)) => {
+            Some((_, joined)) if joined != FUNCTION && value != FUNCTION => {
                 joined.push_str(", ");
                 joined.push_str(value);
             }
+            // A function and a string for one name: the later.
+            Some((_, v)) => *v = String::from(value),
             None => fields.push((String::from(key), String::from(value))),
         }
         Ok(())
