@@ -33,7 +33,10 @@ export type FailureKind =
   | "quota_exhausted"
   | "deadline_exceeded"
   | "cancelled"
-  | "closed";
+  | "closed"
+  | "header_failed"
+  | "auth_refresh_failed"
+  | "auth_refresh_timeout";
 
 /** Why the retry policy stopped (`kind: "gave_up"`). */
 export type GiveUpReason =
@@ -172,8 +175,8 @@ export interface MonitorOptions {
 export interface ClientOptions {
   /** Prefix of every path (`https://openapi.etsy.com/v3`). */
   baseUrl?: string;
-  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). Any form `fetch` takes: a plain object, a `Headers`, a `Map` or `[name, value]` pairs. */
-  headers?: HeadersLike;
+  /** Sent with every request. Credentials (names with key, token, auth, cookie, secret...), here or in a call's headers or query, never appear in errors, events, health() or snapshot(). Any form `fetch` takes: a plain object, a `Headers`, a `Map` or `[name, value]` pairs. A value may be a `HeaderFunction` (in a plain object, a `Map` or pairs), called before each attempt; what it returns is a secret. */
+  headers?: ClientHeaders;
   /** Default `globalThis.fetch`. Called once per attempt as `fetch(url, init)`: see `Fetch`. */
   fetch?: Fetch;
   /** Default `performance.now()` and `setTimeout`, looked up on `globalThis` at each use: fake timers (node:test, sinon, Jest, Vitest) drive it. */
@@ -188,6 +191,26 @@ export interface ClientOptions {
   monitor?: MonitorOptions;
   /** A snapshot from `client.snapshot()` (maybe of an earlier process) to resume from. */
   restore?: Snapshot | null;
+  /** Credentials that expire: how to renew them when the server answers 401. */
+  auth?: AuthOptions | null;
+}
+
+/** A header field's value computed before each attempt (an access token that expires); a rejection or throw fails the call unsent (`kind: "header_failed"`, category `auth`). */
+export type HeaderFunction = () => string | PromiseLike<string>;
+
+/** The client's `headers`: as `HeadersLike`, with values that may be functions. */
+export type ClientHeaders =
+  | Headers
+  | Map<string, string | HeaderFunction>
+  | Array<[string, string | HeaderFunction]>
+  | Record<string, string | HeaderFunction>;
+
+/** `auth`: on a 401, `refresh` runs once for every call the 401s refused, then each is sent again once. */
+export interface AuthOptions {
+  /** Renews the credentials your header functions read (a string it resolves to is a secret too). A rejection fails the waiting calls (`kind: "auth_refresh_failed"`). */
+  refresh: () => unknown;
+  /** How long `refresh` may take before the waiting calls fail with `kind: "auth_refresh_timeout"`, in ms (1..=600000). Default 10000. */
+  timeoutMs?: number;
 }
 
 /** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */

@@ -15,6 +15,7 @@
 //! | [`breaker`] | whether to send at all while the service is failing |
 //! | [`limiter`] | when the next request may go: per-second pacing, daily quota |
 //! | [`monitor`] | how the error rate looks, and when to alert |
+//! | [`auth`] | when expired credentials are refreshed: one refresh for every 401 |
 //! | [`engine`] | one call from start to result, composing all of the above |
 //!
 //! The [`engine`] is what a host drives: it feeds inputs (`start`,
@@ -190,6 +191,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod auth;
 pub mod body;
 pub mod breaker;
 pub mod category_set;

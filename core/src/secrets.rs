@@ -117,16 +117,35 @@ pub fn secret_forms(value: &str) -> Vec<String> {
 
 /// A set of secrets, each in every form ([`secret_forms`]), scrubbed from
 /// text with [`Secrets::scrub`].
+///
+/// Those given once (a client's credentials: [`Secrets::add`],
+/// [`Secrets::add_credential`]) are kept for good. Those that come with
+/// every attempt ([`Secrets::add_value`]: what a header function returns)
+/// are kept [`MAX_RECENT`] at most, the least recently given dropped first:
+/// a function that returns a new value each time (a request id, a
+/// signature) must not grow the set, nor the cost of every scrub, without
+/// bound, while a token still in use is given again with every attempt and
+/// so stays.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Secrets(Vec<String>);
+pub struct Secrets {
+    /// The ones kept for good, then the recent ones, least recent first.
+    all: Vec<String>,
+    /// How many of `all` are kept for good.
+    fixed: usize,
+}
+
+/// Most strings kept of the secrets given with each attempt: every form of
+/// every part of a few tokens (a bearer token is up to 8).
+pub const MAX_RECENT: usize = 64;
 
 impl Secrets {
     /// Registers `value` as it is (trimmed; ignored when shorter than
     /// [`MIN_SECRET_LEN`] or already known).
     pub fn add(&mut self, value: &str) {
         let value = value.trim();
-        if value.len() >= MIN_SECRET_LEN && !self.0.iter().any(|s| s == value) {
-            self.0.push(String::from(value));
+        if value.len() >= MIN_SECRET_LEN && !self.all.iter().any(|s| s == value) {
+            self.all.insert(self.fixed, String::from(value));
+            self.fixed += 1;
         }
     }
 
@@ -144,6 +163,30 @@ impl Secrets {
         true
     }
 
+    /// Registers every form of every part of `value` ([`secret_parts`],
+    /// [`secret_forms`]) whatever field it is sent in: for values known to
+    /// be credentials by where they come from (a header function's, an auth
+    /// refresh's), not by their field's name.
+    ///
+    /// Kept among the recent ones (at most [`MAX_RECENT`], see [`Secrets`]).
+    pub fn add_value(&mut self, value: &str) {
+        for part in secret_parts(value) {
+            for form in secret_forms(part) {
+                match self.all.iter().position(|s| *s == form) {
+                    Some(i) if i < self.fixed => continue,
+                    Some(i) => {
+                        self.all.remove(i);
+                    }
+                    None if self.all.len() - self.fixed >= MAX_RECENT => {
+                        self.all.remove(self.fixed);
+                    }
+                    None => {}
+                }
+                self.all.push(form);
+            }
+        }
+    }
+
     /// The longest registered secret, in characters.
     #[must_use]
     pub fn longest(&self) -> usize {
@@ -151,20 +194,20 @@ impl Secrets {
         // counted so, not with `chars().count()`, whose wide loop weighs a
         // kilobyte in the WebAssembly module.
         let chars = |s: &String| s.bytes().filter(|b| b & 0xC0 != 0x80).count();
-        self.0.iter().map(chars).max().unwrap_or(0)
+        self.all.iter().map(chars).max().unwrap_or(0)
     }
 
     /// Whether no secret is registered.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.all.is_empty()
     }
 
     /// `text` with every registered secret replaced by [`REDACTED`].
     #[must_use]
     pub fn scrub(&self, text: &str) -> String {
         let mut out = String::from(text);
-        for secret in &self.0 {
+        for secret in &self.all {
             let Some(mut at) = find(&out, secret, 0) else {
                 continue;
             };
@@ -250,6 +293,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_given_with_each_attempt_are_bounded_and_the_ones_in_use_stay() {
+        let mut s = Secrets::default();
+        s.add_credential("x-api-key", "sk_live_FIXED");
+        s.add_value("Bearer tok_in_use_1");
+        for i in 0..1_000 {
+            s.add_value(&alloc::format!("request-id-{i:06}"));
+            if i % 10 == 0 {
+                // The token in use is given again with every attempt.
+                s.add_value("Bearer tok_in_use_1");
+            }
+        }
+        assert!(s.all.len() - s.fixed <= MAX_RECENT);
+        let text = "sk_live_FIXED tok_in_use_1 request-id-000999 request-id-000001";
+        assert_eq!(
+            s.scrub(text),
+            "[redacted] [redacted] [redacted] request-id-000001"
+        );
+        // A value already kept for good is not kept twice.
+        s.add_value("sk_live_FIXED");
+        assert_eq!(s.all.iter().filter(|v| *v == "sk_live_FIXED").count(), 1);
+        assert_eq!(s.all.get(..s.fixed).map(<[String]>::len), Some(1));
+    }
+
+    #[test]
     fn every_occurrence_is_scrubbed_and_the_text_between_kept() {
         let mut s = Secrets::default();
         s.add("sk_live_1");
@@ -303,10 +370,10 @@ mod tests {
             "tk%2Fabcdef",
             "tk/abcdef",
         ] {
-            assert!(s.0.iter().any(|x| x == form), "{form} in {:?}", s.0);
+            assert!(s.all.iter().any(|x| x == form), "{form} in {:?}", s.all);
         }
         assert!(!s
-            .0
+            .all
             .iter()
             .any(|x| x.contains("application") || x == "2222222"));
         assert_eq!(
@@ -329,7 +396,7 @@ mod tests {
         s.add("abc");
         s.add("  abcdef  ");
         s.add("abcdef");
-        assert_eq!(s.0, ["abcdef"]);
+        assert_eq!(s.all, ["abcdef"]);
         assert_eq!(s.longest(), 6);
         assert!(!s.add_credential("accept", "application/json"));
         assert_eq!(

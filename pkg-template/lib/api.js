@@ -566,7 +566,7 @@ function createApi(exportsOf, ensureReady) {
 
   // Record opcodes (the wasm crate's client.rs).
   const SEND = 1, ABORT = 2, OK = 3, FAIL = 4, CANCEL = 5, EVENT = 6, STARTED = 7;
-  const ERROR = 8, ABORTED = 9, CHECK = 10, TIMER = 11, BODY_REC = 12, VALUE = 13, ODD = 14;
+  const ERROR = 8, ABORTED = 9, CHECK = 10, TIMER = 11, BODY_REC = 12, VALUE = 13, ODD = 14, REFRESH = 15;
   // retry_decide's answer when an untimed decision needs the time.
   const NEEDS_TIME = -1;
 
@@ -655,6 +655,10 @@ function createApi(exportsOf, ensureReady) {
     #wallNow;
     #onAlert;
     #headers;
+    // Whether a client header's value is a function (called before each
+    // attempt), and `auth.refresh`.
+    #dyn = false;
+    #refresh;
     #calls = [];
     #listeners = new Map();
     // The one timer: its deadline, handle, generation and injected clock's
@@ -712,7 +716,7 @@ function createApi(exportsOf, ensureReady) {
     }
 
     #ready(r, refs) {
-      const [fetchRef, clockRef, wallNow, alertRef, headers] = r;
+      const [fetchRef, clockRef, wallNow, alertRef, headers, refreshRef] = r;
       if (fetchRef >= 0) {
         this.#fetch = refs[fetchRef];
         this.#fetchThis = undefined;
@@ -723,7 +727,14 @@ function createApi(exportsOf, ensureReady) {
       this.#clock = clockRef >= 0 ? refs[clockRef] : undefined;
       this.#wallNow = wallNow;
       this.#onAlert = alertRef >= 0 ? refs[alertRef] : undefined;
-      this.#headers = Object.fromEntries(headers);
+      // A function's value crosses as its reference.
+      const h = {};
+      for (const [n, v] of headers) {
+        if (typeof v === "number") this.#dyn = true;
+        h[n] = typeof v === "number" ? refs[v] : v;
+      }
+      this.#headers = h;
+      this.#refresh = refreshRef >= 0 ? refs[refreshRef] : undefined;
     }
 
     #now() {
@@ -891,6 +902,9 @@ function createApi(exportsOf, ensureReady) {
           case TIMER:
             if (run === this.#runs) this.#arm(r[1], r[2]);
             break;
+          case REFRESH:
+            this.#refreshing(r[1]);
+            break;
           default:
             break;
         }
@@ -899,7 +913,12 @@ function createApi(exportsOf, ensureReady) {
 
     #started(r, refs, resolve) {
       const [, slot, method, url, headers, bodyRef, signalRef, read] = r;
-      const h = headers === null ? this.#headers : Object.fromEntries(headers);
+      let h = this.#headers;
+      if (headers !== null) {
+        // A field with no value is the client's function.
+        h = {};
+        for (const [n, v] of headers) h[n] = v === null ? this.#headers[n] : v;
+      }
       const c = {
         resolve,
         method,
@@ -970,6 +989,32 @@ function createApi(exportsOf, ensureReady) {
         },
       };
       if (c.body !== undefined) init.body = c.body;
+      if (this.#dyn) this.#headed(slot, c, attempt, init);
+      else this.#fetchNow(slot, c, attempt, init);
+    }
+
+    // Calls the header functions, tells the core what they gave (it may end
+    // the call unsent), then sends with their values.
+    async #headed(slot, c, attempt, init) {
+      const h = c.fetchHeaders;
+      const names = Object.keys(h).filter((n) => typeof h[n] === "function");
+      const got = await Promise.allSettled(names.map((n) => settle(h[n])));
+      if (this.#calls[slot] !== c || c.attempt !== attempt) return;
+      const headers = { ...h };
+      const values = names.map((n, i) => {
+        const r = got[i];
+        if (r.status === "rejected") c.cause = r.reason;
+        return (headers[n] = r.status === "fulfilled" ? r.value : UNREADABLE);
+      });
+      begin();
+      value(values, [], 0);
+      this.#run(answer(x.client_headers(this.#d, slot, attempt, this.#now(), pos)), [], undefined);
+      if (this.#calls[slot] !== c || c.attempt !== attempt) return;
+      init.headers = headers;
+      this.#fetchNow(slot, c, attempt, init);
+    }
+
+    #fetchNow(slot, c, attempt, init) {
       let p;
       try {
         p = Promise.resolve(this.#fetch.call(this.#fetchThis, c.url, init));
@@ -1156,6 +1201,22 @@ function createApi(exportsOf, ensureReady) {
       this.#run(answer(x.client_fire(this.#d, this.#now())), [], undefined);
     }
 
+    // Runs `auth.refresh` (the core asked: one at a time) and tells the
+    // core how it ended, and what it resolved to (a token is a secret).
+    #refreshing(generation) {
+      settle(this.#refresh).then(
+        (v) => this.#refreshed(generation, 1, v),
+        () => this.#refreshed(generation, 0, undefined),
+      );
+    }
+
+    #refreshed(generation, ok, v) {
+      if (this.#d === 0) return;
+      begin();
+      value(v, [], 0);
+      this.#run(answer(x.client_refreshed(this.#d, generation, ok, this.#now(), pos)), [], undefined);
+    }
+
     #emit(name, payload) {
       if (name === "alert" && this.#onAlert !== undefined) {
         try {
@@ -1236,7 +1297,7 @@ function createApi(exportsOf, ensureReady) {
       this.#listeners.clear();
       this.#disarm();
       this.#calls = [];
-      this.#fetch = this.#fetchThis = this.#clock = this.#onAlert = this.#headers = undefined;
+      this.#fetch = this.#fetchThis = this.#clock = this.#onAlert = this.#headers = this.#refresh = undefined;
     }
 
     // `console.log(client)` and `JSON.stringify(client)` show its health.
@@ -1334,6 +1395,11 @@ function createApi(exportsOf, ensureReady) {
         },
       );
     });
+  }
+
+  // `fn()` as a promise: a synchronous throw rejects it.
+  function settle(fn) {
+    return new Promise((resolve) => resolve(fn()));
   }
 
   // Calls `fn(signal)`; with a signal, settles as soon as it aborts. A

@@ -102,6 +102,8 @@ const DOC = {
   classifyBody: "a body that is not a string is read as `JSON.stringify` writes it",
   errorCtor: "a `fields` that is not an object is ignored",
   node: "in Node it does nothing",
+  authNull: "`auth: null` is no refresh",
+  headerFn: "a header's value may be a function",
   valid: null,
 };
 const documented = (doc) => (doc.startsWith("row:") ? `| \`${doc.slice(4)}\` |` : DOC[doc]);
@@ -192,6 +194,10 @@ const CLIENT_OPTIONS = [
   ...under("limiter", LIMITER),
   opt("monitor", "obj", SECTION),
   ...under("monitor", MONITOR),
+  opt("auth", "obj", { null: "authNull" }),
+  opt("auth.refresh", "fn", { "a function": "valid" }, { required: true }),
+  // Checked with a refresh given: without one, `auth.refresh` is the error.
+  opt("auth.timeoutMs", "num", {}, { base: () => ({ auth: { refresh() {} } }) }),
 ];
 const BLOCK_OPTIONS = {
   CircuitBreaker: [...BREAKER, CLOCK],
@@ -200,12 +206,14 @@ const BLOCK_OPTIONS = {
   ErrorMonitor: [...MONITOR, CLOCK],
 };
 
-/** `{ a: { b: value } }` for "a.b"; with GETTER, `b` is a getter that throws. */
-function nest(name, value, getter = false) {
+/**
+ * `{ a: { b: value } }` for "a.b"; with GETTER, `b` is a getter that
+ * throws; over `root` (a row's `base`: the options it needs besides).
+ */
+function nest(name, value, getter = false, root = {}) {
   const keys = name.split(".");
-  const root = {};
   let cur = root;
-  for (const k of keys.slice(0, -1)) cur = cur[k] = {};
+  for (const k of keys.slice(0, -1)) cur = cur[k] ??= {};
   const last = keys.at(-1);
   if (getter) {
     Object.defineProperty(cur, last, {
@@ -284,13 +292,16 @@ test("createClient: every option at every level, every bad value", async () => {
     await moduleWorks();
   }
   for (const c of cases(CLIENT_OPTIONS)) {
-    const options = nest(c.row.name, c.value, c.getter);
+    const options = nest(c.row.name, c.value, c.getter, c.row.base?.());
     await check("createClient", c, () => S.createClient(options).close(), accepted);
     await moduleWorks();
   }
   // Not among the values: `false` turns the budget off.
   S.createClient({ retry: { budget: false } }).close();
   accepted.push(["createClient", "retry.budget", "false", "falseOff"]);
+  // A client header's value may be a function (a call's may not).
+  S.createClient({ headers: { authorization: () => "Bearer x" } }).close();
+  accepted.push(["createClient", "headers[name]", "a function", "headerFn"]);
 });
 
 test("the building blocks' constructors: every option, every bad value", async () => {

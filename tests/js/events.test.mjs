@@ -98,7 +98,18 @@ test("attempt events match server hits with exact latencies, then one success or
     total: 2,
     success: 1,
     failure: 1,
-    byKind: { gave_up: 1, circuit_open: 0, rate_limited: 0, quota_exhausted: 0, deadline_exceeded: 0, cancelled: 0, closed: 0 },
+    byKind: {
+      gave_up: 1,
+      circuit_open: 0,
+      rate_limited: 0,
+      quota_exhausted: 0,
+      deadline_exceeded: 0,
+      cancelled: 0,
+      closed: 0,
+      header_failed: 0,
+      auth_refresh_failed: 0,
+      auth_refresh_timeout: 0,
+    },
   });
   assert.equal(s.attempts.total, 4);
   assert.equal(s.attempts.failed, 3);

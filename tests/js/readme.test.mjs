@@ -1,6 +1,7 @@
 // The package README's JavaScript blocks, each run as a user's ES module in
 // the scratch project (the package installed by name), against a local
-// Etsy-like server standing in for https://openapi.etsy.com/v3. A block that
+// Etsy-like server standing in for https://openapi.etsy.com/v3 (and for
+// https://api.etsy.com/v3, Etsy's OAuth token endpoint's host). A block that
 // is deliberately partial is marked in the README with
 // `<!-- readme-test: skip (why) -->` on the line before its fence. A block
 // for another host is fenced ```js host=NAME and is not one of these
@@ -50,8 +51,20 @@ server.handle = (req, res) => {
     res.writeHead(200, { "content-type": "image/png", ...rate });
     return res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]));
   }
+  // OAuth (the Tokens that expire block): the token endpoint issues a new
+  // access token; only the latest is accepted.
+  if (req.method === "POST" && req.url === "/v3/public/oauth/token") {
+    accessToken = `fresh-access-token-${++issued}`;
+    return server.json(res, 200, { access_token: accessToken, refresh_token: `refresh-${issued}`, token_type: "Bearer" });
+  }
+  if (/^\/v3\/application\/(users\/me|shops\/\d+)$/.test(req.url)) {
+    if (req.headers.authorization !== `Bearer ${accessToken}`) return server.json(res, 401, { error: "invalid_token" }, rate);
+    return server.json(res, 200, { user_id: 1, shop_id: 1 }, rate);
+  }
   server.json(res, 404, { error: "No such route" }, rate);
 };
+let accessToken = "";
+let issued = 0;
 
 test("most of the README's JavaScript blocks run", () => {
   const run = blocks.filter((b) => !b.skip).length;
@@ -63,7 +76,10 @@ for (const block of blocks) {
     const dir = path.join(scratchDir(), `readme-${block.line}`);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "block.mjs");
-    fs.writeFileSync(file, block.code.replaceAll("https://openapi.etsy.com/v3", `${server.baseUrl}/v3`));
+    const source = block.code
+      .replaceAll("https://openapi.etsy.com/v3", `${server.baseUrl}/v3`)
+      .replaceAll("https://api.etsy.com/v3", `${server.baseUrl}/v3`);
+    fs.writeFileSync(file, source);
     const { code, stdout, stderr } = await new Promise((resolve) =>
       execFile(
         process.execPath,

@@ -27,7 +27,13 @@ const USER_PASS = "alice:pa55/w0rd+Basic";
 const BASIC = Buffer.from(USER_PASS).toString("base64");
 // Digest credentials have quotes, which JSON escapes.
 const DIGEST = 'username="alice", response="6629fae49393a053974509"';
-const SECRETS = { KEY, TOKEN, CALL_TOKEN, QUERY_KEY, BASIC, DIGEST };
+// Tokens that expire: the one a header function sends first, the one
+// `auth.refresh` gets, and a value a header function computes under a name
+// that does not say credential (its source does).
+const OLD_ACCESS = "old/Access+Token=1111";
+const NEW_ACCESS = "new/Access+Token=2222";
+const SIGNED = "sig/Computed+Value=3333";
+const SECRETS = { KEY, TOKEN, CALL_TOKEN, QUERY_KEY, BASIC, DIGEST, OLD_ACCESS, NEW_ACCESS, SIGNED };
 
 /** Every form a secret could take in our output. */
 function forms(secret) {
@@ -85,6 +91,10 @@ server.handle = (req, res, entry) => {
       // Plain text, the secret straddling the 200-character cut.
       res.writeHead(500, { "content-type": "text/plain" });
       return res.end(`${"x".repeat(190)}${req.headers["x-api-key"]} ${req.headers.authorization} ${req.url}`);
+    case "expiring":
+      // Only the new access token is accepted.
+      if (req.headers.authorization === `Bearer ${NEW_ACCESS}`) return server.json(res, 200, { ok: true });
+      return json(401, { "www-authenticate": `Bearer error="invalid_token"` });
     case "reset":
       return req.socket.destroy();
     case "acted":
@@ -393,5 +403,61 @@ test("headers given as a Headers, a Map or pairs (client and call) are scrubbed 
     collectState(`headers as ${form}`, client);
     client.close();
   }
+  assertClean();
+});
+
+// ----- tokens that expire ----------------------------------------------------------
+
+test("tokens from header functions and auth.refresh, old and new, appear nowhere", async () => {
+  seen.length = 0;
+  let access = OLD_ACCESS;
+  let refreshes = 0;
+  const client = makeClient("expiring", {
+    headers: { "x-api-key": KEY, authorization: () => `Bearer ${access}`, "x-signed": async () => SIGNED },
+    auth: {
+      async refresh() {
+        refreshes++;
+        access = NEW_ACCESS;
+        return NEW_ACCESS;
+      },
+    },
+  });
+  // Refused with the old token (echoed back), refreshed once, sent again.
+  const done = await Promise.all([1, 2, 3].map(() => client.get("/expiring", perCall())));
+  assert.deepEqual(
+    done.map((r) => r.attempts),
+    [2, 2, 2],
+  );
+  assert.equal(refreshes, 1);
+  // The new token refused too: a second refresh, then the call fails with
+  // the echo of the new token and the computed value in its data.
+  const e = await failing("new token refused", client.get("/e401", perCall()));
+  assert.equal(e.category, "auth");
+  assert.ok(JSON.stringify(e.data).includes("[redacted]"), JSON.stringify(e.data));
+  collectState("expiring", client);
+  client.close();
+
+  // A refresh that fails, and one that hangs: their errors carry no token.
+  access = OLD_ACCESS;
+  const failed = makeClient("refresh fails", {
+    headers: { authorization: () => `Bearer ${access}`, "x-signed": () => SIGNED },
+    auth: {
+      refresh: async () => {
+        throw new Error("token endpoint down");
+      },
+    },
+  });
+  const f = await failing("refresh failed", failed.get("/expiring", perCall()));
+  assert.equal(f.kind, "auth_refresh_failed");
+  collectState("refresh fails", failed);
+  failed.close();
+  const hung = makeClient("refresh hangs", {
+    headers: { authorization: () => `Bearer ${access}` },
+    auth: { refresh: () => new Promise(() => {}), timeoutMs: 50 },
+  });
+  const h = await failing("refresh timed out", hung.get("/expiring", perCall()));
+  assert.equal(h.kind, "auth_refresh_timeout");
+  collectState("refresh hangs", hung);
+  hung.close();
   assertClean();
 });

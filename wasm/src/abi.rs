@@ -116,6 +116,20 @@ pub extern "C" fn client_failure(h: u32, slot: u32, attempt: u32, now: f64, len:
     on(&CLIENTS, h, 0, |c| c.failure(slot, attempt, now, len))
 }
 
+/// [`WasmClient::header_values`].
+#[no_mangle]
+pub extern "C" fn client_headers(h: u32, slot: u32, attempt: u32, now: f64, len: u32) -> u32 {
+    on(&CLIENTS, h, 0, |c| c.header_values(slot, attempt, now, len))
+}
+
+/// [`WasmClient::refreshed`] (`ok`: anything but `0`).
+#[no_mangle]
+pub extern "C" fn client_refreshed(h: u32, generation: u32, ok: u32, now: f64, len: u32) -> u32 {
+    on(&CLIENTS, h, 0, |c| {
+        c.refreshed(generation, ok != 0, now, len)
+    })
+}
+
 /// [`WasmClient::fire`].
 #[no_mangle]
 pub extern "C" fn client_fire(h: u32, now: f64) -> u32 {

@@ -26,7 +26,12 @@
 //! [12, slot, body]                 BODY   the error body as scrubbed (null: as sent)
 //! [13, value]                      VALUE  what was asked (health, snapshot)
 //! [14, slot]                       ODD    `fetch` answered something that is not a Response
+//! [15, generation]                 REFRESH run `auth.refresh`, then report with `refreshed`
 //! ```
+//!
+//! A header field's value that is a function crosses as `null` (in READY,
+//! as its reference): the driver evaluates it before each attempt and hands
+//! the values in ([`WasmClient::header_values`]) before it sends.
 //!
 //! A one-attempt `client.get` crosses twice: `start` (answered STARTED,
 //! SEND, TIMER) and `response` (OK, TIMER). Calls are named by their slot in
@@ -43,7 +48,9 @@ use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
 
 use crate::io::exchange;
-use crate::options::{self, BodyRef, CallOptions, ClientOptions, OptionError, QueryValue};
+use crate::options::{
+    self, BodyRef, CallOptions, ClientOptions, OptionError, QueryValue, FUNCTION,
+};
 use crate::tape::{self, Value, Writer};
 use crate::text::{quote, Text};
 use crate::transport;
@@ -73,6 +80,7 @@ pub(crate) mod op {
     pub(super) const BODY: f64 = 12.0;
     pub(crate) const VALUE: f64 = 13.0;
     pub(super) const ODD: f64 = 14.0;
+    pub(super) const REFRESH: f64 = 15.0;
 }
 
 /// The events a listener may subscribe to, in the order of their numbers in
@@ -129,7 +137,8 @@ pub struct WasmClient {
     /// proportion to the calls in flight).
     pending: usize,
     base_url: String,
-    /// The client's header fields, names lower-cased.
+    /// The client's header fields, names lower-cased (a function's value:
+    /// [`FUNCTION`]).
     headers: Vec<(String, String)>,
     /// Whether `fetch` is the host's own (no `fetch` option given).
     global_fetch: bool,
@@ -197,8 +206,9 @@ impl WasmClient {
     /// when a CHECK asked for them). `seed` is the host's random draw,
     /// used unless `seed` was given. `None` with an ERROR or CHECK record;
     /// else a READY record:
-    /// `[fetch, clock, wallNow, onAlert, headers]` (the client's header
-    /// fields, names lower-cased).
+    /// `[fetch, clock, wallNow, onAlert, headers, refresh]` (the client's
+    /// header fields, names lower-cased, a function's value as its
+    /// reference; `auth.refresh`'s reference).
     #[must_use]
     pub fn open(len: u32, seed_hi: u32, seed_lo: u32, now: f64, wall: f64) -> Option<WasmClient> {
         let mut client = None;
@@ -240,6 +250,8 @@ impl WasmClient {
             on_alert,
             seeded,
             restore,
+            auth,
+            header_functions,
         } = options::decode_client(options)?;
         if fetch.is_none() && !matches!(host.get("fetch"), Value::Bool(true)) {
             return Err(OptionError::type_of(
@@ -277,16 +289,31 @@ impl WasmClient {
         for (name, value) in &headers {
             engine.add_credential(name, value);
         }
+        if let Some((config, _)) = auth {
+            engine.enable_auth_refresh(config)?;
+        }
         // READY: what the driver needs, once.
-        w.arr(5)
+        w.arr(6)
             .reference(fetch)
             .reference(clock.map(|c| c.reference))
             .bool(clock.is_some_and(|c| c.wall_now))
             .reference(on_alert);
-        w.arr(u32::try_from(headers.len()).unwrap_or(0));
-        for (n, v) in &headers {
+        let strings = headers.iter().filter(|(_, v)| v != FUNCTION);
+        // A function's field: its reference (the last of a name wins), unless
+        // a string given later for the name took its place.
+        let functions = header_functions.iter().filter(|(n, _)| {
+            headers
+                .iter()
+                .any(|(h, v)| v == FUNCTION && h.eq_ignore_ascii_case(n))
+        });
+        w.arr(u32::try_from(strings.clone().count() + functions.clone().count()).unwrap_or(0));
+        for (n, v) in strings {
             w.arr(2).str(n).str(v);
         }
+        for (n, r) in functions {
+            w.arr(2).str(&n.to_ascii_lowercase()).int(u64::from(*r));
+        }
+        w.reference(auth.map(|(_, r)| r));
         Ok(Some(WasmClient {
             engine,
             calls: Vec::new(),
@@ -427,7 +454,14 @@ impl WasmClient {
             Some(fields) => {
                 w.arr(u32::try_from(fields.len()).unwrap_or(0));
                 for (n, v) in fields {
-                    w.arr(2).str(n).str(v);
+                    // A function's field crosses with no value: the
+                    // driver's function fills it.
+                    w.arr(2).str(n);
+                    if v == FUNCTION {
+                        w.null();
+                    } else {
+                        w.str(v);
+                    }
                 }
             }
         }
@@ -541,6 +575,54 @@ impl WasmClient {
                 self.engine.handle_failure(id, attempt, kind, millis(now));
                 self.drain(w, millis(now));
             }
+            self.timer(w);
+        })
+    }
+
+    /// What the header functions of attempt `attempt` of call `slot` gave,
+    /// before it is sent. The input tape is the array of their values; a value
+    /// that is not a string (the driver writes a function that threw as
+    /// unreadable) or that `fetch` would refuse ends the call, unsent
+    /// ([`Engine::handle_header_failure`]: a FAIL of kind `header_failed`).
+    /// Else every value is a secret from now on, and nothing but TIMER is
+    /// answered: the driver sends.
+    pub fn header_values(&mut self, slot: u32, attempt: u32, now: f64, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            if let Some(id) = self.id(slot) {
+                let tape = tape::read(input).unwrap_or(Value::Undefined);
+                let values = match &tape {
+                    Value::Arr(_, items) => items.as_slice(),
+                    _ => &[],
+                };
+                // What fetch would refuse in a value (the names were
+                // checked with the client's options).
+                let fine = |v: &Value| matches!(v, Value::Str(s) if options::field_problem("x", s).is_none());
+                if matches!(tape, Value::Arr(..)) && values.iter().all(fine) {
+                    for v in values {
+                        if let Value::Str(s) = v {
+                            self.engine.add_secret_value(s);
+                        }
+                    }
+                } else {
+                    self.engine.handle_header_failure(id, attempt, millis(now));
+                    self.drain(w, millis(now));
+                }
+            }
+            self.timer(w);
+        })
+    }
+
+    /// Auth refresh `generation` (a REFRESH record) ended, `ok` or not. The
+    /// input tape is what the hook resolved: a string is a secret from now
+    /// on (a token it hands back). Answers the engine's outputs: the
+    /// waiting calls' SENDs, or their FAILs.
+    pub fn refreshed(&mut self, generation: u32, ok: bool, now: f64, len: u32) -> u32 {
+        exchange(len, |input, w| {
+            if let Ok(Value::Str(token)) = tape::read(input) {
+                self.engine.add_secret_value(token);
+            }
+            self.engine.handle_refreshed(generation, ok, millis(now));
+            self.drain(w, millis(now));
             self.timer(w);
         })
     }
@@ -693,6 +775,9 @@ impl WasmClient {
                     self.settle(w, slot, cancelled, result);
                 }
                 Output::Event(e) => self.event(w, e, now),
+                Output::Refresh { generation } => {
+                    w.arr(2).num(op::REFRESH).int(u64::from(generation));
+                }
                 _ => {}
             }
         }

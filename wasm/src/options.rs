@@ -12,6 +12,7 @@
 //! decided here.
 
 use alloc::{string::String, vec::Vec};
+use steadfast_core::auth::AuthConfig;
 use steadfast_core::breaker::{BreakerScope, FailureRateConfig, WindowError, WindowKind};
 use steadfast_core::category_set::CategorySet;
 use steadfast_core::decimal::push_decimal;
@@ -430,6 +431,11 @@ pub(crate) struct ClientOptions {
     pub(crate) seeded: bool,
     /// A snapshot to resume from.
     pub(crate) restore: Option<steadfast_core::engine::Snapshot>,
+    /// `auth`: its settings and `auth.refresh`'s reference.
+    pub(crate) auth: Option<(AuthConfig, u32)>,
+    /// `headers` fields whose value is a function (evaluated by the driver
+    /// before each attempt): name as given, the function's reference.
+    pub(crate) header_functions: Vec<(String, u32)>,
 }
 
 /// Decodes `createClient`'s options. Ranges the core checks are checked when
@@ -445,13 +451,15 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
         ] {
             table.each(&mut |k| f(place, k));
         }
+        settings::AUTH.iter().for_each(|k| f("auth", k));
     })?;
     let mut config = EngineConfig::default();
 
     let base_url = top.string("baseUrl")?.unwrap_or_default();
+    let mut header_functions = Vec::new();
     let headers = match top.present("headers")? {
         None => Vec::new(),
-        Some(v) => decode_headers(v, "headers")?,
+        Some(v) => decode_headers(v, "headers", Some(&mut header_functions))?,
     };
     let fetch = top.function("fetch")?;
     let clock = match top.present("clock")? {
@@ -483,9 +491,25 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
         None | Some(Value::Null) => None,
         Some(v) => Some(crate::snapshot::from_value(v).map_err(OptionError::Restore)?),
     };
+    let auth = match top.present("auth")? {
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            let s = top.section("auth", settings::AUTH)?;
+            let Some(refresh) = s.function("refresh")? else {
+                return Err(OptionError::type_of("auth.refresh", "a function"));
+            };
+            let mut auth = AuthConfig::default();
+            if let Some(ms) = s.int("timeoutMs", MAX_SAFE)? {
+                auth.timeout_ms = ms;
+            }
+            Some((auth, refresh))
+        }
+    };
 
     Ok(ClientOptions {
         restore,
+        auth,
+        header_functions,
         config,
         base_url,
         headers,
@@ -531,6 +555,11 @@ fn decode_clock(v: &Value, known: &[&'static str], sleeps: bool) -> Result<Clock
     })
 }
 
+/// The value that stands for a header function's among the fields: no
+/// header value can be it (a line feed is refused in one), and it is too
+/// short to be a secret.
+pub(crate) const FUNCTION: &str = "\n";
+
 /// Most header fields one `headers` option may hold: more is a mistake
 /// (servers refuse a request head of more than a few hundred fields), and
 /// the tape carries at most [`crate::tape::MAX_ITEMS`] items of an array.
@@ -543,25 +572,48 @@ const MAX_FIELDS: u32 = 1000;
 /// else is a `TypeError` naming `name`. A name given twice in one form has
 /// its values joined with `", "`, as `Headers.append` joins them; names
 /// are kept as given (fetch lower-cases them).
-pub(crate) fn decode_headers(v: &Value, name: &str) -> Result<Vec<(String, String)>> {
+///
+/// With `functions` (the client's `headers`), a value may be a function
+/// instead, sync or async, evaluated before each attempt: it lands there,
+/// and its field's value is [`FUNCTION`] (a function and a string for one
+/// name: the later).
+pub(crate) fn decode_headers(
+    v: &Value,
+    name: &str,
+    mut functions: Option<&mut Vec<(String, u32)>>,
+) -> Result<Vec<(String, String)>> {
     // Field names are written into an error only when there is one.
     let named = |key: &str| String::from(name) + "[" + &quote(key) + "]";
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut add = |key: &str, value: &Value| -> Result<()> {
-        let value = match value {
+        let text = match value {
             Value::Undefined => return Ok(()),
             Value::Str(s) => *s,
+            // A function's name is checked as a string's is.
+            Value::Func(_) if functions.is_some() => "",
             Value::Unreadable => return Err(OptionError::type_of(&named(key), "readable")),
+            _ if functions.is_some() => {
+                return Err(OptionError::type_of(&named(key), "a string or a function"))
+            }
             _ => return Err(OptionError::type_of(&named(key), "a string")),
         };
-        if let Some(problem) = field_problem(key, value) {
+        if let Some(problem) = field_problem(key, text) {
             return Err(OptionError::range(&named(key), Text::of(problem)));
         }
+        let value = match (value, functions.as_deref_mut()) {
+            (Value::Func(r), Some(fns)) => {
+                fns.push((String::from(key), *r));
+                FUNCTION
+            }
+            _ => text,
+        };
         match fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
-            Some((_, joined)) => {
+            Some((_, joined)) if joined != FUNCTION && value != FUNCTION => {
                 joined.push_str(", ");
                 joined.push_str(value);
             }
+            // A function and a string for one name: the later.
+            Some((_, v)) => *v = String::from(value),
             None => fields.push((String::from(key), String::from(value))),
         }
         Ok(())
@@ -625,7 +677,7 @@ fn too_many(name: &str) -> OptionError {
 
 /// What `fetch` would refuse in one field, if anything: a name that is not
 /// a token, a value with CR, LF or NUL or beyond Latin-1.
-fn field_problem(key: &str, value: &str) -> Option<&'static str> {
+pub(crate) fn field_problem(key: &str, value: &str) -> Option<&'static str> {
     if !is_field_name(key) {
         Some("is not a valid header name")
     } else if value.contains(['\r', '\n', '\0']) {
@@ -901,7 +953,7 @@ pub(crate) fn decode_call(init: &Value, json_arg: &Value, method: Method) -> Res
         (None, None) => {}
     }
     if let Some(h) = s.present("headers")? {
-        call.headers = decode_headers(h, "init.headers")?;
+        call.headers = decode_headers(h, "init.headers", None)?;
     }
     if let Some(sig) = s.present("signal")?.filter(|v| **v != Value::Null) {
         let signal = match sig {

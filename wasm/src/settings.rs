@@ -168,7 +168,11 @@ pub(crate) const TOP: &[&str] = &[
     "limiter",
     "monitor",
     "restore",
+    "auth",
 ];
+
+/// `auth`.
+pub(crate) const AUTH: &[&str] = &["refresh", "timeoutMs"];
 
 /// `clock`.
 pub(crate) const CLOCK: &[&str] = &["now", "sleep", "wallNow"];

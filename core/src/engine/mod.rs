@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! start / handle_response / handle_failure / handle_timeout / cancel
+//!     (/ handle_refreshed / handle_header_failure, with auth refresh)
 //!     → drain poll_output() until None
 //!     → arm one timer at poll_timeout()
 //! ```
@@ -64,6 +65,7 @@ pub use types::{
     Listening, Output, RequestMeta, ResponseMeta,
 };
 
+use crate::auth::{asks_refresh, AuthConfig, AuthRefresh, AuthStep, RefreshEnd};
 use crate::body::server_message_scrubbed;
 use crate::breaker::Permit;
 use crate::classify::{classify_failure, classify_response, Classification, TransportFailure};
@@ -95,6 +97,9 @@ enum Phase {
         permit: Permit,
         breaker: BreakerRef,
     },
+    /// Refused with a 401, waits for the auth refresh out; its timer, if
+    /// any, is its deadline.
+    AwaitingAuth,
 }
 
 /// What a failure report needs of the last attempt (not the whole
@@ -129,6 +134,12 @@ struct Call {
     started_at: Millis,
     /// When its latest attempt was sent, for that attempt's latency.
     sent_at: Millis,
+    /// The credentials' generation its latest attempt was sent with
+    /// ([`AuthRefresh::generation`]).
+    auth_generation: u32,
+    /// A 401 already had it wait for new credentials (or retry with them):
+    /// the next 401 fails it.
+    auth_retried: bool,
 }
 
 /// The engine for one API: every call to it, and the machines they share.
@@ -186,6 +197,11 @@ pub struct Engine {
     stats: CallStats,
     /// The per-call events the host wants.
     listening: Listening,
+    /// The shared auth refresh, once enabled.
+    auth: Option<AuthRefresh>,
+    /// Calls that began waiting for the refresh, in the order their 401s
+    /// came (ones that ended meanwhile are skipped when it ends).
+    auth_waiting: alloc::vec::Vec<CallId>,
 }
 
 impl Engine {
@@ -220,6 +236,8 @@ impl Engine {
             base: TimeBase::default(),
             stats: CallStats::new(config.monitor.window_ms),
             listening: Listening::default(),
+            auth: None,
+            auth_waiting: alloc::vec::Vec::new(),
         })
     }
 
@@ -298,6 +316,24 @@ impl Engine {
         self.secrets.add(value);
     }
 
+    /// Registers `value` as a secret in every form and part
+    /// ([`Secrets::add_value`]), whatever header it is sent in: what the
+    /// host's header functions and auth refresh hook return.
+    pub fn add_secret_value(&mut self, value: &str) {
+        self.secrets.add_value(value);
+    }
+
+    /// Turns on the shared auth refresh ([`crate::auth`]): from now on a
+    /// 401 asks the host for new credentials ([`Output::Refresh`]) and the
+    /// calls it refused send again once they came, each once.
+    ///
+    /// # Errors
+    /// As [`AuthConfig::check`].
+    pub fn enable_auth_refresh(&mut self, config: AuthConfig) -> Result<(), ConfigError> {
+        self.auth = Some(AuthRefresh::new(config)?);
+        Ok(())
+    }
+
     /// Registers a client-wide header field's value as a secret, in every
     /// form, if its name says it is a credential
     /// ([`crate::secrets::is_secret_name`]); answers whether it was one.
@@ -359,6 +395,8 @@ impl Engine {
             last: None,
             started_at: now,
             sent_at: now,
+            auth_generation: 0,
+            auth_retried: false,
         };
         self.started = self.started.wrapping_add(1);
         let id = self.calls.insert(call);
@@ -417,6 +455,9 @@ impl Engine {
     /// came due meanwhile are paced again from `now`, not sent together.
     pub fn handle_timeout(&mut self, now: Millis) {
         let now = self.observe(now);
+        if let Some(end) = self.auth.as_mut().and_then(|a| a.handle_timeout(now)) {
+            self.end_refresh(end, now);
+        }
         while let Some(&Reverse((at, _, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -429,6 +470,7 @@ impl Engine {
             match call.phase {
                 Phase::Waiting => self.admit(id, now),
                 Phase::Slotted { slot } => self.on_slot(id, slot, now),
+                Phase::AwaitingAuth => self.fail(id, FailureKind::DeadlineExceeded, None, true),
                 Phase::InFlight { attempt, .. } => {
                     self.outputs.push_back(Output::Abort { call: id, attempt });
                     self.on_outcome(
@@ -450,6 +492,82 @@ impl Engine {
         let now = self.observe(now);
         self.end(call, FailureKind::Cancelled, now);
         self.drain_machine_events();
+    }
+
+    /// The host's auth refresh `generation` ([`Output::Refresh`]) ended at
+    /// `now`, `ok` or not: the calls waiting on it send again, or fail
+    /// with [`FailureKind::AuthRefreshFailed`]. The end of a refresh that
+    /// already timed out, or that no output asked for, is ignored.
+    pub fn handle_refreshed(&mut self, generation: u32, ok: bool, now: Millis) {
+        let now = self.observe(now);
+        if let Some(end) = self.auth.as_mut().and_then(|a| a.finish(generation, ok)) {
+            self.end_refresh(end, now);
+        }
+        self.drain_machine_events();
+    }
+
+    /// Attempt `attempt` of `call` could not be sent: a header function
+    /// threw or gave no valid value. The call ends now with
+    /// [`FailureKind::HeaderFailed`]; the attempt is not counted (its slot
+    /// and permit are given back: nothing reached the server). Any other
+    /// attempt or call is ignored.
+    pub fn handle_header_failure(&mut self, call: CallId, attempt: u32, now: Millis) {
+        let now = self.observe(now);
+        if let Some(c) = self.calls.get_mut(&call) {
+            if let Phase::InFlight {
+                attempt: current,
+                slot,
+                permit,
+                breaker,
+            } = c.phase
+            {
+                if current == attempt {
+                    c.attempts = c.attempts.saturating_sub(1);
+                    self.limiter.cancel(slot, now);
+                    if let Some(b) = self.breakers.get_mut(breaker) {
+                        b.release(permit);
+                    }
+                    self.fail(call, FailureKind::HeaderFailed, None, false);
+                }
+            }
+        }
+        self.drain_machine_events();
+    }
+
+    /// A refresh ended: every call waiting on it, in the order their 401s
+    /// came, asks to send again or fails.
+    fn end_refresh(&mut self, end: RefreshEnd, now: Millis) {
+        for id in core::mem::take(&mut self.auth_waiting) {
+            if !self
+                .calls
+                .get(&id)
+                .is_some_and(|c| matches!(c.phase, Phase::AwaitingAuth))
+            {
+                continue;
+            }
+            let kind = match end {
+                RefreshEnd::Refreshed => {
+                    self.admit(id, now);
+                    continue;
+                }
+                RefreshEnd::Failed => FailureKind::AuthRefreshFailed,
+                RefreshEnd::TimedOut => FailureKind::AuthRefreshTimeout,
+            };
+            // The 401 the monitor was not told of, now that it stands.
+            if let Some(c) = self.calls.get(&id) {
+                let last = c.last.as_ref();
+                self.monitor.record_outcome(
+                    c.endpoint,
+                    Outcome {
+                        category: last.and_then(|l| l.category),
+                        status: last.and_then(|l| l.status),
+                        message: last.and_then(|l| l.message.as_deref()),
+                    },
+                    now,
+                );
+            }
+            self.fail(id, kind, None, kind == FailureKind::AuthRefreshTimeout);
+        }
     }
 
     /// The host is shutting the client down: every call ends now with
@@ -477,7 +595,7 @@ impl Engine {
             return;
         };
         match c.phase {
-            Phase::Waiting => {}
+            Phase::Waiting | Phase::AwaitingAuth => {}
             Phase::Slotted { slot } => self.limiter.cancel(slot, now),
             Phase::InFlight {
                 attempt,
@@ -505,15 +623,17 @@ impl Engine {
     /// When the host should next call [`Engine::handle_timeout`], on its
     /// clock: the earliest wake-up of a call, or, while the monitor is
     /// alerting, the moment its window slides (so `Recovered` comes even if
-    /// no call does).
+    /// no call does), or an auth refresh's deadline.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
         let call = self.timers.peek().map(|Reverse((at, _, _))| *at);
         let monitor = self.monitor.poll_timeout();
-        let at = match (call, monitor) {
+        let auth = self.auth.as_ref().and_then(AuthRefresh::poll_timeout);
+        let earliest = |a: Option<Millis>, b: Option<Millis>| match (a, b) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        let at = earliest(earliest(call, monitor), auth);
         at.map(|t| self.base.outward(t))
     }
 
@@ -709,6 +829,7 @@ impl Engine {
         };
         call.attempts += 1;
         call.sent_at = now;
+        call.auth_generation = self.auth.as_ref().map_or(0, AuthRefresh::generation);
         let attempt = call.attempts;
         let timeout_ms = match call.deadline {
             Some(d) => call.timeout_ms.min(now.until(d)),
@@ -763,19 +884,25 @@ impl Engine {
         let endpoint = call.endpoint;
         let latency_ms = now.since(call.sent_at);
         let facts = RequestFacts::of(call.method, call.has_key);
+        // Expired credentials the refresh will renew: the call goes on, so
+        // the monitor is not told (an hourly expiry must not raise an
+        // alert); it is if the refresh fails ([`Engine::end_refresh`]).
+        let refreshes = self.auth.is_some() && asks_refresh(c.status) && !call.auth_retried;
         self.limiter.complete(slot, feedback, now);
         if let Some(b) = self.breakers.get_mut(breaker) {
             b.record_classified(permit, &c, now);
         }
-        self.monitor.record_outcome(
-            endpoint,
-            Outcome {
-                category: c.category,
-                status: c.status,
-                message: c.message.as_deref(),
-            },
-            now,
-        );
+        if !refreshes {
+            self.monitor.record_outcome(
+                endpoint,
+                Outcome {
+                    category: c.category,
+                    status: c.status,
+                    message: c.message.as_deref(),
+                },
+                now,
+            );
+        }
         self.stats.record_attempt(c.category, now);
         let Some(category) = c.category else {
             self.attempt_event(id, attempt, (c.status, None), latency_ms, false);
@@ -791,6 +918,30 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
+        if let Some(auth) = self.auth.as_mut().filter(|_| refreshes) {
+            // Expired credentials: refreshed once for every call refused,
+            // then this call sends again, once.
+            let step = auth.on_unauthorized(call.auth_generation, now);
+            call.auth_retried = true;
+            let status = c.status;
+            call.last = Some(LastOutcome {
+                category: c.category,
+                status,
+                message: c.message,
+            });
+            let deadline = call.deadline;
+            self.attempt_event(id, attempt, (status, Some(category)), latency_ms, true);
+            if step == AuthStep::Retry {
+                self.admit(id, now);
+                return;
+            }
+            self.set_phase(id, Phase::AwaitingAuth, deadline);
+            self.auth_waiting.push(id);
+            if let AuthStep::Refresh { generation } = step {
+                self.outputs.push_back(Output::Refresh { generation });
+            }
+            return;
+        }
         let decision = self.policy.decide(
             &mut call.retry,
             &c,
@@ -1055,6 +1206,9 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod auth_tests;
 #[cfg(test)]
 mod event_tests;
 #[cfg(test)]

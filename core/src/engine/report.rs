@@ -16,11 +16,13 @@ use crate::decimal::push_decimal;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailureReport {
     /// `gave_up`, `circuit_open`, `rate_limited`, `quota_exhausted`,
-    /// `deadline_exceeded`, `cancelled`, `closed`.
+    /// `deadline_exceeded`, `cancelled`, `closed`, `header_failed`,
+    /// `auth_refresh_failed`, `auth_refresh_timeout`.
     pub kind: &'static str,
     /// The last attempt's category; with no attempt to classify, the one
     /// that says why (`server` for an open circuit, `rate_limit` for a wait
-    /// or a quota, `timeout` for a deadline, else `unknown`).
+    /// or a quota, `timeout` for a deadline, else `unknown`); `auth` for a
+    /// header function or an auth refresh that failed, whatever came before.
     pub category: &'static str,
     /// Why the retry policy gave up (`gave_up` only).
     pub reason: Option<&'static str>,
@@ -59,6 +61,9 @@ impl FailureKind {
         "deadline_exceeded",
         "cancelled",
         "closed",
+        "header_failed",
+        "auth_refresh_failed",
+        "auth_refresh_timeout",
     ];
 
     /// Its position in [`FailureKind::NAMES`].
@@ -72,6 +77,9 @@ impl FailureKind {
             FailureKind::DeadlineExceeded => 4,
             FailureKind::Cancelled => 5,
             FailureKind::Closed => 6,
+            FailureKind::HeaderFailed => 7,
+            FailureKind::AuthRefreshFailed => 8,
+            FailureKind::AuthRefreshTimeout => 9,
         }
     }
 
@@ -86,6 +94,9 @@ impl FailureKind {
             FailureKind::DeadlineExceeded => "deadline_exceeded",
             FailureKind::Cancelled => "cancelled",
             FailureKind::Closed => "closed",
+            FailureKind::HeaderFailed => "header_failed",
+            FailureKind::AuthRefreshFailed => "auth_refresh_failed",
+            FailureKind::AuthRefreshTimeout => "auth_refresh_timeout",
         }
     }
 }
@@ -96,6 +107,13 @@ impl CallFailure {
     #[must_use]
     pub const fn category_name(&self) -> &'static str {
         match (self.category, self.kind) {
+            // Whatever the last attempt was, the credentials are why.
+            (
+                _,
+                FailureKind::HeaderFailed
+                | FailureKind::AuthRefreshFailed
+                | FailureKind::AuthRefreshTimeout,
+            ) => "auth",
             (Some(c), _) => c.as_str(),
             (None, FailureKind::CircuitOpen) => crate::breaker::Rejected::CATEGORY,
             (None, FailureKind::RateLimited | FailureKind::QuotaExhausted) => "rate_limit",
@@ -142,6 +160,9 @@ impl CallFailure {
             FailureKind::QuotaExhausted => ": daily quota exhausted",
             FailureKind::DeadlineExceeded => ": deadline exceeded",
             FailureKind::Cancelled => ": cancelled",
+            FailureKind::HeaderFailed => ": a header function failed, not sent",
+            FailureKind::AuthRefreshFailed => ": auth refresh failed",
+            FailureKind::AuthRefreshTimeout => ": auth refresh timed out",
             FailureKind::GaveUp { .. } => " failed",
         });
         if let FailureKind::GaveUp { .. } = self.kind {
@@ -216,7 +237,26 @@ mod tests {
                 "unknown",
                 "GET /x: the client is closed",
             ),
+            (
+                FailureKind::HeaderFailed,
+                "header_failed",
+                "auth",
+                "GET /x: a header function failed, not sent",
+            ),
+            (
+                FailureKind::AuthRefreshFailed,
+                "auth_refresh_failed",
+                "auth",
+                "GET /x: auth refresh failed",
+            ),
+            (
+                FailureKind::AuthRefreshTimeout,
+                "auth_refresh_timeout",
+                "auth",
+                "GET /x: auth refresh timed out",
+            ),
         ];
+        assert_eq!(cases.len() + 1, FailureKind::NAMES.len());
         for (kind, name, category, message) in cases {
             assert_eq!(FailureKind::NAMES.get(kind.index()), Some(&name));
             let r = failure(kind).report();
@@ -247,5 +287,8 @@ mod tests {
         assert_eq!(f.report().message, "GET /x failed (network)");
         f.message = Some("slow down".into());
         assert_eq!(f.report().message, "slow down");
+        // An auth failure after a server error is still an auth failure.
+        f.kind = FailureKind::HeaderFailed;
+        assert_eq!(f.report().category, "auth");
     }
 }

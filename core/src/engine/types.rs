@@ -129,6 +129,13 @@ pub enum FailureKind {
     Cancelled,
     /// The host closed the client ([`super::Engine::close`]).
     Closed,
+    /// A header function threw or gave no valid value
+    /// ([`super::Engine::handle_header_failure`]): the attempt was not sent.
+    HeaderFailed,
+    /// The auth refresh hook failed ([`super::Engine::handle_refreshed`]).
+    AuthRefreshFailed,
+    /// The auth refresh hook outlived `auth.timeoutMs`.
+    AuthRefreshTimeout,
 }
 
 /// A call that ended without success. Carries no secret: the server message
@@ -320,6 +327,13 @@ pub enum Output {
     },
     /// Something worth telling users.
     Event(Event),
+    /// Run the auth refresh hook (a 401 asked for new credentials), then
+    /// report with [`super::Engine::handle_refreshed`] and `generation`.
+    /// Only with [`super::Engine::enable_auth_refresh`]; one at a time.
+    Refresh {
+        /// The refresh's number.
+        generation: u32,
+    },
 }
 
 /// One circuit as `health()` reports it.

@@ -24,7 +24,7 @@ use crate::time::Millis;
 pub const SEGMENTS: usize = 10;
 /// Ways a call can fail, in the order of [`Stats::failures_by_kind`]
 /// (`crate::engine::FailureKind::index`).
-pub const FAILURE_KINDS: usize = 7;
+pub const FAILURE_KINDS: usize = 10;
 const CATEGORIES: usize = Category::ALL.len();
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -230,7 +230,7 @@ mod tests {
         let s = stats.stats(Millis(100));
         assert_eq!(s.window_ms, 10_000);
         assert_eq!((s.successes, s.failures()), (90, 10));
-        assert_eq!(s.failures_by_kind, [10, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(s.failures_by_kind, [10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!((s.attempts, s.failed_attempts()), (4, 3));
         assert_eq!(s.failed_attempts_by_category[Category::Server.index()], 2);
         assert_eq!(s.failed_attempts_by_category[Category::Timeout.index()], 1);

@@ -38,3 +38,9 @@ createClient().on("attempts", () => {}); // expect: TS2345
 new CircuitBreaker().on("retry", () => {}); // expect: TS2345
 new CircuitBreaker().on("stateChange", (e) => e.endpoint); // expect: TS2339
 new RetryPolicy().on("giveUp", (e) => e.delayMs); // expect: TS2339
+// Tokens that expire: a header function returns a string; `auth` needs a
+// `refresh`; a call's own headers take no function.
+createClient({ headers: { authorization: () => 42 } }); // expect: TS2322
+createClient({ auth: {} }); // expect: TS2741
+createClient({ auth: { refresh() {}, timeout: 5 } }); // expect: TS2561
+createClient().get("/x", { headers: { authorization: () => "Bearer x" } }); // expect: TS2322

@@ -25,6 +25,9 @@ import {
   type Snapshot,
   type SteadfastResponse,
   type WasmModule,
+  type AuthOptions,
+  type ClientHeaders,
+  type HeaderFunction,
 } from "steadfast";
 import wasm from "steadfast/steadfast_wasm_bg.wasm";
 
@@ -132,6 +135,10 @@ export function describe(e: unknown): string {
     case "closed":
     case "unknown":
       return e.kind;
+    case "header_failed":
+    case "auth_refresh_failed":
+    case "auth_refresh_timeout":
+      return `credentials (${e.category}): ${e.kind}`;
     default: {
       const never: never = e.kind;
       return never;
@@ -177,3 +184,21 @@ export async function load(bytes: ArrayBuffer): Promise<void> {
   await init(bytes);
   await init();
 }
+
+// Tokens that expire: a header function (sync or async, in an object, a
+// Map or pairs) and `auth.refresh`, typed by the package's own names.
+let accessToken = "t";
+const headers: ClientHeaders = { authorization: () => `Bearer ${accessToken}`, "x-api-key": "k" };
+const auth: AuthOptions = {
+  async refresh() {
+    accessToken = "t2";
+  },
+  timeoutMs: 5000,
+};
+export const expiring = createClient({ headers, auth });
+export const asyncHeader = createClient({
+  headers: new Map<string, string | HeaderFunction>([["authorization", async () => `Bearer ${accessToken}`]]),
+  auth: { refresh: () => "a-token" },
+});
+export const pairHeader = createClient({ headers: [["authorization", () => "Bearer x"]], auth: null });
+export const authKinds: FailureKind[] = ["header_failed", "auth_refresh_failed", "auth_refresh_timeout"];

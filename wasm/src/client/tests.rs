@@ -477,3 +477,92 @@ mod gives_back {
         }
     }
 }
+
+/// A client whose `authorization` is a function (reference 2) and with
+/// `auth.refresh` (reference 4).
+fn expiring_client() -> WasmClient {
+    let len = Tape::default()
+        .arr(2)
+        .obj(0, "Object", 4)
+        .raw("fetch")
+        .tag(8)
+        .u32(1)
+        .raw("baseUrl")
+        .str("https://api.example.com/v3")
+        .raw("headers")
+        .obj(3, "Object", 1)
+        .raw("authorization")
+        .tag(8)
+        .u32(2)
+        .raw("auth")
+        .obj(5, "Object", 1)
+        .raw("refresh")
+        .tag(8)
+        .u32(4)
+        .obj(6, "Object", 2)
+        .raw("fetch")
+        .tag(3)
+        .raw("URL")
+        .tag(3)
+        .put();
+    WasmClient::open(len, 1, 2, 0.0, 1.7e12).expect("options accepted")
+}
+
+#[test]
+fn a_header_function_s_value_is_a_secret_and_a_401_asks_for_one_refresh() {
+    const OLD: &str = "tok_wasm_old_123456";
+    const NEW: &str = "tok_wasm_new_654321";
+    let mut c = expiring_client();
+    // READY: the function's field as its reference, then `auth.refresh`'s.
+    let ready = records().remove(0);
+    assert_eq!(
+        ready.item(4),
+        &Out::Arr(vec![Out::Arr(vec![
+            Out::Str("authorization".into()),
+            Out::Num(2.0)
+        ])])
+    );
+    assert_eq!(ready.item(5), &Out::Num(4.0));
+    WasmClient::start(Some(&mut c), call("GET", "/users/me"), 1.0);
+    assert!(records().iter().any(|r| op(r) == SEND));
+    // The function gave the old token: nothing but the timer, then send.
+    let values = Tape::default().arr(1).str(&format!("Bearer {OLD}")).put();
+    c.header_values(0, 1, 2.0, values);
+    assert_eq!(records().iter().map(op).collect::<Vec<_>>(), [TIMER]);
+    // Refused, the token echoed: scrubbed, and one refresh asked for.
+    let body = format!("{{\"error\":\"token {OLD} expired\"}}");
+    let answer = Tape::default().arr(2).arr(0).str(&body).put();
+    c.response(0, 1, 401.0, 10.0, 1.7e12, answer);
+    let out = records();
+    assert!(
+        out.contains(&Out::Arr(vec![Out::Num(15.0), Out::Num(1.0)])),
+        "{out:?}"
+    );
+    assert!(!String::from_utf8_lossy(&output()).contains(OLD));
+    // Refreshed: the call is sent again; the new token is a secret too.
+    c.refreshed(1, true, 20.0, Tape::default().str(NEW).put());
+    // (After the limiter's next slot: 10 per second, a burst of 1.)
+    assert!(!records().iter().any(|r| op(r) == FAIL));
+    c.fire(101.0);
+    let out = records();
+    assert!(
+        out.contains(&Out::Arr(vec![
+            Out::Num(SEND),
+            Out::Num(0.0),
+            Out::Num(2.0)
+        ])),
+        "{out:?}"
+    );
+    // The function throws this time: the call ends unsent, category auth.
+    c.header_values(0, 2, 102.0, Tape::default().arr(1).tag(9).put());
+    let out = records();
+    let fail = out.iter().find(|r| op(r) == FAIL).expect("a FAIL");
+    assert_eq!(fail.item(2).get("kind").str(), "header_failed");
+    assert_eq!(fail.item(2).get("category").str(), "auth");
+    let mut text = String::from_utf8_lossy(&output()).into_owned();
+    c.health(102.0);
+    text += &String::from_utf8_lossy(&output());
+    c.snapshot(102.0, 1.7e12);
+    text += &String::from_utf8_lossy(&output());
+    assert!(!text.contains(OLD) && !text.contains(NEW), "{text}");
+}
