@@ -44,6 +44,24 @@ pub enum Problem {
     Unknown,
 }
 
+impl Problem {
+    /// What is wrong, in words that follow the field's name.
+    #[must_use]
+    pub const fn words(self) -> &'static str {
+        match self {
+            Problem::NotJson => "is not JSON",
+            Problem::OldFormat => {
+                "is a snapshot of an older format (sf1/sf2), which this version does not read: take a new snapshot"
+            }
+            Problem::Format => "must be 3 (the snapshot format this version reads)",
+            Problem::Missing => "is missing",
+            Problem::Type(what) => what,
+            Problem::Range => "is out of range",
+            Problem::Unknown => "is not a field of this snapshot format",
+        }
+    }
+}
+
 /// Why a text is not a snapshot this version can restore: the field
 /// (a path such as `limiter.quota.remaining`, empty for the whole) and
 /// what is wrong with it.
@@ -88,28 +106,29 @@ impl SnapshotError {
             out.push_str(&self.field);
             out.push_str("` ");
         }
-        out.push_str(match self.problem {
-            Problem::NotJson => "is not JSON",
-            Problem::OldFormat => {
-                "is a snapshot of an older format (sf1/sf2), which this version does not read: take a new snapshot"
-            }
-            Problem::Format => "must be 3 (the snapshot format this version reads)",
-            Problem::Missing => "is missing",
-            Problem::Type(what) => what,
-            Problem::Range => "is out of range",
-            Problem::Unknown => "is not a field of this snapshot format",
-        });
+        out.push_str(self.problem.words());
         out
     }
 }
 
 /// Writes JSON, commas included: a member is `key(..)` then one value.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Out {
     s: String,
     /// A container was just opened, or a key written: no comma before the
     /// next value.
     fresh: bool,
+}
+
+impl Default for Out {
+    /// Room for a small snapshot from the start: a string grown by
+    /// doubling leaves a trail of freed blocks behind in a host's heap.
+    fn default() -> Self {
+        Self {
+            s: String::with_capacity(256),
+            fresh: false,
+        }
+    }
 }
 
 impl Out {
@@ -153,6 +172,16 @@ impl Out {
     pub(crate) fn num(&mut self, n: u64) -> &mut Self {
         self.sep();
         push_decimal(&mut self.s, n);
+        self
+    }
+
+    /// A whole number of any size as a string of digits (a JavaScript
+    /// number would round it past 2^53).
+    pub(crate) fn num_text(&mut self, n: u64) -> &mut Self {
+        self.sep();
+        self.s.push('"');
+        push_decimal(&mut self.s, n);
+        self.s.push('"');
         self
     }
 
@@ -439,44 +468,39 @@ const NEED_ARRAY: Problem = Problem::Type("must be an array");
 const NEED_STRING: Problem = Problem::Type("must be a string");
 const NEED_BOOL: Problem = Problem::Type("must be true or false");
 
-/// A whole number `0..=max` at `path`.
-pub(crate) fn num_at(v: &Json, path: &str, max: u64) -> Result<u64, SnapshotError> {
+/// A whole number `0..=max`, or what is wrong with `v` as one.
+fn whole_in(v: &Json, max: u64) -> Result<u64, Problem> {
     match v {
         Json::Num(t) => match whole(t) {
             Some(n) if n <= max => Ok(n),
             // A fraction, an exponent or a minus: in JSON still a number,
             // but outside every field's range.
-            _ => Err(SnapshotError::new(String::from(path), Problem::Range)),
+            _ => Err(Problem::Range),
         },
-        _ => Err(SnapshotError::new(String::from(path), NEED_WHOLE)),
+        _ => Err(NEED_WHOLE),
     }
 }
 
-/// The items of an array at `path`.
-pub(crate) fn arr_at<'a>(v: &'a Json, path: &str) -> Result<&'a [Json], SnapshotError> {
-    match v {
-        Json::Arr(items) => Ok(items),
-        _ => Err(SnapshotError::new(String::from(path), NEED_ARRAY)),
-    }
-}
-
-/// An array of exactly `n` whole numbers up to `max` at `path`
-/// (`[at, calls, errors]`).
-pub(crate) fn nums_at<const N: usize>(
+/// An array of exactly `N` whole numbers up to `max` at `path`
+/// (`[end, calls, errors]`).
+pub(crate) fn nums<const N: usize>(
     v: &Json,
-    path: &str,
+    path: String,
     max: u64,
 ) -> Result<[u64; N], SnapshotError> {
-    let items = arr_at(v, path)?;
-    if items.len() != N {
-        return Err(SnapshotError::new(
-            String::from(path),
-            Problem::Type("must be an array of the right length"),
-        ));
-    }
     let mut out = [0; N];
-    for ((slot, item), i) in out.iter_mut().zip(items).zip(0..) {
-        *slot = num_at(item, &item_path(path, i), max)?;
+    let items = match v {
+        Json::Arr(items) if items.len() == N => items,
+        Json::Arr(_) => {
+            return Err(SnapshotError::new(
+                path,
+                Problem::Type("must be an array of the right length"),
+            ))
+        }
+        _ => return Err(SnapshotError::new(path, NEED_ARRAY)),
+    };
+    for (i, (slot, item)) in out.iter_mut().zip(items).enumerate() {
+        *slot = whole_in(item, max).map_err(|p| SnapshotError::new(item_path(&path, i), p))?;
     }
     Ok(out)
 }
@@ -519,9 +543,10 @@ impl Fields {
 
     /// A whole number `0..=max`, if present.
     pub(crate) fn num(&mut self, key: &str, max: u64) -> Result<Option<u64>, SnapshotError> {
-        self.take(key)
-            .map(|v| num_at(&v, &self.path(key), max))
-            .transpose()
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => whole_in(&v, max).map(Some).map_err(|p| self.error(key, p)),
+        }
     }
 
     /// [`Fields::num`], 0 when absent.
@@ -566,6 +591,26 @@ impl Fields {
             Some(Json::Arr(items)) => Ok(items),
             Some(_) => Err(self.error(key, NEED_ARRAY)),
         }
+    }
+
+    /// The items of array `key` (none when absent, at most `max`), each
+    /// read by `read` with its path (`key[i]`).
+    pub(crate) fn list<T>(
+        &mut self,
+        key: &str,
+        max: usize,
+        mut read: impl FnMut(Json, String) -> Result<T, SnapshotError>,
+    ) -> Result<Vec<T>, SnapshotError> {
+        let path = self.path(key);
+        let items = self.items(key)?;
+        if items.len() > max {
+            return Err(self.error(key, Problem::Range));
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.into_iter().enumerate() {
+            out.push(read(v, item_path(&path, i))?);
+        }
+        Ok(out)
     }
 
     /// The members left, for a map keyed by name (a monitor's endpoints).
@@ -616,13 +661,17 @@ impl Out {
             milli += 1;
         }
         self.num(milli / 1000);
-        let frac = milli % 1000;
+        let mut frac = milli % 1000;
         if frac != 0 {
             self.s.push('.');
-            let mut digits = String::new();
-            push_decimal(&mut digits, 1000 + frac);
-            self.s
-                .push_str(digits.get(1..).unwrap_or("").trim_end_matches('0'));
+            // The digits down to the last that is not 0.
+            let mut unit = 100;
+            while frac != 0 {
+                let digit = u8::try_from(frac / unit).unwrap_or(0);
+                self.s.push(char::from(b'0' + digit));
+                frac %= unit;
+                unit /= 10;
+            }
         }
         self
     }
@@ -720,13 +769,13 @@ mod tests {
             "`limiter.x` is not a field of this snapshot format"
         );
         assert_eq!(
-            nums_at::<2>(&parse("[1]").unwrap(), "p", 9)
+            nums::<2>(&parse("[1]").unwrap(), "p".into(), 9)
                 .unwrap_err()
                 .problem(),
             Problem::Type("must be an array of the right length")
         );
         assert_eq!(
-            nums_at::<2>(&parse("[1,\"2\"]").unwrap(), "p", 9)
+            nums::<2>(&parse("[1,\"2\"]").unwrap(), "p".into(), 9)
                 .unwrap_err()
                 .field(),
             "p[1]"

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use super::window::OutcomeWindow;
 use super::{CircuitBreaker, CircuitState, Phase};
-use crate::codec::{item_path, nums_at, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
+use crate::codec::{nums, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
 use crate::time::Millis;
 
 /// One circuit as saved.
@@ -74,9 +74,11 @@ impl CircuitBreaker {
             }) => {
                 let len = ring.len().max(1);
                 let first = (next + len - filled.min(&len)) % len;
-                s.outcomes = (0..*filled)
-                    .filter_map(|i| ring.get((first + i) % len).copied())
-                    .collect();
+                for i in 0..*filled {
+                    if let Some(&failed) = ring.get((first + i) % len) {
+                        s.outcomes.push(failed);
+                    }
+                }
             }
             Some(OutcomeWindow::Time { width_ms, buckets }) => {
                 // Oldest first, slot by slot (no sort: it weighs kilobytes
@@ -84,19 +86,18 @@ impl CircuitBreaker {
                 let len = buckets.len() as u64;
                 let newest = buckets.iter().map(|b| b.slot).max().unwrap_or(0);
                 let oldest = newest.saturating_sub(len.saturating_sub(1));
-                s.buckets = (oldest..=newest)
-                    .filter_map(|slot| {
-                        let b = buckets.get((slot % len.max(1)) as usize)?;
-                        (b.slot == slot && b.calls > 0).then(|| {
+                for slot in oldest..=newest {
+                    if let Some(b) = buckets.get((slot % len.max(1)) as usize) {
+                        if b.slot == slot && b.calls > 0 {
                             let end = slot.saturating_add(1).saturating_mul(*width_ms);
-                            [
+                            s.buckets.push([
                                 wall(Millis(end.saturating_sub(1))).as_u64(),
                                 u64::from(b.calls),
                                 u64::from(b.failures),
-                            ]
-                        })
-                    })
-                    .collect();
+                            ]);
+                        }
+                    }
+                }
             }
             None => {}
         }
@@ -202,22 +203,13 @@ impl SavedCircuit {
             }
             Some(_) => return Err(f.error("outcomes", Problem::Range)),
         };
-        let items = f.items("buckets")?;
-        if items.len() > 10_000 {
-            return Err(f.error("buckets", Problem::Range));
-        }
-        let path = f.path("buckets");
-        let buckets = items
-            .iter()
-            .zip(0..)
-            .map(|(b, i)| {
-                let n = nums_at::<3>(b, &item_path(&path, i), MAX_NUMBER)?;
-                if n[2] > n[1] || n[1] > u64::from(u32::MAX) {
-                    return Err(SnapshotError::new(item_path(&path, i), Problem::Range));
-                }
-                Ok(n)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let buckets = f.list("buckets", 10_000, |b, path| {
+            let n = nums::<3>(&b, path.clone(), MAX_NUMBER)?;
+            if n[2] > n[1] || n[1] > u64::from(u32::MAX) {
+                return Err(SnapshotError::new(path, Problem::Range));
+            }
+            Ok(n)
+        })?;
         let s = SavedCircuit {
             endpoint: f.text("endpoint")?,
             state,

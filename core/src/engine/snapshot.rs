@@ -19,7 +19,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::breaker::SavedCircuit;
-use crate::codec::{item_path, parse, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
+use crate::codec::{parse, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
 use crate::limiter::SavedLimiter;
 use crate::monitor::SavedMonitor;
 use crate::retry::SavedBudget;
@@ -62,10 +62,8 @@ impl Snapshot {
         let mut o = Out::default();
         o.open('{').key("format").num(Self::FORMAT);
         o.key("savedAt").num(self.saved_at.0);
-        let mut rng = String::new();
-        crate::decimal::push_decimal(&mut rng, self.rng);
         // A string: a JavaScript number would round 64 bits.
-        o.key("rng").text(&rng);
+        o.key("rng").num_text(self.rng);
         if !self.circuits.is_empty() {
             o.key("circuits").open('[');
             for c in &self.circuits {
@@ -112,17 +110,8 @@ impl Snapshot {
             None => return Err(f.error("rng", Problem::Missing)),
             Some(t) => parse_u64(&t).ok_or_else(|| f.error("rng", Problem::Range))?,
         };
-        let path = f.path("circuits");
-        let items = f.items("circuits")?;
         // No engine keeps more than 10 000 circuits.
-        if items.len() > 10_000 {
-            return Err(f.error("circuits", Problem::Range));
-        }
-        let circuits = items
-            .into_iter()
-            .zip(0..)
-            .map(|(c, i)| SavedCircuit::read(c, item_path(&path, i)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let circuits = f.list("circuits", 10_000, SavedCircuit::read)?;
         let limiter = match f.obj("limiter")? {
             Some(l) => SavedLimiter::read(l)?,
             None => SavedLimiter::default(),

@@ -179,18 +179,19 @@ impl RollingCount {
         let len = self.ring.len() as u64;
         // Slot by slot rather than sorted: the standard library's sort
         // weighs kilobytes in the WebAssembly module.
-        (oldest..=newest)
-            .filter_map(|s| {
-                let b = self.ring.get((s % len.max(1)) as usize)?;
-                (b.slot == s && b.count > 0).then(|| {
+        let mut out = Vec::new();
+        for s in oldest..=newest {
+            if let Some(b) = self.ring.get((s % len.max(1)) as usize) {
+                if b.slot == s && b.count > 0 {
                     let end = s.saturating_add(1).saturating_mul(self.width_ms);
-                    [
+                    out.push([
                         wall(Millis(end.saturating_sub(1))).as_u64(),
                         u64::from(b.count),
-                    ]
-                })
-            })
-            .collect()
+                    ]);
+                }
+            }
+        }
+        out
     }
 
     /// Counts saved buckets again at `now`, each in the bucket of its last

@@ -19,7 +19,7 @@ use super::gcra::{us, Gcra, MICROS_PER_MS};
 use super::line::Line;
 use super::second::SecondReport;
 use super::{RateLimiter, ServerDay};
-use crate::codec::{item_path, nums_at, ratio_at, Fields, Out, Problem, SnapshotError, MAX_NUMBER};
+use crate::codec::{nums, ratio_at, Fields, Out, Problem, SnapshotError, MAX_NUMBER};
 use crate::time::Millis;
 
 /// The limiter as saved; instants are wall-clock ms, 0 for none.
@@ -205,17 +205,8 @@ impl SavedLimiter {
                 Some((remaining, Millis(until)))
             }
         };
-        let path = f.path("sent");
-        let items = f.items("sent")?;
         // A window holds at most its 1 442 slices.
-        if items.len() > 1_442 {
-            return Err(f.error("sent", Problem::Range));
-        }
-        let sent = items
-            .iter()
-            .zip(0..)
-            .map(|(b, i)| nums_at::<2>(b, &item_path(&path, i), MAX_NUMBER))
-            .collect::<Result<Vec<_>, _>>()?;
+        let sent = f.list("sent", 1_442, |b, path| nums::<2>(&b, path, MAX_NUMBER))?;
         let s = SavedLimiter {
             server_per_second: positive(&mut f, "serverPerSecond", 1_000_000)?,
             server_per_day: positive(&mut f, "serverPerDay", MAX_NUMBER)?,

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use super::{Bucket, Counts, ErrorMonitor, LastError, CATEGORIES, OTHER_ENDPOINT};
 use crate::classify::Category;
-use crate::codec::{item_path, nums_at, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
+use crate::codec::{nums, Fields, Json, Out, Problem, SnapshotError, MAX_NUMBER};
 use crate::time::Millis;
 
 /// One slice of the window as saved.
@@ -75,34 +75,32 @@ impl ErrorMonitor {
         };
         // Slot by slot, oldest first (no sort: it weighs kilobytes in the
         // WebAssembly module).
-        let buckets = (self.oldest(current)..=current)
-            .filter_map(|slot| {
-                let index = self.index_of(slot);
-                let b = self
-                    .ring
-                    .get(index)
-                    .filter(|b| b.counts.slot == slot && b.counts.calls > 0)?;
-                let end = slot.saturating_add(1).saturating_mul(self.width_ms);
-                Some(SavedBucket {
-                    end: wall(Millis(end.saturating_sub(1))),
-                    calls: b.counts.calls,
-                    errors: b.counts.errors,
-                    by_category: b.by_category,
-                    endpoints: self
-                        .endpoints
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, t)| {
-                            let c = t
-                                .ring
-                                .get(index)
-                                .filter(|c| c.slot == slot && c.calls > 0)?;
-                            Some((name(i), c.calls, c.errors))
-                        })
-                        .collect(),
-                })
-            })
-            .collect();
+        let mut buckets = Vec::new();
+        for slot in self.oldest(current)..=current {
+            let index = self.index_of(slot);
+            let Some(b) = self.ring.get(index) else {
+                continue;
+            };
+            if b.counts.slot != slot || b.counts.calls == 0 {
+                continue;
+            }
+            let mut endpoints = Vec::new();
+            for (i, t) in self.endpoints.iter().enumerate() {
+                if let Some(c) = t.ring.get(index) {
+                    if c.slot == slot && c.calls > 0 {
+                        endpoints.push((name(i), c.calls, c.errors));
+                    }
+                }
+            }
+            let end = slot.saturating_add(1).saturating_mul(self.width_ms);
+            buckets.push(SavedBucket {
+                end: wall(Millis(end.saturating_sub(1))),
+                calls: b.counts.calls,
+                errors: b.counts.errors,
+                by_category: b.by_category,
+                endpoints,
+            });
+        }
         SavedMonitor {
             alerting: self.alerting,
             buckets,
@@ -211,17 +209,8 @@ impl SavedMonitor {
     /// Reads one back, every field checked.
     pub(crate) fn read(mut f: Fields) -> Result<Self, SnapshotError> {
         let alerting = f.flag("alerting")?;
-        let path = f.path("buckets");
-        let items = f.items("buckets")?;
         // A window holds at most 3 600 slices.
-        if items.len() > 3_600 {
-            return Err(f.error("buckets", Problem::Range));
-        }
-        let buckets = items
-            .into_iter()
-            .zip(0..)
-            .map(|(b, i)| read_bucket(b, item_path(&path, i)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let buckets = f.list("buckets", 3_600, read_bucket)?;
         let last_error = match f.obj("lastError")? {
             None => None,
             Some(mut e) => {
@@ -288,7 +277,7 @@ fn read_bucket(v: Json, path: String) -> Result<SavedBucket, SnapshotError> {
             if name.is_empty() || name.len() > super::MAX_ENDPOINT_LEN {
                 return Err(SnapshotError::new(at, Problem::Range));
             }
-            let [c, n] = nums_at::<2>(&v, &crate::codec::join(&at, &name), u64::from(u32::MAX))?;
+            let [c, n] = nums::<2>(&v, crate::codec::join(&at, &name), u64::from(u32::MAX))?;
             if n > c {
                 return Err(SnapshotError::new(
                     crate::codec::join(&at, &name),
