@@ -1,5 +1,5 @@
-//! The snapshot's text: plain JSON written by [`Out`] and read back by
-//! [`parse`] into a small tree whose fields [`Fields`] hands out one by one,
+//! The snapshot's text: plain JSON written by `Out` and read back by
+//! `parse` into a small tree whose fields `Fields` hands out one by one,
 //! each checked, so that every error names the field it is about
 //! (`circuits[2].until`). Each machine writes and reads its own part beside
 //! its definition (the `saved` modules); the engine's snapshot module puts
