@@ -231,42 +231,40 @@ const MAX_DEPTH: u32 = 8;
 
 /// The JSON value of `text`.
 ///
+/// The text is checked and written plainly by [`crate::json::plain`] first
+/// (the grammar `JSON.parse` accepts, no white space, strings with the
+/// fewest escapes), so the tree is then built from text known to be JSON.
+///
 /// # Errors
-/// [`Problem::NotJson`] for anything `JSON.parse` would refuse, or nested
-/// deeper than a snapshot is.
+/// [`Problem::NotJson`] for anything `JSON.parse` would refuse, a lone
+/// surrogate in a string, or nesting deeper than a snapshot's.
 pub(crate) fn parse(text: &str) -> Result<Json, SnapshotError> {
+    let plain = crate::json::plain(text).unwrap_or_default();
     let mut p = Parser {
-        s: text.as_bytes(),
+        s: plain.as_bytes(),
         i: 0,
     };
-    let v = p.value(0);
-    p.ws();
-    match v {
+    match p.value(0) {
         Some(v) if p.i == p.s.len() => Ok(v),
         _ => Err(SnapshotError::new(String::new(), Problem::NotJson)),
     }
 }
 
+/// Builds the tree of plain JSON (see [`parse`]).
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
 }
 
 impl Parser<'_> {
-    fn ws(&mut self) {
-        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
-    }
-
     fn next(&mut self) -> Option<u8> {
         let b = *self.s.get(self.i)?;
         self.i += 1;
         Some(b)
     }
 
+    /// Whether the next byte is `b`, taken if so.
     fn eat(&mut self, b: u8) -> bool {
-        self.ws();
         let yes = self.s.get(self.i) == Some(&b);
         if yes {
             self.i += 1;
@@ -278,7 +276,6 @@ impl Parser<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.ws();
         let start = self.i;
         Some(match self.next()? {
             b'"' => Json::Str(self.string()?),
@@ -319,116 +316,58 @@ impl Parser<'_> {
                 }
                 Json::Obj(members)
             }
-            b't' => self.word(b"rue", Json::Bool(true))?,
-            b'f' => self.word(b"alse", Json::Bool(false))?,
-            b'n' => self.word(b"ull", Json::Null)?,
+            // Plain JSON: `true`, `false`, `null` as written.
+            b't' => self.skip(3, Json::Bool(true))?,
+            b'f' => self.skip(4, Json::Bool(false))?,
+            b'n' => self.skip(3, Json::Null)?,
             _ => {
-                self.i = start;
-                self.number()?
+                while matches!(
+                    self.s.get(self.i),
+                    Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                ) {
+                    self.i += 1;
+                }
+                let text = core::str::from_utf8(self.s.get(start..self.i)?).ok()?;
+                Json::Num(String::from(text))
             }
         })
     }
 
-    fn word(&mut self, rest: &[u8], v: Json) -> Option<Json> {
-        let end = self.i.checked_add(rest.len())?;
-        (self.s.get(self.i..end)? == rest).then(|| {
-            self.i = end;
-            v
-        })
+    fn skip(&mut self, n: usize, v: Json) -> Option<Json> {
+        self.i = self.i.checked_add(n).filter(|&end| end <= self.s.len())?;
+        Some(v)
     }
 
-    fn digits(&mut self) -> usize {
-        let from = self.i;
-        while matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        self.i - from
-    }
-
-    /// A number as JSON writes it: `-`? (`0` | [1-9][0-9]*) (`.` digits)?
-    /// ([eE] [+-]? digits)?
-    fn number(&mut self) -> Option<Json> {
-        let start = self.i;
-        self.eat_raw(b'-');
-        let lead = self.s.get(self.i).copied();
-        let n = self.digits();
-        if n == 0 || (lead == Some(b'0') && n > 1) {
-            return None;
-        }
-        if self.eat_raw(b'.') && self.digits() == 0 {
-            return None;
-        }
-        if self.eat_raw(b'e') || self.eat_raw(b'E') {
-            let _ = self.eat_raw(b'+') || self.eat_raw(b'-');
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        let text = core::str::from_utf8(self.s.get(start..self.i)?).ok()?;
-        Some(Json::Num(String::from(text)))
-    }
-
-    fn eat_raw(&mut self, b: u8) -> bool {
-        let yes = self.s.get(self.i) == Some(&b);
-        if yes {
-            self.i += 1;
-        }
-        yes
-    }
-
-    /// The rest of a string after its opening quote, unescaped.
+    /// The rest of a string after its opening quote, unescaped. Plain JSON
+    /// escapes only `"`, `\\`, control characters and lone surrogates (no
+    /// character: refused).
     fn string(&mut self) -> Option<String> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while matches!(self.s.get(self.i), Some(&b) if b != b'"' && b != b'\\' && b >= 0x20) {
+            while matches!(self.s.get(self.i), Some(&b) if b != b'"' && b != b'\\') {
                 self.i += 1;
             }
             out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
-            match self.next()? {
-                b'"' => return Some(out),
-                b'\\' => {}
-                _ => return None, // a raw control character
+            if self.next()? == b'"' {
+                return Some(out);
             }
-            let c = match self.next()? {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
+            out.push(match self.next()? {
                 b'b' => '\u{8}',
                 b'f' => '\u{c}',
                 b'n' => '\n',
                 b'r' => '\r',
                 b't' => '\t',
                 b'u' => {
-                    let hi = self.hex4()?;
-                    let code = if (0xD800..0xDC00).contains(&hi) {
-                        // A pair; a lone surrogate is no character a
-                        // snapshot writes.
-                        if self.next()? != b'\\' || self.next()? != b'u' {
-                            return None;
-                        }
-                        let lo = self.hex4()?;
-                        if !(0xDC00..0xE000).contains(&lo) {
-                            return None;
-                        }
-                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                    } else {
-                        hi
-                    };
-                    char::from_u32(code)?
+                    let mut n = 0;
+                    for _ in 0..4 {
+                        n = n * 16 + char::from(self.next()?).to_digit(16)?;
+                    }
+                    char::from_u32(n)?
                 }
-                _ => return None,
-            };
-            out.push(c);
+                b => char::from(b), // `"` and `\\`
+            });
         }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let mut n = 0;
-        for _ in 0..4 {
-            n = n * 16 + char::from(self.next()?).to_digit(16)?;
-        }
-        Some(n)
     }
 }
 
