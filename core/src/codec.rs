@@ -65,35 +65,35 @@ impl Problem {
 /// Why a text is not a snapshot this version can restore: the field
 /// (a path such as `limiter.quota.remaining`, empty for the whole) and
 /// what is wrong with it.
+///
+/// Boxed: a `Result` that carries it stays two words wide, which keeps
+/// every checked read small in the WebAssembly module.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.message())]
-pub struct SnapshotError {
-    field: String,
-    problem: Problem,
-}
+pub struct SnapshotError(alloc::boxed::Box<(String, Problem)>);
 
 impl SnapshotError {
     pub(crate) fn new(field: String, problem: Problem) -> Self {
-        Self { field, problem }
+        Self(alloc::boxed::Box::new((field, problem)))
     }
 
     /// The field at fault (empty: the snapshot as a whole).
     #[must_use]
     pub fn field(&self) -> &str {
-        &self.field
+        &self.0 .0
     }
 
     /// What is wrong with it.
     #[must_use]
-    pub const fn problem(&self) -> Problem {
-        self.problem
+    pub fn problem(&self) -> Problem {
+        self.0 .1
     }
 
     /// A value out of range (a host's `RangeError`) rather than of the
     /// wrong type or shape (`TypeError`).
     #[must_use]
-    pub const fn is_range(&self) -> bool {
-        matches!(self.problem, Problem::Range)
+    pub fn is_range(&self) -> bool {
+        matches!(self.0 .1, Problem::Range)
     }
 
     /// What is wrong, in words, after the field's name if any (written
@@ -101,12 +101,12 @@ impl SnapshotError {
     #[must_use]
     pub fn message(&self) -> String {
         let mut out = String::new();
-        if !self.field.is_empty() {
+        if !self.field().is_empty() {
             out.push('`');
-            out.push_str(&self.field);
+            out.push_str(self.field());
             out.push_str("` ");
         }
-        out.push_str(self.problem.words());
+        out.push_str(self.problem().words());
         out
     }
 }
