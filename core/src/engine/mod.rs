@@ -286,7 +286,7 @@ impl Engine {
             circuits: self.breakers.save(at),
             limiter: self.limiter.save(taken_at, at),
             monitor: self.monitor.save(taken_at, at),
-            budget: self.budget.as_ref().map(|b| b.save(at)),
+            budget: self.budget.as_ref().and_then(|b| b.save(at)),
             rng: self.rng.state(),
         }
     }

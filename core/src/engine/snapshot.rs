@@ -46,7 +46,7 @@ pub struct Snapshot {
     pub limiter: SavedLimiter,
     /// The monitor's window of counts.
     pub monitor: SavedMonitor,
-    /// The retry budget, if one is configured.
+    /// The retry budget, if one is configured and not full.
     pub budget: Option<SavedBudget>,
     /// The jitter generator's state.
     pub rng: u64,

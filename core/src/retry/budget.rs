@@ -170,13 +170,16 @@ pub struct SavedBudget {
 }
 
 impl RetryBudget {
-    /// Its saved part, the instant through `wall`.
-    pub(crate) fn save(&self, wall: impl Fn(Millis) -> Millis) -> SavedBudget {
-        SavedBudget {
+    /// Its saved part, the instant through `wall`; `None` while it is full
+    /// (as a fresh budget starts: nothing to keep).
+    pub(crate) fn save(&self, wall: impl Fn(Millis) -> Millis) -> Option<SavedBudget> {
+        let full = self.balance_milli >= self.max_milli
+            && self.reserve_milli >= self.reserve_per_sec_milli;
+        (!full).then(|| SavedBudget {
             balance_milli: self.balance_milli,
             reserve_milli: self.reserve_milli,
             refilled_at: wall(self.refilled_at),
-        }
+        })
     }
 
     /// Takes a saved part (its instant on the engine's time line), capped
