@@ -213,7 +213,8 @@ export interface Snapshot {
 export interface SavedCircuit {
   /** Its normalised endpoint (`/listings/{id}`); absent for the client's one circuit. */
   readonly endpoint?: string;
-  readonly state: "closed" | "open" | "halfOpen";
+  /** As `health()` names it. */
+  readonly state: "closed" | "open" | "half_open";
   /** Open: when it half-opens. */
   readonly until?: number;
   /** Closed: failures in a row. */

@@ -570,7 +570,7 @@ const HOSTILE: [&str; 16] = [
     "18446744073709551616",
     "\"\"",
     "\"open\"",
-    "\"halfOpen\"",
+    "\"half_open\"",
     "true",
     "null",
     "[]",

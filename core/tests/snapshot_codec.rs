@@ -451,3 +451,28 @@ fn a_snapshot_of_zeros_restores_and_runs() {
     }
     assert!(result.is_some(), "the call ends");
 }
+
+#[test]
+fn a_half_open_circuit_reads_back_half_open_with_its_probe_free() {
+    use steadfast_core::breaker::CircuitState;
+    let text = r#"{"format":3,"savedAt":1700000000000,"rng":"1",
+        "circuits":[{"state":"half_open","successes":0,"trips":2}],"limiter":{},"monitor":{}}"#;
+    let saved = Snapshot::decode(text).unwrap();
+    assert_eq!(saved.circuits[0].state, CircuitState::HalfOpen);
+    let engine = Engine::restore(
+        EngineConfig::default(),
+        saved,
+        Millis(0),
+        UnixMillis(1_700_000_001_000),
+    )
+    .unwrap();
+    assert_eq!(engine.health(Millis(0)).circuit, CircuitState::HalfOpen);
+    // Written back as read: the same names, the same trips.
+    let again = engine
+        .snapshot(Millis(0), UnixMillis(1_700_000_001_000))
+        .encode();
+    assert!(
+        again.contains(r#""circuits":[{"state":"half_open","trips":2}]"#),
+        "{again}"
+    );
+}

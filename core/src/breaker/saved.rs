@@ -153,10 +153,8 @@ impl SavedCircuit {
         if let Some(e) = &self.endpoint {
             o.key("endpoint").text(e);
         }
-        o.key("state").text(match self.state {
-            CircuitState::HalfOpen => "halfOpen",
-            s => s.as_str(),
-        });
+        // The names health() and stateChange events use.
+        o.key("state").text(self.state.as_str());
         o.num_field("until", self.until.as_u64())
             .num_field("failures", self.failures.into())
             .num_field("successes", self.successes.into())
@@ -189,7 +187,7 @@ impl SavedCircuit {
         let state = match f.text("state")?.as_deref() {
             Some("closed") | None => CircuitState::Closed,
             Some("open") => CircuitState::Open,
-            Some("halfOpen") => CircuitState::HalfOpen,
+            Some("half_open") => CircuitState::HalfOpen,
             Some(_) => return Err(f.error("state", Problem::Range)),
         };
         let until = Millis(f.num_or_0("until", MAX_NUMBER)?);
