@@ -189,8 +189,8 @@ export interface ClientOptions {
   breaker?: BreakerOptions;
   limiter?: LimiterOptions;
   monitor?: MonitorOptions;
-  /** A snapshot from `client.snapshot()` (maybe of an earlier process) to resume from. */
-  restore?: Snapshot | null;
+  /** A snapshot from `client.snapshot()` (maybe of an earlier process), or its JSON text, to resume from. Every field is checked: a TypeError or RangeError names the one at fault. */
+  restore?: Snapshot | string | null;
   /** Credentials that expire: how to renew them when the server answers 401. */
   auth?: AuthOptions | null;
 }
@@ -213,11 +213,81 @@ export interface AuthOptions {
   timeoutMs?: number;
 }
 
-/** `client.snapshot()`: plain JSON-able data (no credentials); pass it back as `restore`. Its layout is not an API. */
+/**
+ * `client.snapshot()`: plain JSON a person can read (no credentials); pass it
+ * back as `restore`. Every instant is wall-clock ms since 1970; a field
+ * left out holds what a fresh client would (0, none, empty).
+ */
 export interface Snapshot {
-  readonly format: 2;
-  /** The engine's state, encoded (`sf2:` then hex). */
-  readonly state: string;
+  readonly format: 3;
+  /** When it was taken (`Date.now()`, or the clock's `wallNow()`). */
+  readonly savedAt: number;
+  /** The jitter generator's 64-bit state, as decimal digits. */
+  readonly rng: string;
+  /** The circuits that know something (a closed one with no failure is left out). */
+  readonly circuits?: readonly SavedCircuit[];
+  readonly limiter: SavedLimiter;
+  readonly monitor: SavedMonitor;
+  /** The retry budget, when one is on. */
+  readonly budget?: { readonly balanceMilli?: number; readonly reserveMilli?: number; readonly refilledAt?: number };
+}
+
+/** One circuit in a snapshot. */
+export interface SavedCircuit {
+  /** Its normalised endpoint (`/listings/{id}`); absent for the client's one circuit. */
+  readonly endpoint?: string;
+  /** As `health()` names it. */
+  readonly state: "closed" | "open" | "half_open";
+  /** Open: when it half-opens. */
+  readonly until?: number;
+  /** Closed: failures in a row. */
+  readonly failures?: number;
+  /** Half-open: probe successes so far. */
+  readonly successes?: number;
+  /** Trips since it last closed. */
+  readonly trips?: number;
+  /** A count window's outcomes, oldest first: `s` success, `f` failure. */
+  readonly outcomes?: string;
+  /** A time window's slices: `[end, calls, failures]`. */
+  readonly buckets?: readonly (readonly [number, number, number])[];
+}
+
+/** The limiter in a snapshot: what the server said and what was counted. */
+export interface SavedLimiter {
+  readonly serverPerSecond?: number;
+  readonly serverPerDay?: number;
+  /** The pace's slow-down after 429s (>= 1, up to three decimals). */
+  readonly slowdown?: number;
+  readonly rateLimits?: number;
+  readonly pausedUntil?: number;
+  readonly pauseAskedUntil?: number;
+  /** The next request goes no sooner. */
+  readonly paceAt?: number;
+  readonly slackMs?: number;
+  readonly quota?: { readonly remaining: number; readonly exhaustedAt?: number };
+  readonly second?: { readonly remaining: number; readonly until: number };
+  /** The daily window's count: `[end, requests]` per slice. */
+  readonly sent?: readonly (readonly [number, number])[];
+}
+
+/** The monitor in a snapshot: its window's counts by slice. */
+export interface SavedMonitor {
+  readonly alerting?: boolean;
+  /** Each slice: `end`, `calls`, `errors`, errors under each category's name, and `endpoints`: `[calls, errors]` by endpoint. */
+  readonly buckets?: readonly {
+    readonly end: number;
+    readonly calls: number;
+    readonly errors?: number;
+    readonly endpoints?: { readonly [endpoint: string]: readonly [number, number] };
+    readonly [category: string]: number | undefined | { readonly [endpoint: string]: readonly [number, number] };
+  }[];
+  readonly lastError?: {
+    readonly category: string;
+    readonly status?: number;
+    readonly endpoint: string;
+    readonly message?: string;
+    readonly at: number;
+  };
 }
 
 export interface CircuitHealth {

@@ -44,15 +44,6 @@ impl FromIterator<Category> for CategorySet {
     }
 }
 
-impl crate::codec::Codec for CategorySet {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(u64::from(self.0));
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        u16::get(r).map(CategorySet)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,19 +95,6 @@ impl Category {
     }
 }
 
-impl crate::codec::Codec for Category {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(self.index() as u64);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        let i = usize::try_from(r.varint()?).map_err(|_| crate::codec::SnapshotError::Invalid)?;
-        Self::ALL
-            .get(i)
-            .copied()
-            .ok_or(crate::codec::SnapshotError::Invalid)
-    }
-}
-
 impl core::str::FromStr for Category {
     type Err = crate::UnknownName;
 

@@ -258,29 +258,38 @@ impl Plain<'_> {
         u32::from_str_radix(h, 16).ok()
     }
 
-    /// `c` as `JSON.stringify` writes it inside a string.
     fn push_char(&mut self, c: char) {
-        match c {
-            '"' => self.out.push_str("\\\""),
-            '\\' => self.out.push_str("\\\\"),
-            '\u{8}' => self.out.push_str("\\b"),
-            '\u{c}' => self.out.push_str("\\f"),
-            '\n' => self.out.push_str("\\n"),
-            '\r' => self.out.push_str("\\r"),
-            '\t' => self.out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => self.push_u(u32::from(c)),
-            c => self.out.push(c),
-        }
+        push_escaped(&mut self.out, c);
     }
 
     fn push_u(&mut self, code: u32) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        self.out.push_str("\\u");
-        for shift in [12, 8, 4, 0] {
-            let nibble = (code >> shift) & 0xF;
-            if let Some(&h) = HEX.get(nibble as usize) {
-                self.out.push(char::from(h));
-            }
+        push_u(&mut self.out, code);
+    }
+}
+
+/// `c` as `JSON.stringify` writes it inside a string (the snapshot's
+/// writer uses it too).
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if u32::from(c) < 0x20 => push_u(out, u32::from(c)),
+        c => out.push(c),
+    }
+}
+
+fn push_u(out: &mut String, code: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        let nibble = (code >> shift) & 0xF;
+        if let Some(&h) = HEX.get(nibble as usize) {
+            out.push(char::from(h));
         }
     }
 }

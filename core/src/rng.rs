@@ -56,6 +56,12 @@ impl SplitMix64 {
     pub const fn new(seed: u64) -> Self {
         Self { state: seed }
     }
+
+    /// Its whole state: [`SplitMix64::new`] of it goes on where this one is.
+    #[must_use]
+    pub const fn state(&self) -> u64 {
+        self.state
+    }
 }
 
 impl Rng for SplitMix64 {
@@ -67,8 +73,6 @@ impl Rng for SplitMix64 {
         z ^ (z >> 31)
     }
 }
-
-crate::codec::codec_struct!(SplitMix64 { state });
 
 #[cfg(test)]
 mod tests {

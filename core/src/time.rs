@@ -69,24 +69,6 @@ impl fmt::Display for Millis {
 #[cfg_attr(feature = "serde", serde(transparent))]
 pub struct UnixMillis(pub u64);
 
-impl crate::codec::Codec for Millis {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(self.0);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        r.varint().map(Self)
-    }
-}
-
-impl crate::codec::Codec for UnixMillis {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(self.0);
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        r.varint().map(Self)
-    }
-}
-
 /// A clamp that keeps a machine's notion of time monotonic.
 ///
 /// Hosts should never feed an earlier instant, but a wrong host must not make
@@ -111,8 +93,6 @@ impl MonotonicClamp {
         self.latest
     }
 }
-
-crate::codec::codec_struct!(MonotonicClamp { latest });
 
 #[cfg(test)]
 mod tests {

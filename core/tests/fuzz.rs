@@ -557,28 +557,38 @@ fn snapshot(seed: u64, steps: u8) -> (EngineConfig, Snapshot) {
     )
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::from(Snapshot::TAG);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+/// Values a hostile store might hold where a snapshot has a number, a
+/// string or an object: every JSON type, and numbers out of every range.
+const HOSTILE: [&str; 16] = [
+    "0",
+    "1",
+    "-1",
+    "1.5",
+    "1e3",
+    "9007199254740991",
+    "9007199254740992",
+    "18446744073709551616",
+    "\"\"",
+    "\"open\"",
+    "\"half_open\"",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "[[0,4294967296]]",
+];
 
-fn unhex(text: &str) -> Vec<u8> {
-    let h = text.strip_prefix(Snapshot::TAG).unwrap().as_bytes();
-    h.chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
+/// JSON's own characters, for edits that keep the text mostly JSON.
+const JSONISH: &[u8] = b"0123456789{}[]\",:-.eE sfotrue";
 
 static DECODED: AtomicU64 = AtomicU64::new(0);
 static RESTORED: AtomicU64 = AtomicU64::new(0);
 
 #[test]
 fn fuzz_snapshot_decode() {
-    // Valid snapshots, their bytes edited: a byte set, a run removed or
-    // repeated, a cut; or text of any kind.
+    // Valid snapshots edited: a character set, a run removed, a value
+    // replaced by a hostile one, a cut; text of any kind; or snapshots of
+    // known fields holding any JSON.
     let edited = (
         any::<u64>(),
         0u8..40,
@@ -586,38 +596,98 @@ fn fuzz_snapshot_decode() {
             (
                 any::<usize>(),
                 any::<u8>(),
-                prop_oneof![6 => Just(0u8), 1 => Just(1), 1 => Just(2), 1 => Just(3)],
+                prop_oneof![2 => Just(0u8), 1 => Just(1), 6 => Just(2), 1 => Just(3)],
             ),
             1..3,
         ),
     )
         .prop_map(|(seed, steps, edits)| {
             let (config, snap) = snapshot(seed, steps);
-            let mut bytes = unhex(&snap.encode());
+            let mut bytes = snap.encode().into_bytes();
             for (at, b, how) in edits {
                 let at = at % (bytes.len() + 1);
+                let c = JSONISH[usize::from(b) % JSONISH.len()];
                 match how {
-                    0 if at < bytes.len() => bytes[at] = b,
+                    0 if at < bytes.len() => bytes[at] = c,
                     1 => {
                         let end = (at + usize::from(b % 8) + 1).min(bytes.len());
                         bytes.drain(at..end);
                     }
                     2 => {
-                        let end = (at + usize::from(b % 8) + 1).min(bytes.len());
-                        let run: Vec<u8> = bytes[at..end].to_vec();
-                        bytes.splice(at..at, run);
+                        // A value put where one was: after a `:`, up to
+                        // the next `,` or `}`.
+                        let from = bytes[..at]
+                            .iter()
+                            .rposition(|&x| x == b':')
+                            .map_or(0, |i| i + 1);
+                        let to = bytes[from..]
+                            .iter()
+                            .position(|&x| x == b',' || x == b'}' || x == b']')
+                            .map_or(bytes.len(), |i| from + i);
+                        let v = HOSTILE[usize::from(b) % HOSTILE.len()].as_bytes();
+                        bytes.splice(from..to, v.iter().copied());
                     }
                     _ => bytes.truncate(at),
                 }
             }
-            (config, hex(&bytes))
+            (config, String::from_utf8_lossy(&bytes).into_owned())
         });
-    let any_text = prop_oneof![".{0,64}", "sf2:[0-9a-fA-F]{0,200}", "sf2:.{0,40}"]
-        .prop_map(|t| (EngineConfig::default(), t));
-    // Bytes that are mostly zeros decode often: every field at its least,
-    // widths and lengths included.
-    let sparse = prop::collection::vec(prop_oneof![8 => Just(0u8), 1 => any::<u8>()], 0..400)
-        .prop_map(|b| (EngineConfig::default(), hex(&b)));
+    let any_text = prop_oneof![
+        ".{0,64}",
+        "sf[12]:[0-9a-f]{0,40}",
+        "\\{\"format\":[0-9],.{0,60}\\}"
+    ]
+    .prop_map(|t| (EngineConfig::default(), t));
+    // A snapshot made of fields that exist, each given any value: every
+    // field's check meets every JSON type.
+    let key = prop_oneof![
+        Just("circuits"),
+        Just("limiter"),
+        Just("monitor"),
+        Just("budget"),
+        Just("rng"),
+        Just("savedAt"),
+        Just("until"),
+        Just("state"),
+        Just("sent"),
+        Just("buckets"),
+        Just("slowdown"),
+        Just("quota"),
+        Just("second"),
+        Just("endpoints"),
+        Just("lastError"),
+        Just("calls"),
+        Just("errors"),
+        Just("end"),
+        Just("outcomes"),
+        Just("paceAt"),
+    ];
+    let leaf = prop_oneof![
+        (0..HOSTILE.len()).prop_map(|i| HOSTILE[i].to_string()),
+        "[0-9]{1,14}",
+        "\"[sf]{0,12}\"",
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec((key.clone(), inner), 0..4).prop_map(|m| {
+                let body: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", body.join(","))
+            }),
+        ]
+    });
+    let top = prop_oneof![
+        Just("circuits"),
+        Just("limiter"),
+        Just("monitor"),
+        Just("budget")
+    ];
+    let sparse = (top, value).prop_map(|(k, v)| {
+        (
+            EngineConfig::default(),
+            format!("{{\"format\":3,\"savedAt\":1700000000000,\"rng\":\"7\",\"{k}\":{v}}}"),
+        )
+    });
     fuzz(
         "snapshot_decode",
         prop_oneof![3 => edited, 1 => any_text, 2 => sparse],
@@ -627,7 +697,6 @@ fn fuzz_snapshot_decode() {
             };
             DECODED.fetch_add(1, Ordering::Relaxed);
             // Whatever decodes encodes to text that decodes to the same.
-            // (compared as text: a NaN in an f64 field is not equal to itself)
             let again = snap.encode();
             prop_assert_eq!(Snapshot::decode(&again).map(|s| s.encode()), Ok(again));
             // And restores, or is refused: never a panic. A restored engine

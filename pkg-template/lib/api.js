@@ -186,7 +186,9 @@ function createApi(exportsOf, ensureReady) {
         u32(keys.length);
         for (const k of keys) {
           raw(k);
-          value(read(v, k), refs, depth + 1);
+          const m = read(v, k);
+          // A client's `restore` crosses as JSON text, which the core reads.
+          value(depth === 0 && k === "restore" ? jsonText(m) : m, refs, depth + 1);
         }
       } else {
         const c = classOf(v);
@@ -222,6 +224,15 @@ function createApi(exportsOf, ensureReady) {
     }
   }
   const UNREADABLE = Symbol("unreadable");
+  // An object's JSON text (a string, null or undefined as it is).
+  function jsonText(v) {
+    if (v === null || typeof v !== "object") return v;
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return UNREADABLE;
+    }
+  }
   function read(v, k) {
     try {
       return v[k];
@@ -1243,7 +1254,8 @@ function createApi(exportsOf, ensureReady) {
 
     snapshot() {
       if (this.#d === 0) return structuredClone(this.#last[1]);
-      return answer(x.client_snapshot(this.#d, this.#now(), this.#wall()))[0][1];
+      // The core's JSON text, as the plain object it describes.
+      return JSON.parse(answer(x.client_snapshot(this.#d, this.#now(), this.#wall()))[0][1]);
     }
 
     stats() {
@@ -1292,7 +1304,7 @@ function createApi(exportsOf, ensureReady) {
       const stats = answer(x.client_stats(d, this.#now()))[0][1];
       const records = answer(x.client_close(d, this.#now(), this.#wall()));
       const n = records.length;
-      this.#last = [records[n - 2][1], records[n - 1][1], stats];
+      this.#last = [records[n - 2][1], JSON.parse(records[n - 1][1]), stats];
       this.#run(records, [], undefined);
       this.#listeners.clear();
       this.#disarm();

@@ -48,8 +48,6 @@ pub(crate) enum OptionError {
     },
     /// The core refused a value (it names the option).
     Config(ConfigError),
-    /// `restore` is not a snapshot (the message says why).
-    Restore(&'static str),
     /// Words of its own (after `steadfast: `).
     Message { type_error: bool, text: Text },
 }
@@ -69,7 +67,6 @@ impl OptionError {
             self,
             Self::Type { .. }
                 | Self::Unknown { .. }
-                | Self::Restore(_)
                 | Self::Config(ConfigError::UnknownMethod)
                 | Self::Message {
                     type_error: true,
@@ -92,7 +89,6 @@ impl OptionError {
                 }
             }
             Self::Config(e) => head.then(describe(e)),
-            Self::Restore(why) => head.s("`restore` ").s(why),
             Self::Message { text, .. } => head.then(text.clone()),
         }
     }
@@ -489,7 +485,7 @@ pub(crate) fn decode_client(value: &Value) -> Result<ClientOptions> {
 
     let restore = match top.present("restore")? {
         None | Some(Value::Null) => None,
-        Some(v) => Some(crate::snapshot::from_value(v).map_err(OptionError::Restore)?),
+        Some(v) => Some(crate::snapshot::from_value(v)?),
     };
     let auth = match top.present("auth")? {
         None | Some(Value::Null) => None,

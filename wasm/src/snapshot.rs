@@ -1,41 +1,50 @@
 //! `client.snapshot()` and `createClient({ restore })`: the core's
-//! [`Snapshot`] as plain JSON and back.
+//! [`Snapshot`] as its JSON text, both ways.
 //!
-//! The snapshot is `{ format: 2, state: "sf2:…" }`: `state` is the core's own
-//! compact text ([`Snapshot::encode`]), which keeps the jitter generator's
-//! full 64-bit state (a JavaScript number could not) and needs no serde in
-//! this crate. `format` marks the layout's version.
+//! The core writes and reads the text (format 3, every field checked
+//! there); the JavaScript parses what `snapshot()` answers into a plain
+//! object and hands `restore` back as JSON text (`JSON.stringify` of the
+//! object, or the string it was given). Nothing about the layout is decided
+//! here.
+
+use alloc::string::String;
 
 use steadfast_core::codec::SnapshotError;
 use steadfast_core::engine::Snapshot;
 
+use crate::options::OptionError;
 use crate::tape::{Value, Writer};
+use crate::text::Text;
 
-/// The layout's version, checked on restore (the core's).
-const FORMAT: f64 = Snapshot::FORMAT as f64;
-
-// The refusal below names the version in words.
-const _: () = assert!(Snapshot::FORMAT == 2);
-
-/// The snapshot as a plain object on the output tape.
+/// The snapshot's JSON text on the output tape.
 pub(crate) fn write(snapshot: &Snapshot, w: &mut Writer) {
-    w.obj(2).key("format").num(FORMAT);
-    w.key("state").str(&snapshot.encode());
+    w.str(&snapshot.encode());
 }
 
-/// A saved snapshot back, checked: anything else is a `TypeError` naming
-/// `restore` (the message says why).
-pub(crate) fn from_value(value: &Value) -> Result<Snapshot, &'static str> {
-    if !matches!(value, Value::Obj(_)) {
-        return Err("must be an object from client.snapshot()");
+/// A saved snapshot back: its text read by the core, or an error naming
+/// `restore` (and the field at fault).
+pub(crate) fn from_value(value: &Value) -> Result<Snapshot, OptionError> {
+    let Value::Str(text) = value else {
+        return Err(OptionError::Message {
+            type_error: true,
+            text: Text::of("`restore` must be what client.snapshot() returned, or its JSON text"),
+        });
+    };
+    Snapshot::decode(text).map_err(|e| refusal(&e))
+}
+
+/// The core's refusal as the user reads it: `` `restore.limiter.sent[0]` is
+/// out of range ``, a `RangeError` for a value out of range and a
+/// `TypeError` for the rest.
+fn refusal(e: &SnapshotError) -> OptionError {
+    let mut field = String::from("`restore");
+    if !e.field().is_empty() {
+        field.push('.');
+        field.push_str(e.field());
     }
-    if value.get("format").as_num() != Some(FORMAT) {
-        return Err("is not a snapshot of this version (format 2)");
+    field.push_str("` ");
+    OptionError::Message {
+        type_error: !e.is_range(),
+        text: Text::of(&field).s(e.problem().words()),
     }
-    let state = value.get("state").as_str().ok_or("has no `state` string")?;
-    Snapshot::decode(state).map_err(|e| match e {
-        SnapshotError::Version => "is not a snapshot of this version",
-        SnapshotError::Truncated => "is truncated",
-        _ => "is not a snapshot taken by client.snapshot()",
-    })
 }

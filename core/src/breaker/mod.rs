@@ -49,10 +49,12 @@
 //! # Ok::<(), steadfast_core::ConfigError>(())
 //! ```
 
+mod saved;
 mod window;
 
 use alloc::collections::VecDeque;
 
+pub use saved::SavedCircuit;
 use window::OutcomeWindow;
 pub use window::{WindowError, WindowKind};
 
@@ -185,10 +187,11 @@ impl Default for BreakerConfig {
 }
 
 /// The circuit's state, as reported (never changed by being read).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum CircuitState {
+    #[default]
     /// Calls go.
     Closed,
     /// Calls are refused without being sent.
@@ -736,105 +739,6 @@ const fn phase_state(phase: Phase) -> CircuitState {
         Phase::Closed { .. } => CircuitState::Closed,
         Phase::Open { .. } => CircuitState::Open,
         Phase::HalfOpen { .. } => CircuitState::HalfOpen,
-    }
-}
-
-impl crate::codec::Codec for CircuitState {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(match self {
-            Self::Closed => 0,
-            Self::Open => 1,
-            Self::HalfOpen => 2,
-        });
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        Ok(match r.variant(3)? {
-            0 => Self::Closed,
-            1 => Self::Open,
-            _ => Self::HalfOpen,
-        })
-    }
-}
-
-crate::codec::codec_struct!(FailureRateConfig {
-    threshold,
-    minimum_calls,
-    window
-});
-crate::codec::codec_struct!(BreakerConfig {
-    failure_threshold,
-    success_threshold,
-    open_ms,
-    open_backoff,
-    max_open_ms,
-    half_open_max_probes,
-    failure_rate,
-    slow_call_ms,
-    failure_categories,
-    scope,
-    max_breakers
-});
-crate::codec::codec_struct!(CircuitBreaker {
-    config,
-    phase,
-    epoch,
-    trips,
-    window,
-    events,
-    clock
-});
-crate::codec::codec_struct!(StateChange { from, to, at });
-
-impl crate::codec::Codec for BreakerScope {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        w.varint(match self {
-            BreakerScope::Client => 0,
-            BreakerScope::Endpoint => 1,
-        });
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        Ok(match r.variant(2)? {
-            0 => BreakerScope::Client,
-            _ => BreakerScope::Endpoint,
-        })
-    }
-}
-
-impl crate::codec::Codec for Phase {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        match self {
-            Phase::Closed {
-                consecutive_failures,
-            } => {
-                w.varint(0);
-                consecutive_failures.put(w);
-            }
-            Phase::Open { until } => {
-                w.varint(1);
-                until.put(w);
-            }
-            Phase::HalfOpen {
-                in_flight,
-                successes,
-            } => {
-                w.varint(2);
-                in_flight.put(w);
-                successes.put(w);
-            }
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        use crate::codec::Codec as C;
-        Ok(match r.variant(3)? {
-            0 => Phase::Closed {
-                consecutive_failures: C::get(r)?,
-            },
-            1 => Phase::Open { until: C::get(r)? },
-            _ => Phase::HalfOpen {
-                in_flight: C::get(r)?,
-                successes: C::get(r)?,
-            },
-        })
     }
 }
 

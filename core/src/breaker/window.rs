@@ -120,9 +120,9 @@ pub(crate) struct Tally {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Bucket {
-    slot: u64,
-    calls: u32,
-    failures: u32,
+    pub(crate) slot: u64,
+    pub(crate) calls: u32,
+    pub(crate) failures: u32,
 }
 
 /// A fixed-size record of recent outcomes.
@@ -240,77 +240,6 @@ impl OutcomeWindow {
                 buckets.iter_mut().for_each(|b| *b = Bucket::default());
             }
         }
-    }
-}
-
-crate::codec::codec_struct!(Bucket {
-    slot,
-    calls,
-    failures
-});
-
-impl crate::codec::Codec for WindowKind {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        match self {
-            WindowKind::Count { size } => {
-                w.varint(0);
-                size.put(w);
-            }
-            WindowKind::Time { window_ms, buckets } => {
-                w.varint(1);
-                window_ms.put(w);
-                buckets.put(w);
-            }
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        use crate::codec::Codec as C;
-        Ok(match r.variant(2)? {
-            0 => WindowKind::Count { size: C::get(r)? },
-            _ => WindowKind::Time {
-                window_ms: C::get(r)?,
-                buckets: C::get(r)?,
-            },
-        })
-    }
-}
-
-impl crate::codec::Codec for OutcomeWindow {
-    fn put(&self, w: &mut crate::codec::Writer) {
-        match self {
-            OutcomeWindow::Count {
-                ring,
-                next,
-                filled,
-                failures,
-            } => {
-                w.varint(0);
-                ring.put(w);
-                next.put(w);
-                filled.put(w);
-                failures.put(w);
-            }
-            OutcomeWindow::Time { width_ms, buckets } => {
-                w.varint(1);
-                width_ms.put(w);
-                buckets.put(w);
-            }
-        }
-    }
-    fn get(r: &mut crate::codec::Reader<'_>) -> Result<Self, crate::codec::SnapshotError> {
-        use crate::codec::Codec as C;
-        Ok(match r.variant(2)? {
-            0 => OutcomeWindow::Count {
-                ring: C::get(r)?,
-                next: C::get(r)?,
-                filled: C::get(r)?,
-                failures: C::get(r)?,
-            },
-            _ => OutcomeWindow::Time {
-                width_ms: C::get(r)?,
-                buckets: C::get(r)?,
-            },
-        })
     }
 }
 

@@ -11,11 +11,12 @@
 //! Each breaker carries a generation, so that a permit issued by a breaker
 //! that was since dropped is never recorded on its successor.
 
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::breaker::{BreakerConfig, BreakerScope, CircuitBreaker, CircuitState, StateChange};
+use crate::breaker::{
+    BreakerConfig, BreakerScope, CircuitBreaker, CircuitState, SavedCircuit, StateChange,
+};
 use crate::error::ConfigError;
 use crate::time::Millis;
 
@@ -26,16 +27,6 @@ struct Entry {
     breaker: CircuitBreaker,
     generation: u64,
     last_used: u64,
-}
-
-/// A breaker as saved in a snapshot.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SavedBreaker {
-    /// The normalised endpoint it guards, or `None` for the whole client.
-    pub endpoint: Option<String>,
-    /// Its state.
-    pub breaker: CircuitBreaker,
 }
 
 /// A breaker found for a call: its position now and its generation.
@@ -71,33 +62,39 @@ impl Breakers {
         Ok(breakers)
     }
 
-    /// Breakers restored from a snapshot under `config`: each keeps its
-    /// state and takes the new settings. A snapshot of another scope cannot
-    /// be mapped onto this one; its breakers are dropped and counting starts
-    /// afresh. Probes in flight in the old process are forgotten.
+    /// Breakers restored from a snapshot under `config`: each takes its
+    /// saved state under the new settings. A snapshot of another scope
+    /// cannot be mapped onto this one; its circuits are dropped and counting
+    /// starts afresh. Probes in flight in the old process are forgotten.
     pub(crate) fn restore(
         config: BreakerConfig,
-        saved: Vec<SavedBreaker>,
+        saved: &[SavedCircuit],
         now: Millis,
     ) -> Result<Self, ConfigError> {
         let mut breakers = Self::new(config)?;
-        let fits = |s: &SavedBreaker| match config.scope {
+        let fits = |s: &&SavedCircuit| match config.scope {
             BreakerScope::Client => s.endpoint.is_none(),
             BreakerScope::Endpoint => s.endpoint.is_some(),
         };
         let max = config.max_breakers as usize;
-        for s in saved.into_iter().filter(fits) {
-            let mut breaker = s.breaker;
+        for s in saved.iter().filter(fits) {
+            let mut breaker = CircuitBreaker::new(config)?;
+            breaker.load(s);
             breaker.reconfigure(config, now)?;
-            breaker.forget_probes();
-            match s.endpoint {
+            match &s.endpoint {
                 None => {
                     if let Some(e) = breakers.entries.first_mut() {
                         e.breaker = breaker;
                     }
                 }
                 Some(name) if breakers.entries.len() < max => {
-                    breakers.push(Some(name.into()), breaker);
+                    if !breakers
+                        .entries
+                        .iter()
+                        .any(|e| e.key.as_deref() == Some(name))
+                    {
+                        breakers.push(Some(name.as_str().into()), breaker);
+                    }
                 }
                 Some(_) => {}
             }
@@ -227,14 +224,12 @@ impl Breakers {
         self.entries.iter().map(|e| (e.key.as_ref(), &e.breaker))
     }
 
-    /// The state to save.
-    pub(crate) fn save(&self) -> Vec<SavedBreaker> {
+    /// The circuits to save (those that know something), instants through
+    /// `wall`.
+    pub(crate) fn save(&self, wall: impl Fn(Millis) -> Millis) -> Vec<SavedCircuit> {
         self.entries
             .iter()
-            .map(|e| SavedBreaker {
-                endpoint: e.key.as_ref().map(|k| String::from(&**k)),
-                breaker: e.breaker.clone(),
-            })
+            .filter_map(|e| e.breaker.save(e.key.as_deref(), &wall))
             .collect()
     }
 
@@ -253,12 +248,11 @@ impl Breakers {
     }
 }
 
-crate::codec::codec_struct!(SavedBreaker { endpoint, breaker });
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::breaker::BreakerOutcome;
+    use alloc::string::String;
 
     fn endpoint_scope(max: u32) -> BreakerConfig {
         BreakerConfig {
@@ -345,16 +339,20 @@ mod tests {
         for name in ["/a", "/b", "/c"] {
             let _ = b.find(&Arc::from(name));
         }
-        let saved = b.save();
+        for name in ["/a", "/b", "/c"] {
+            trip(&mut b, &Arc::from(name), Millis(0));
+        }
+        let saved = b.save(|t| t);
+        assert_eq!(saved.len(), 3, "only circuits that know something");
         assert_eq!(
-            Breakers::restore(endpoint_scope(2), saved.clone(), Millis(0))
+            Breakers::restore(endpoint_scope(2), &saved, Millis(0))
                 .unwrap()
                 .iter()
                 .count(),
             2
         );
         assert_eq!(
-            Breakers::restore(endpoint_scope(3), saved, Millis(0))
+            Breakers::restore(endpoint_scope(3), &saved, Millis(0))
                 .unwrap()
                 .iter()
                 .count(),
@@ -372,13 +370,12 @@ mod tests {
         trip(&mut b, &Arc::from("/a"), Millis(0));
         let r = b.find(&Arc::from("/a"));
         let _probe = b.get_mut(r).unwrap().try_acquire(Millis(60_000)).unwrap();
-        let saved = b.save();
-        let back =
-            Breakers::restore(BreakerConfig::default(), saved.clone(), Millis(60_001)).unwrap();
+        let saved = b.save(|t| t);
+        let back = Breakers::restore(BreakerConfig::default(), &saved, Millis(60_001)).unwrap();
         let (_, breaker) = back.iter().next().unwrap();
         assert_eq!(breaker.probes_in_flight(), 0);
         assert!(breaker.is_available(Millis(60_001)));
-        let other = Breakers::restore(endpoint_scope(4), saved, Millis(60_001)).unwrap();
+        let other = Breakers::restore(endpoint_scope(4), &saved, Millis(60_001)).unwrap();
         assert_eq!(other.iter().count(), 0);
     }
 }

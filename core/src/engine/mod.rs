@@ -52,7 +52,6 @@ use alloc::sync::Arc;
 use core::cmp::Reverse;
 
 use crate::secrets::Secrets;
-pub use breakers::SavedBreaker;
 use breakers::{BreakerRef, Breakers};
 use endpoint_cache::EndpointCache;
 pub use report::FailureReport;
@@ -260,25 +259,31 @@ impl Engine {
         wall: UnixMillis,
     ) -> Result<Self, ConfigError> {
         let mut engine = Self::new(config, now)?;
-        let resumed = TimeBase::resumed_at(snapshot.taken_at, snapshot.wall, wall);
+        // The restored engine's time line is the wall clock's: every saved
+        // instant is on it already. A wall clock that went back since the
+        // snapshot counts as no time passed.
+        let saved_at = Millis(snapshot.saved_at.0);
+        let resumed = Millis(wall.0).max(saved_at);
         engine.base = TimeBase::aligning(now, resumed);
         engine.clock = MonotonicClamp::default();
         engine.clock.observe(resumed);
-        engine.breakers = Breakers::restore(config.breaker, snapshot.breakers, resumed)?;
-        engine.limiter = snapshot.limiter;
+        engine.breakers = Breakers::restore(config.breaker, &snapshot.circuits, resumed)?;
+        engine.limiter.load(&snapshot.limiter, resumed);
         engine.limiter.reconfigure(config.limiter, resumed)?;
-        engine.limiter.forget_in_flight(snapshot.taken_at);
-        engine.monitor = snapshot.monitor;
+        engine.limiter.forget_in_flight(saved_at);
+        engine.monitor.load(&snapshot.monitor, resumed);
         engine.monitor.reconfigure(config.monitor, resumed)?;
-        engine.budget = match (config.budget, snapshot.budget) {
-            (Some(c), Some(mut saved)) => {
-                saved.reconfigure(c, resumed)?;
-                Some(saved)
+        engine.budget = match config.budget {
+            Some(c) => {
+                let mut budget = RetryBudget::new(c, resumed)?;
+                if let Some(saved) = &snapshot.budget {
+                    budget.load(saved);
+                }
+                Some(budget)
             }
-            (Some(c), None) => Some(RetryBudget::new(c, resumed)?),
-            (None, _) => None,
+            None => None,
         };
-        engine.rng = snapshot.rng;
+        engine.rng = SplitMix64::new(snapshot.rng);
         // Events of the old process (an alert it already reported) are not
         // told again.
         engine.breakers.drain_events(|_, _| {});
@@ -291,14 +296,16 @@ impl Engine {
     #[must_use]
     pub fn snapshot(&self, now: Millis, wall: UnixMillis) -> Snapshot {
         let taken_at = self.base.inward(now).max(self.clock_latest());
+        // Engine instants to wall-clock ones: `t + wall − taken_at`.
+        let to_wall = TimeBase::aligning(taken_at, Millis(wall.0));
+        let at = |t: Millis| to_wall.inward(t);
         Snapshot {
-            taken_at,
-            wall,
-            breakers: self.breakers.save(),
-            limiter: self.limiter.clone(),
-            monitor: self.monitor.clone(),
-            budget: self.budget.clone(),
-            rng: self.rng.clone(),
+            saved_at: wall,
+            circuits: self.breakers.save(at),
+            limiter: self.limiter.save(taken_at, at),
+            monitor: self.monitor.save(taken_at, at),
+            budget: self.budget.as_ref().and_then(|b| b.save(at)),
+            rng: self.rng.state(),
         }
     }
 

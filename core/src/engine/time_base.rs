@@ -3,14 +3,13 @@
 //! A host's monotonic clock starts again near zero in a new process (in
 //! JavaScript, `performance.now()` in a restarted extension service worker),
 //! while a snapshot holds instants of the old process: an open circuit's end,
-//! booked slots, the daily quota's buckets. Rewriting every stored instant
-//! would break the machines' bucket rings, whose positions follow from the
-//! instants themselves. Instead the engine keeps its own time line that
-//! simply continues the snapshot's, and maps the host's clock onto it with a
-//! fixed offset chosen at restore:
+//! the daily quota's buckets. A snapshot writes them as wall-clock instants
+//! (`t + wall − taken_at`, through a [`TimeBase`] too), and a restored
+//! engine's time line *is* the wall clock's, mapped onto the new host clock
+//! with a fixed offset chosen at restore:
 //!
 //! ```text
-//! engine time = snapshot.taken_at + (wall now − snapshot.wall) + (host now − host now at restore)
+//! engine time = max(wall now, snapshot's wall) + (host now − host now at restore)
 //! ```
 //!
 //! so the engine sees exactly the real time that passed while the host was
@@ -19,7 +18,7 @@
 //! host gives or receives (`now`, `poll_timeout`, event and health instants)
 //! is in the host's clock; the mapping is invisible to it.
 
-use crate::time::{Millis, UnixMillis};
+use crate::time::Millis;
 
 /// Maps host instants to engine instants and back: `engine = host + ahead −
 /// behind`, with at most one of the two non-zero.
@@ -45,17 +44,6 @@ impl TimeBase {
                 behind: h - e,
             }
         }
-    }
-
-    /// The engine instant a restored engine resumes at: the snapshot's
-    /// instant plus the wall-clock time that passed since it was taken
-    /// (none, if the wall clock went backwards).
-    pub(crate) const fn resumed_at(
-        taken_at: Millis,
-        taken_wall: UnixMillis,
-        wall_now: UnixMillis,
-    ) -> Millis {
-        taken_at.plus(wall_now.0.saturating_sub(taken_wall.0))
     }
 
     /// A host instant on the engine's time line.
@@ -87,26 +75,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_restarted_clock_continues_the_old_time_line() {
-        // Taken at engine 3 600 000 (an hour of uptime), wall 10 000 000;
-        // restored 5 minutes later by the wall clock, host clock at 20.
-        let resumed = TimeBase::resumed_at(
-            Millis(3_600_000),
-            UnixMillis(10_000_000),
-            UnixMillis(10_300_000),
-        );
-        assert_eq!(resumed, Millis(3_900_000));
-        let base = TimeBase::aligning(Millis(20), resumed);
-        assert_eq!(base.inward(Millis(20)), Millis(3_900_000));
-        assert_eq!(base.inward(Millis(1020)), Millis(3_901_000));
-        assert_eq!(base.outward(Millis(3_960_000)), Millis(60_020));
+    fn a_restarted_clock_continues_on_the_wall_clock() {
+        // Resumed at wall 10 300 000 with the host clock at 20.
+        let base = TimeBase::aligning(Millis(20), Millis(10_300_000));
+        assert_eq!(base.inward(Millis(20)), Millis(10_300_000));
+        assert_eq!(base.inward(Millis(1020)), Millis(10_301_000));
+        assert_eq!(base.outward(Millis(10_360_000)), Millis(60_020));
         assert_eq!(base.outward(Millis::MAX), Millis::MAX);
-    }
-
-    #[test]
-    fn a_wall_clock_that_went_backwards_counts_as_no_time() {
-        let resumed = TimeBase::resumed_at(Millis(500), UnixMillis(9_000), UnixMillis(1_000));
-        assert_eq!(resumed, Millis(500));
     }
 
     #[test]

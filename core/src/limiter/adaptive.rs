@@ -25,6 +25,19 @@ impl Default for Slowdown {
 }
 
 impl Slowdown {
+    /// A slow-down as saved: its multiplier (>= 1) and the 429s in a row.
+    pub(crate) const fn restored(multiplier: f64, consecutive_rate_limits: u32) -> Self {
+        Self {
+            multiplier,
+            consecutive_rate_limits,
+        }
+    }
+
+    /// The 429s in a row so far.
+    pub(crate) const fn rate_limits(&self) -> u32 {
+        self.consecutive_rate_limits
+    }
+
     /// The factor to multiply the pacing interval by (>= 1).
     pub(crate) fn multiplier(&self) -> f64 {
         self.multiplier
@@ -49,11 +62,6 @@ impl Slowdown {
         self.multiplier = (self.multiplier * factor).max(1.0);
     }
 }
-
-crate::codec::codec_struct!(Slowdown {
-    multiplier,
-    consecutive_rate_limits
-});
 
 #[cfg(test)]
 mod tests {

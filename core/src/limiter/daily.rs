@@ -171,6 +171,39 @@ impl RollingCount {
         }
     }
 
+    /// The buckets still counted at `now`, oldest first, each as its last
+    /// instant through `wall` and its count: what a snapshot keeps.
+    pub(crate) fn saved(&self, now: Millis, wall: impl Fn(Millis) -> Millis) -> Vec<[u64; 2]> {
+        let oldest = self.oldest(now).max(self.expired_below);
+        let newest = self.slot(now).saturating_add(1);
+        let len = self.ring.len() as u64;
+        // Slot by slot rather than sorted: the standard library's sort
+        // weighs kilobytes in the WebAssembly module.
+        let mut out = Vec::new();
+        for s in oldest..=newest {
+            if let Some(b) = self.ring.get((s % len.max(1)) as usize) {
+                if b.slot == s && b.count > 0 {
+                    let end = s.saturating_add(1).saturating_mul(self.width_ms);
+                    out.push([
+                        wall(Millis(end.saturating_sub(1))).as_u64(),
+                        u64::from(b.count),
+                    ]);
+                }
+            }
+        }
+        out
+    }
+
+    /// Counts saved buckets again at `now`, each in the bucket of its last
+    /// instant: a request is never moved earlier. (One further ahead than
+    /// the ring holds, which no real snapshot has, counts one bucket ahead.)
+    pub(crate) fn load(&mut self, saved: &[[u64; 2]], now: Millis) {
+        for &[end, count] in saved {
+            let n = u32::try_from(count).unwrap_or(u32::MAX);
+            self.add_n(Millis(end).min(now.plus(self.width_ms)), now, n);
+        }
+    }
+
     /// Requests counted as of the last [`RollingCount::expire`].
     pub(crate) fn used_as_expired(&self) -> u64 {
         self.total
@@ -216,16 +249,6 @@ impl RollingCount {
             .map(|s| Millis(s.saturating_add(BUCKETS + 1).saturating_mul(self.width_ms)))
     }
 }
-
-crate::codec::codec_struct!(Bucket { slot, count });
-crate::codec::codec_struct!(RollingCount {
-    width_ms,
-    ring,
-    total,
-    expired_below,
-    expired_at,
-    expired_at_slot
-});
 
 #[cfg(test)]
 mod tests {

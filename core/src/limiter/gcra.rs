@@ -157,6 +157,20 @@ impl Gcra {
         (self.sends > 0 && self.sends <= RECENT as u64).then(|| self.recent[0])
     }
 
+    /// A gate whose next send conforms from `tat_us` on (a restored pace:
+    /// the old process's sends are not remembered one by one).
+    pub(crate) fn starting_at(tat_us: u64) -> Self {
+        Self {
+            tat_us,
+            ..Self::default()
+        }
+    }
+
+    /// The theoretical arrival time, in microseconds.
+    pub(crate) const fn tat_us(&self) -> u64 {
+        self.tat_us
+    }
+
     /// Caps what stands ahead at `limit` (sends of a process that is gone).
     pub(crate) fn cap(&mut self, limit: Millis) {
         self.tat_us = self.tat_us.min(us(limit));
@@ -189,12 +203,6 @@ pub(crate) fn stretch_ahead(tat_us: u64, now: Millis, old_us: u64, new_us: u64) 
         now_us.saturating_sub(scale(now_us - tat_us))
     }
 }
-
-crate::codec::codec_struct!(Gcra {
-    tat_us,
-    recent,
-    sends
-});
 
 #[cfg(test)]
 mod tests {

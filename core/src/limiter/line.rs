@@ -112,14 +112,23 @@ impl Line {
         self.tat_us = stretch_ahead(self.tat_us, now, old_us, new_us);
     }
 
+    /// A line whose next ticket is due at `tat_us` (a restored pace: no
+    /// ticket of the old process is out).
+    pub(crate) const fn starting_at(tat_us: u64) -> Self {
+        Self { next: 0, tat_us }
+    }
+
+    /// The theoretical arrival time of the next ticket, in microseconds.
+    pub(crate) const fn tat_us(&self) -> u64 {
+        self.tat_us
+    }
+
     /// Caps what is booked ahead at `limit`: tickets of a process that is
     /// gone are forgotten.
     pub(crate) fn cap(&mut self, limit: Millis) {
         self.tat_us = self.tat_us.min(us(limit));
     }
 }
-
-crate::codec::codec_struct!(Line { next, tat_us });
 
 #[cfg(test)]
 mod tests {

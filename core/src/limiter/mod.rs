@@ -113,12 +113,14 @@ mod adaptive;
 mod daily;
 mod gcra;
 mod line;
+mod saved;
 mod second;
 
 use adaptive::Slowdown;
 use daily::RollingCount;
 use gcra::{Gcra, MICROS_PER_MS};
 use line::Line;
+pub use saved::SavedLimiter;
 use second::{SecondReport, WINDOW_MS};
 
 use crate::error::{check_f64, check_u64, ConfigError};
@@ -1039,47 +1041,6 @@ impl RateLimiter {
         (us as u64).max(1)
     }
 }
-
-crate::codec::codec_struct!(LimiterConfig {
-    per_second,
-    burst,
-    per_day,
-    buffer_ratio,
-    day_window_ms,
-    adaptive,
-    max_slowdown,
-    recovery_factor,
-    rate_limit_pause_ms,
-    quota_recheck_ms,
-    max_queue_ms,
-    max_pause_ms,
-    timer_slack_ms
-});
-crate::codec::codec_struct!(ServerDay {
-    remaining,
-    sent_since,
-    exhausted_at
-});
-crate::codec::codec_struct!(RateLimiter {
-    config,
-    line,
-    day,
-    slowdown,
-    server_per_second,
-    server_per_day,
-    server_day,
-    held_until,
-    pause_asked_until,
-    sent,
-    second,
-    in_flight,
-    ahead,
-    interval_us,
-    allowance,
-    clock,
-    answered,
-    slack_ms
-});
 
 #[cfg(test)]
 mod tests;

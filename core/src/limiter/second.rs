@@ -56,6 +56,20 @@ impl SecondReport {
         }
     }
 
+    /// A report as saved: what it left (`remaining`), holding until `until`.
+    pub(crate) const fn held(remaining: u64, until: Millis) -> Self {
+        Self {
+            remaining,
+            sent_since: 0,
+            until,
+        }
+    }
+
+    /// What it leaves, and until when: what is saved.
+    pub(crate) fn saved(&self) -> (u64, Millis) {
+        (self.left(), self.until)
+    }
+
     /// One more request went.
     pub(crate) fn on_send(&mut self) {
         self.sent_since = self.sent_since.saturating_add(1);
@@ -91,12 +105,6 @@ impl SecondReport {
         configured.min(allowed)
     }
 }
-
-crate::codec::codec_struct!(SecondReport {
-    remaining,
-    sent_since,
-    until
-});
 
 #[cfg(test)]
 mod tests {

@@ -48,6 +48,7 @@
 
 mod endpoint;
 pub mod latency;
+mod saved;
 pub mod stats;
 
 use alloc::collections::VecDeque;
@@ -57,6 +58,7 @@ use alloc::vec::Vec;
 
 use endpoint::normalize_into;
 pub use endpoint::{normalize_endpoint, MAX_ENDPOINT_LEN};
+pub use saved::{SavedBucket, SavedError, SavedMonitor};
 
 use crate::classify::Category;
 use crate::error::{check_f64, check_u64, ConfigError};
@@ -746,44 +748,6 @@ fn bump(c: &mut Counts, failed: bool) {
     c.calls = c.calls.saturating_add(1);
     c.errors = c.errors.saturating_add(u32::from(failed));
 }
-
-crate::codec::codec_struct!(MonitorConfig {
-    window_ms,
-    buckets,
-    alert_threshold,
-    alert_rate,
-    min_calls,
-    max_endpoints
-});
-crate::codec::codec_struct!(Counts {
-    slot,
-    calls,
-    errors
-});
-crate::codec::codec_struct!(Bucket {
-    counts,
-    by_category
-});
-crate::codec::codec_struct!(LastError {
-    category,
-    status,
-    endpoint,
-    message,
-    at
-});
-crate::codec::codec_struct!(OlderSums {
-    slot,
-    calls,
-    errors,
-    current_calls,
-    current_errors
-});
-crate::codec::codec_struct!(EndpointTrack {
-    name,
-    generation,
-    ring
-});
-crate::codec::codec_struct!(ErrorMonitor { config, width_ms, ring, endpoints, most_recent, alerting, slot_cache, older, clock } skip { events });
 
 #[cfg(test)]
 mod tests;

@@ -156,21 +156,66 @@ impl RetryBudget {
     }
 }
 
-crate::codec::codec_struct!(RetryBudgetConfig {
-    ratio,
-    min_retries_per_second,
-    max_tokens
-});
-crate::codec::codec_struct!(RetryBudget {
-    config,
-    deposit_milli,
-    max_milli,
-    reserve_per_sec_milli,
-    balance_milli,
-    reserve_milli,
-    refilled_at,
-    clock
-});
+/// The budget as saved: its tokens, in thousandths, and when the reserve
+/// last refilled (wall-clock ms).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SavedBudget {
+    /// Deposited tokens, in thousandths.
+    pub balance_milli: u64,
+    /// Reserve tokens, in thousandths.
+    pub reserve_milli: u64,
+    /// When the reserve last refilled.
+    pub refilled_at: Millis,
+}
+
+impl RetryBudget {
+    /// Its saved part, the instant through `wall`; `None` while it is full
+    /// (as a fresh budget starts: nothing to keep).
+    pub(crate) fn save(&self, wall: impl Fn(Millis) -> Millis) -> Option<SavedBudget> {
+        let full = self.balance_milli >= self.max_milli
+            && self.reserve_milli >= self.reserve_per_sec_milli;
+        (!full).then(|| SavedBudget {
+            balance_milli: self.balance_milli,
+            reserve_milli: self.reserve_milli,
+            refilled_at: wall(self.refilled_at),
+        })
+    }
+
+    /// Takes a saved part (its instant on the engine's time line), capped
+    /// by this budget's settings.
+    pub(crate) fn load(&mut self, s: &SavedBudget) {
+        self.balance_milli = s.balance_milli.min(self.max_milli);
+        self.reserve_milli = s.reserve_milli.min(self.reserve_per_sec_milli);
+        self.refilled_at = s.refilled_at.min(self.refilled_at);
+    }
+}
+
+impl SavedBudget {
+    /// Writes it as an object.
+    pub(crate) fn write(&self, o: &mut crate::codec::Out) {
+        o.open('{')
+            .key("balanceMilli")
+            .num(self.balance_milli)
+            .key("reserveMilli")
+            .num(self.reserve_milli)
+            .key("refilledAt")
+            .num(self.refilled_at.as_u64())
+            .close('}');
+    }
+
+    /// Reads one back, every field checked.
+    pub(crate) fn read(mut f: crate::codec::Fields) -> Result<Self, crate::codec::SnapshotError> {
+        let max = crate::codec::MAX_NUMBER;
+        let s = Self {
+            balance_milli: f.num_or_0("balanceMilli", max)?,
+            reserve_milli: f.num_or_0("reserveMilli", max)?,
+            refilled_at: Millis(f.num_or_0("refilledAt", max)?),
+        };
+        f.done()?;
+        Ok(s)
+    }
+}
 
 #[cfg(test)]
 mod tests {

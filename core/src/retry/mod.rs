@@ -46,7 +46,7 @@ mod backoff;
 mod budget;
 
 pub use backoff::{Backoff, BackoffConfig, Jitter};
-pub use budget::{RetryBudget, RetryBudgetConfig};
+pub use budget::{RetryBudget, RetryBudgetConfig, SavedBudget};
 
 use crate::classify::{Classification, Effect};
 use crate::error::{check_u64, ConfigError};

@@ -5,6 +5,8 @@ import { createClient, ResilienceError, ErrorMonitor, CircuitBreaker, RetryPolic
 
 // A wrong option type.
 createClient({ retry: { jitter: 3 } }); // expect: TS2322
+// A snapshot of an older format (format 2) is not one to restore.
+createClient({ restore: { format: 2, state: "sf2:00" } }); // expect: TS2322
 createClient({ attemptTimeoutMs: "30s" }); // expect: TS2322
 // An option that does not exist, in an object literal.
 createClient({ timeout: 5000 }); // expect: TS2353

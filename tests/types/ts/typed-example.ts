@@ -97,6 +97,14 @@ export async function example(key: string, saved: Snapshot | null): Promise<stri
     console.log(stats.windowMs, stats.calls.total, failed, stats.latencyMs.p99 ?? 0);
     const snapshot: Snapshot = etsy.snapshot();
     console.log(JSON.stringify(snapshot).length);
+    // Readable: until when each open circuit stays open, the quota left.
+    for (const c of snapshot.circuits ?? []) {
+      if (c.state === "open") console.log(c.endpoint ?? "(client)", new Date(c.until ?? 0).toISOString());
+    }
+    console.log(snapshot.format === 3, snapshot.limiter.quota?.remaining ?? null);
+    // Restored from the object or from its JSON text.
+    createClient({ restore: snapshot }).close();
+    createClient({ restore: JSON.stringify(snapshot) }).close();
     off();
     etsy.close();
   }

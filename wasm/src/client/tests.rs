@@ -227,9 +227,12 @@ fn close_ends_every_call_once_then_answers_the_last_health_and_snapshot() {
     );
     assert_eq!((op(&out[n - 2]), op(&out[n - 1])), (VALUE, VALUE));
     assert_eq!(out[n - 2].item(1).get("circuit").str(), "closed");
-    let snapshot = out[n - 1].item(1);
-    assert_eq!(snapshot.get("format"), &Out::Num(2.0));
-    assert!(snapshot.get("state").str().starts_with("sf2:"));
+    // The snapshot crosses as the core's JSON text, dated by the wall clock.
+    let snapshot = out[n - 1].item(1).str();
+    assert!(
+        snapshot.starts_with("{\"format\":3,\"savedAt\":1700000000005,"),
+        "{snapshot}"
+    );
     assert!(
         !String::from_utf8_lossy(&output()).contains("wasm_close"),
         "no secret in what close answers"
@@ -472,9 +475,18 @@ mod gives_back {
         let mut heap = Heap::new(Arena::new(512));
         let first = replay(&hundred, &mut heap);
         assert!(first > 100 * 10_000, "100 clients at once: {first} bytes");
-        for _ in 0..10 {
-            assert_eq!(replay(&hundred, &mut heap), first);
-        }
+        // The heap settles: at most one 64 KiB page more than the first
+        // round (the blocks freed by a round's small snapshot texts do not
+        // always fall where the next round's clients want them), then flat.
+        let rounds: Vec<_> = (0..10).map(|_| replay(&hundred, &mut heap)).collect();
+        assert!(
+            rounds.iter().all(|r| *r <= first + 65_536),
+            "{first} {rounds:?}"
+        );
+        assert!(
+            rounds[5..].iter().all(|r| *r == rounds[9]),
+            "{first} {rounds:?}"
+        );
     }
 }
 
