@@ -672,6 +672,11 @@ function createApi(exportsOf, ensureReady) {
     #refresh;
     #calls = [];
     #listeners = new Map();
+    // The callers' signals, each listened to once however many calls it
+    // cancels (one AbortController shared by a batch of calls would
+    // otherwise take a listener per call, and Node warns past ten): signal
+    // → the calls it cancels, in the order they started.
+    #watched = new Map();
     // The one timer: its deadline, handle, generation and injected clock's
     // sleep; the `setTimeout` that made the handle and the `clearTimeout`
     // installed with it; for the default clock's, the sources' time it was
@@ -938,7 +943,7 @@ function createApi(exportsOf, ensureReady) {
         body: bodyRef >= 0 ? refs[bodyRef] : undefined,
         signal: signalRef >= 0 ? refs[signalRef] : undefined,
         read,
-        onAbort: undefined,
+        slot,
         ctl: undefined,
         attempt: 0,
         hs: undefined,
@@ -948,15 +953,40 @@ function createApi(exportsOf, ensureReady) {
         cause: undefined,
       };
       this.#calls[slot] = c;
-      if (c.signal !== undefined) {
-        c.onAbort = () => {
-          if (this.#calls[slot] === c) this.#run(answer(x.client_cancel(this.#d, slot, this.#now())), [], undefined);
+      if (c.signal !== undefined) this.#watch(c);
+    }
+
+    // Has `c` cancelled when its signal aborts.
+    #watch(c) {
+      const signal = c.signal;
+      let calls = this.#watched.get(signal);
+      if (calls === undefined) {
+        calls = new Set();
+        const onAbort = () => {
+          this.#unwatch(signal, calls, onAbort);
+          for (const w of calls) {
+            if (this.#calls[w.slot] === w) this.#run(answer(x.client_cancel(this.#d, w.slot, this.#now())), [], undefined);
+          }
         };
         try {
-          c.signal.addEventListener("abort", c.onAbort, { once: true });
+          signal.addEventListener("abort", onAbort, { once: true });
         } catch {
           // A signal that cannot be listened to cannot cancel the call.
+          return;
         }
+        calls.onAbort = onAbort;
+        this.#watched.set(signal, calls);
+      }
+      calls.add(c);
+    }
+
+    // Stops listening to `signal` (its last call ended, or it aborted).
+    #unwatch(signal, calls, onAbort) {
+      if (this.#watched.get(signal) === calls) this.#watched.delete(signal);
+      try {
+        signal.removeEventListener("abort", onAbort);
+      } catch {
+        // Nothing to unhook.
       }
     }
 
@@ -964,12 +994,9 @@ function createApi(exportsOf, ensureReady) {
       const c = this.#calls[slot];
       if (c === undefined) return undefined;
       this.#calls[slot] = undefined;
-      if (c.onAbort !== undefined) {
-        try {
-          c.signal.removeEventListener("abort", c.onAbort);
-        } catch {
-          // Nothing to unhook.
-        }
+      if (c.signal !== undefined) {
+        const calls = this.#watched.get(c.signal);
+        if (calls !== undefined && calls.delete(c) && calls.size === 0) this.#unwatch(c.signal, calls, calls.onAbort);
       }
       return c;
     }
@@ -1308,6 +1335,7 @@ function createApi(exportsOf, ensureReady) {
       this.#run(records, [], undefined);
       this.#listeners.clear();
       this.#disarm();
+      for (const [signal, calls] of this.#watched) this.#unwatch(signal, calls, calls.onAbort);
       this.#calls = [];
       this.#fetch = this.#fetchThis = this.#clock = this.#onAlert = this.#headers = this.#refresh = undefined;
     }

@@ -136,3 +136,52 @@ console.log(JSON.stringify(await Promise.all(calls)));
   assert.deepEqual(JSON.parse(out), ["closed", "closed"]);
   assert.ok(performance.now() - t0 < 4000, "did not wait for the backoff");
 });
+
+test("one signal shared by 50 calls is listened to once, cancels every one once, and is let go", async () => {
+  const { getEventListeners } = await import("node:events");
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    server.handle = () => {}; // never answers: every call stays in flight
+    const client = createClient({ baseUrl: server.baseUrl, limiter: { perSecond: 1000, burst: 100 } });
+    const controller = new AbortController();
+    const reason = new Error("batch cancelled");
+    const settled = [];
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      client.get(`/hang/${i}`, { signal: controller.signal }).then(
+        () => settled.push("resolved"),
+        (e) => settled.push(e === reason ? "reason" : String(e)),
+      ),
+    );
+    await until(() => client.health().inFlight === 50);
+    assert.equal(getEventListeners(controller.signal, "abort").length, 1, "one listener for the 50 calls");
+    controller.abort(reason);
+    await Promise.all(calls);
+    assert.deepEqual(settled, Array(50).fill("reason"), "each call rejected once with the signal's reason");
+    assert.equal(getEventListeners(controller.signal, "abort").length, 0);
+    assert.equal(client.health().activeCalls, 0);
+
+    // Calls that end by themselves let the signal go too.
+    server.handle = (req, res) => server.json(res, 200, { ok: true });
+    const other = new AbortController();
+    await Promise.all(Array.from({ length: 20 }, () => client.get("/fine", { signal: other.signal })));
+    assert.equal(getEventListeners(other.signal, "abort").length, 0, "no listener left once every call ended");
+    // And close() lets go of a signal whose calls it ended.
+    server.handle = () => {};
+    const third = new AbortController();
+    const pending = Array.from({ length: 3 }, () => client.get("/hang", { signal: third.signal }).catch((e) => e.kind));
+    await until(() => client.health().inFlight === 3);
+    client.close();
+    assert.deepEqual(await Promise.all(pending), ["closed", "closed", "closed"]);
+    assert.equal(getEventListeners(third.signal, "abort").length, 0);
+    await sleep(0);
+    assert.deepEqual(
+      warnings.filter((w) => w.name === "MaxListenersExceededWarning").map(String),
+      [],
+      "Node warns of no listener leak",
+    );
+  } finally {
+    process.off("warning", onWarning);
+  }
+});
