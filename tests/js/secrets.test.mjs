@@ -463,3 +463,42 @@ test("tokens from header functions and auth.refresh, old and new, appear nowhere
   hung.close();
   assertClean();
 });
+
+test("a value a header function sent is scrubbed from its own call's answer however many values came since", async () => {
+  // A signature per request: each is a secret, and the client keeps only
+  // the recent ones; the call that sent one keeps its own.
+  const own = await startServer();
+  let held;
+  own.handle = (req, res) => {
+    if (req.url.startsWith("/hold")) {
+      held = { req, res };
+      return;
+    }
+    own.json(res, 200, { ok: true });
+  };
+  let n = 0;
+  const sig = () => `sig/Unique+Value=${String(n++).padStart(6, "0")}`;
+  const client = S.createClient({ baseUrl: own.baseUrl, headers: { "x-signature": sig }, limiter: { perSecond: 1000, burst: 100 } });
+  try {
+    const first = client.get("/hold").then(
+      () => assert.fail("resolved"),
+      (e) => e,
+    );
+    while (held === undefined) await new Promise((r) => setTimeout(r, 5));
+    const sent = held.req.headers["x-signature"];
+    assert.equal(sent, "sig/Unique+Value=000000");
+    // Thirty more calls, thirty more signatures: far past what the client
+    // keeps of recent values (every form of each).
+    await Promise.all(Array.from({ length: 30 }, () => client.get("/quick")));
+    held.res.writeHead(400, { "content-type": "application/json" });
+    held.res.end(JSON.stringify({ error: `bad signature ${sent}`, signature: sent }));
+    const e = await first;
+    assert.equal(e.category, "validation");
+    const text = [e.message, e.serverMessage, JSON.stringify(e.data), e.stack, util.inspect(e)].join("\n");
+    for (const f of new Set(forms(sent))) assert.ok(!text.includes(f), `the call's own signature (${f}) leaked: ${text}`);
+    assert.match(e.serverMessage, /bad signature/);
+  } finally {
+    client.close();
+    await own.close();
+  }
+});

@@ -598,9 +598,18 @@ impl WasmClient {
                 // checked with the client's options).
                 let fine = |v: &Value| matches!(v, Value::Str(s) if options::field_problem("x", s).is_none());
                 if matches!(tape, Value::Arr(..)) && values.iter().all(fine) {
+                    // The client keeps the recent ones; the call keeps its
+                    // own as long as it lives, so that what it sent is
+                    // scrubbed from its answer however many other values
+                    // came since.
+                    let call = self.calls.get_mut(slot as usize).and_then(Option::as_mut);
+                    let mut own = call.map(|c| &mut c.secrets);
                     for v in values {
                         if let Value::Str(s) = v {
                             self.engine.add_secret_value(s);
+                            if let Some(own) = own.as_deref_mut() {
+                                own.add_value(s);
+                            }
                         }
                     }
                 } else {
