@@ -207,7 +207,7 @@ export type ClientHeaders =
 
 /** `auth`: on a 401, `refresh` runs once for every call the 401s refused, then each is sent again once. */
 export interface AuthOptions {
-  /** Renews the credentials your header functions read (a string it resolves to is a secret too). A rejection fails the waiting calls (`kind: "auth_refresh_failed"`). */
+  /** Renews the credentials your header functions read (a string it resolves to is a secret too). A rejection fails the waiting calls (`kind: "auth_refresh_failed"`, the rejection as `cause`). */
   refresh: () => unknown;
   /** How long `refresh` may take before the waiting calls fail with `kind: "auth_refresh_timeout"`, in ms (1..=600000). Default 10000. */
   timeoutMs?: number;

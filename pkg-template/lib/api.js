@@ -1243,16 +1243,26 @@ function createApi(exportsOf, ensureReady) {
     // core how it ended, and what it resolved to (a token is a secret).
     #refreshing(generation) {
       settle(this.#refresh).then(
-        (v) => this.#refreshed(generation, 1, v),
-        () => this.#refreshed(generation, 0, undefined),
+        (v) => this.#refreshed(generation, 1, v, undefined),
+        (e) => this.#refreshed(generation, 0, undefined, e),
       );
     }
 
-    #refreshed(generation, ok, v) {
+    // What `refresh()` rejected with is the `cause` of each call the core
+    // fails for it (`auth_refresh_failed`): the caller's own error,
+    // untouched, as a building block's `fn`'s is.
+    #refreshed(generation, ok, v, error) {
       if (this.#d === 0) return;
       begin();
       value(v, [], 0);
-      this.#run(answer(x.client_refreshed(this.#d, generation, ok, this.#now(), pos)), [], undefined);
+      const records = answer(x.client_refreshed(this.#d, generation, ok, this.#now(), pos));
+      if (!ok) {
+        for (const r of records) {
+          const c = r[0] === FAIL && r[2].kind === "auth_refresh_failed" ? this.#calls[r[1]] : undefined;
+          if (c !== undefined) c.cause = error;
+        }
+      }
+      this.#run(records, [], undefined);
     }
 
     #emit(name, payload) {

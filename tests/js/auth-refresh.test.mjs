@@ -115,11 +115,12 @@ test("20 concurrent calls hit an expired token: exactly one refresh, every call 
 
 test("a refresh that rejects fails every waiting call once, category auth", async () => {
   let calls = 0;
+  const down = new Error("the token endpoint is down");
   const { client } = makeClient({
     refresh: async () => {
       calls++;
       await sleep(10);
-      throw new Error("the token endpoint is down");
+      throw down;
     },
   });
   issue();
@@ -129,6 +130,7 @@ test("a refresh that rejects fails every waiting call once, category auth", asyn
     assert.equal(s.status, "rejected");
     assert.ok(s.reason instanceof S.ResilienceError);
     assert.equal(s.reason.kind, "auth_refresh_failed");
+    assert.equal(s.reason.cause, down, "what refresh() rejected with, untouched");
     assert.equal(s.reason.category, "auth");
     assert.equal(s.reason.status, 401);
     assert.equal(s.reason.isRetryable, false);
