@@ -92,8 +92,10 @@ function specifiers(source) {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   const found = [];
   const patterns = [
-    [/\bimport\s+(?:[\w*${}\s,]+?\s+from\s+)?["']([^"']+)["']/g, "import"],
-    [/\bexport\s+(?:\*|\{[^}]*\}|\*\s+as\s+\w+)\s+from\s+["']([^"']+)["']/g, "import"],
+    // Statements only: where one may start (not `import "x"` inside a
+    // string, as an error message that says what to import has it).
+    [/(?:^|[;}\n])\s*import\s*(?:[\w*${}\s,]+?\s*from\s*)?["']([^"']+)["']/g, "import"],
+    [/(?:^|[;}\n])\s*export\s*(?:\*|\{[^}]*\}|\*\s+as\s+\w+)\s*from\s*["']([^"']+)["']/g, "import"],
     [/\bimport\(\s*["']([^"']+)["']\s*\)/g, "import"],
     [/\brequire\(\s*["']([^"']+)["']\s*\)/g, "require"],
   ];
