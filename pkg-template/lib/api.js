@@ -1733,7 +1733,7 @@ function createApi(exportsOf, ensureReady) {
             // is copied into this error's message or fields.
             throw new ResilienceError(`gave up after ${attempts} attempt(s): ${d.reason}`, {
               category: d.category,
-              kind: "gave_up",
+              kind: d.kind,
               reason: d.reason,
               status: d.status,
               retryAfterMs: d.retryAfterMs,

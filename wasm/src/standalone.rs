@@ -4,7 +4,7 @@
 //! as it is told.
 
 use steadfast_core::classify::{classify_response, STATUS_WHEN_UNSTATED};
-use steadfast_core::engine::EngineConfig;
+use steadfast_core::engine::{EngineConfig, FailureKind};
 use steadfast_core::limiter::{
     Admission, Confirmation, LimiterFeedback, LimiterPermit, RateLimiter, Refusal,
 };
@@ -229,8 +229,8 @@ impl WasmRetry {
     /// kept) resolved (`ok`) or threw; the input tape holds the facts of
     /// its value ([`outcome`]); `started` is when the run started (read
     /// only when READY said `timedStart`). Answers 0 when it is a success
-    /// to return, else the length of `{ run, retry, delayMs | reason,
-    /// category, status, isRetryable, retryAfterMs }`. A run is kept from
+    /// to return, else the length of `{ run, retry, delayMs | kind and
+    /// reason, category, status, isRetryable, retryAfterMs }`. A run is kept from
     /// its first failure (`run` is its number) until it ends: a success or
     /// given up ends it here, else [`WasmRetry::finish`]. So a call that
     /// succeeds at once costs this one crossing and keeps nothing. Untimed
@@ -291,7 +291,13 @@ impl WasmRetry {
                 ),
                 None => RetryDecision::GiveUp(GiveUp::AttemptsExhausted),
             };
-            w.obj(7)
+            // A give-up carries the error's kind too.
+            let members = if matches!(decision, RetryDecision::GiveUp(_)) {
+                8
+            } else {
+                7
+            };
+            w.obj(members)
                 .key("run")
                 .opt_int(id.map(u64::from))
                 .key("category")
@@ -318,6 +324,8 @@ impl WasmRetry {
                     };
                     w.key("retry")
                         .bool(false)
+                        .key("kind")
+                        .str(FailureKind::GaveUp { reason }.as_str())
                         .key("reason")
                         .str(reason.as_str())
                         .key("retryAfterMs")
