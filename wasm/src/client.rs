@@ -43,6 +43,7 @@ use steadfast_core::classify::{reads_body, status_from_number};
 use steadfast_core::engine::{
     CallFailure, CallId, Engine, Event, FailureKind, Listening, Output, RequestMeta, ResponseMeta,
 };
+use steadfast_core::headers::request_fields;
 use steadfast_core::monitor::normalize_endpoint;
 use steadfast_core::secrets::{call_secrets, Secrets};
 use steadfast_core::{Method, Millis, TransportFailure, UnixMillis};
@@ -409,20 +410,12 @@ impl WasmClient {
         let json = matches!(call.body, Some(BodyRef::Json(_)));
         let own = !call.headers.is_empty() || json || call.idempotency_key.is_some();
         let fields = own.then(|| {
-            let mut fields = self.headers.clone();
-            for (name, value) in &call.headers {
-                let name = name.to_ascii_lowercase();
-                fields.retain(|(n, _)| *n != name);
-                fields.push((name, value.clone()));
-            }
-            if json && !fields.iter().any(|(n, _)| n == "content-type") {
-                fields.push(("content-type".into(), "application/json".into()));
-            }
-            if let Some(key) = &call.idempotency_key {
-                fields.retain(|(n, _)| n != "idempotency-key");
-                fields.push(("idempotency-key".into(), key.clone()));
-            }
-            fields
+            request_fields(
+                &self.headers,
+                &call.headers,
+                json,
+                call.idempotency_key.as_deref(),
+            )
         });
 
         let id = self.engine.start(

@@ -1,5 +1,6 @@
-//! Reading HTTP response headers: lookup, `Retry-After`, HTTP-dates and the
-//! rate-limit families servers use.
+//! HTTP headers: reading a response's (lookup, `Retry-After`, HTTP-dates and
+//! the rate-limit families servers use), and the fields a request goes out
+//! with ([`request_fields`]).
 //!
 //! Header names are case-insensitive (RFC 9110 §5.1). Server-controlled values
 //! are hostile input: every parser here answers a typed [`HeaderError`] for a
@@ -30,12 +31,14 @@
 mod field;
 mod http_date;
 mod rate_limit;
+mod request;
 mod retry_after;
 mod structured;
 
 pub use field::{fits_field_value, is_field_name, HeaderError, HeaderSource};
 pub use http_date::parse_http_date;
 pub use rate_limit::{RateLimitHeaders, WindowReading};
+pub use request::{request_fields, IDEMPOTENCY_KEY, JSON_CONTENT_TYPE};
 pub use retry_after::parse_retry_after;
 
 /// How many of a response's header fields a host reads, at most: the fields
