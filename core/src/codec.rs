@@ -356,10 +356,8 @@ impl Parser<'_> {
                 b'r' => '\r',
                 b't' => '\t',
                 b'u' => {
-                    let mut n = 0;
-                    for _ in 0..4 {
-                        n = n * 16 + char::from(self.next()?).to_digit(16)?;
-                    }
+                    let n = crate::hex::four(self.s.get(self.i..)?)?;
+                    self.i += 4;
                     char::from_u32(n)?
                 }
                 b => char::from(b), // `"` and `\\`

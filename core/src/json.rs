@@ -249,13 +249,9 @@ impl Plain<'_> {
     }
 
     fn hex4(&mut self) -> Option<u32> {
-        let end = self.i.checked_add(4)?;
-        let h = core::str::from_utf8(self.s.get(self.i..end)?).ok()?;
-        if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        self.i = end;
-        u32::from_str_radix(h, 16).ok()
+        let n = crate::hex::four(self.s.get(self.i..)?)?;
+        self.i += 4;
+        Some(n)
     }
 
     fn push_char(&mut self, c: char) {

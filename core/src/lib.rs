@@ -201,6 +201,7 @@ pub mod decimal;
 pub mod engine;
 mod error;
 pub mod headers;
+mod hex;
 pub mod json;
 pub mod limiter;
 pub mod method;

@@ -2,6 +2,7 @@
 //! echo it: what secrets are also looked for in, and how a host writes a
 //! query.
 
+use crate::hex::digit;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -30,9 +31,7 @@ pub fn decode(s: &str) -> String {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let hex = match (bytes.get(i + 1), bytes.get(i + 2)) {
-            (Some(&high), Some(&low)) => {
-                hex_digit(high).zip(hex_digit(low)).map(|(h, l)| h * 16 + l)
-            }
+            (Some(&high), Some(&low)) => digit(high).zip(digit(low)).map(|(h, l)| h * 16 + l),
             _ => None,
         };
         match (b, hex) {
@@ -47,16 +46,6 @@ pub fn decode(s: &str) -> String {
         }
     }
     utf8_lossy(&out)
-}
-
-/// The value of a hexadecimal digit (either case).
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// `bytes` as text, each invalid UTF-8 sequence replaced by U+FFFD, as
