@@ -1274,14 +1274,7 @@ function createApi(exportsOf, ensureReady) {
         }
       }
       const ls = this.#listeners.get(name);
-      if (ls === undefined) return;
-      for (const l of [...ls]) {
-        try {
-          l(payload);
-        } catch {
-          // As above.
-        }
-      }
+      if (ls !== undefined) tell(ls, payload);
     }
 
     health() {
@@ -1459,6 +1452,19 @@ function createApi(exportsOf, ensureReady) {
     return raceAbort(Promise.resolve().then(() => fn(signal)), signal);
   }
 
+  // Tells each of the listeners `ls` (those of the moment: one may remove
+  // itself or another) `payload`; one that throws stops neither the others
+  // nor the client or block that tells them.
+  function tell(ls, payload) {
+    for (const l of [...ls]) {
+      try {
+        l(payload);
+      } catch {
+        // See above.
+      }
+    }
+  }
+
   // A building block's listeners by event: `on(event, listener)` checks
   // both and answers the function that removes the listener; `changed`
   // (if given) hears whether any listener is left. `emit` tells each
@@ -1497,14 +1503,7 @@ function createApi(exportsOf, ensureReady) {
 
     emit(event, payload) {
       const ls = this.#by.get(event);
-      if (ls === undefined) return;
-      for (const l of [...ls]) {
-        try {
-          l(payload);
-        } catch {
-          // As the client's listeners.
-        }
-      }
+      if (ls !== undefined) tell(ls, payload);
     }
   }
 

@@ -14,7 +14,7 @@ use steadfast_core::engine::EngineConfig;
 use steadfast_core::headers::{WindowReading, MAX_RESPONSE_FIELDS, READ_FIELDS};
 use steadfast_core::{TransportFailure, UnixMillis};
 
-use crate::client::{millis, op, write_error, EVENTS};
+use crate::client::{millis, op, state_change, write_error, EVENTS};
 use crate::io::exchange;
 use crate::options::{self, OptionError};
 use crate::slots::Slots;
@@ -402,13 +402,7 @@ impl WasmBreaker {
         exchange(0, |_, w| {
             w.arr(u32::try_from(changes.len()).unwrap_or(0));
             for c in &changes {
-                w.obj(3)
-                    .key("from")
-                    .str(c.from.as_str())
-                    .key("to")
-                    .str(c.to.as_str())
-                    .key("at")
-                    .int(c.at.0);
+                state_change(w, 3, c);
             }
         })
     }

@@ -39,6 +39,7 @@
 //! [`CallId`] stays here.
 
 use alloc::{string::String, sync::Arc, vec::Vec};
+use steadfast_core::breaker::StateChange;
 use steadfast_core::classify::{reads_body, status_from_number};
 use steadfast_core::engine::{
     CallFailure, CallId, Engine, Event, FailureKind, Listening, Output, RequestMeta, ResponseMeta,
@@ -143,6 +144,19 @@ pub struct WasmClient {
     headers: Vec<(String, String)>,
     /// Whether `fetch` is the host's own (no `fetch` option given).
     global_fetch: bool,
+}
+
+/// A circuit's state change as events tell it: an object of `members`
+/// whose first three are `from`, `to` and `at` (the client's adds its
+/// `endpoint`; a standalone breaker's has none).
+pub(crate) fn state_change<'w>(w: &'w mut Writer, members: u32, c: &StateChange) -> &'w mut Writer {
+    w.obj(members)
+        .key("from")
+        .str(c.from.as_str())
+        .key("to")
+        .str(c.to.as_str())
+        .key("at")
+        .int(c.at.0)
 }
 
 /// The slot of a call id: the number the JavaScript names it by.
@@ -855,13 +869,7 @@ impl WasmClient {
             }
             Event::StateChange { change, endpoint } => {
                 w.arr(3).num(op::EVENT).int(1);
-                w.obj(4)
-                    .key("from")
-                    .str(change.from.as_str())
-                    .key("to")
-                    .str(change.to.as_str())
-                    .key("at")
-                    .int(change.at.0)
+                state_change(w, 4, &change)
                     .key("endpoint")
                     .opt_str(endpoint.as_deref());
             }
