@@ -483,6 +483,12 @@ impl Fields {
         }
     }
 
+    /// [`Fields::num`], which must be present.
+    pub(crate) fn required_num(&mut self, key: &str, max: u64) -> Result<u64, SnapshotError> {
+        self.num(key, max)?
+            .ok_or_else(|| self.error(key, Problem::Missing))
+    }
+
     /// [`Fields::num`], 0 when absent.
     pub(crate) fn num_or_0(&mut self, key: &str, max: u64) -> Result<u64, SnapshotError> {
         Ok(self.num(key, max)?.unwrap_or(0))

@@ -103,9 +103,7 @@ impl Snapshot {
             Some(_) => return Err(f.error("format", Problem::Format)),
             None => return Err(f.error("format", Problem::Missing)),
         }
-        let saved_at = f
-            .num("savedAt", MAX_NUMBER)?
-            .ok_or_else(|| f.error("savedAt", Problem::Missing))?;
+        let saved_at = f.required_num("savedAt", MAX_NUMBER)?;
         let rng = match f.text("rng")? {
             None => return Err(f.error("rng", Problem::Missing)),
             Some(t) => parse_u64(&t).ok_or_else(|| f.error("rng", Problem::Range))?,

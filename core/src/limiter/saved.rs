@@ -184,9 +184,7 @@ impl SavedLimiter {
         let quota = match f.obj("quota")? {
             None => None,
             Some(mut q) => {
-                let remaining = q
-                    .num("remaining", u64::from(u32::MAX))?
-                    .ok_or_else(|| q.error("remaining", Problem::Missing))?;
+                let remaining = q.required_num("remaining", u64::from(u32::MAX))?;
                 let exhausted = q.num("exhaustedAt", MAX_NUMBER)?.map(Millis);
                 q.done()?;
                 Some((remaining, exhausted))
@@ -195,12 +193,8 @@ impl SavedLimiter {
         let second = match f.obj("second")? {
             None => None,
             Some(mut q) => {
-                let remaining = q
-                    .num("remaining", u64::from(u32::MAX))?
-                    .ok_or_else(|| q.error("remaining", Problem::Missing))?;
-                let until = q
-                    .num("until", MAX_NUMBER)?
-                    .ok_or_else(|| q.error("until", Problem::Missing))?;
+                let remaining = q.required_num("remaining", u64::from(u32::MAX))?;
+                let until = q.required_num("until", MAX_NUMBER)?;
                 q.done()?;
                 Some((remaining, Millis(until)))
             }

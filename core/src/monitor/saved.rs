@@ -234,9 +234,7 @@ impl SavedMonitor {
                     }
                     m => m,
                 };
-                let at = e
-                    .num("at", MAX_NUMBER)?
-                    .ok_or_else(|| e.error("at", Problem::Missing))?;
+                let at = e.required_num("at", MAX_NUMBER)?;
                 e.done()?;
                 Some(SavedError {
                     category,
@@ -258,9 +256,7 @@ impl SavedMonitor {
 
 fn read_bucket(v: Json, path: String) -> Result<SavedBucket, SnapshotError> {
     let mut f = Fields::of(v, path)?;
-    let end = f
-        .num("end", MAX_NUMBER)?
-        .ok_or_else(|| f.error("end", Problem::Missing))?;
+    let end = f.required_num("end", MAX_NUMBER)?;
     let calls = f.count("calls")?;
     let errors = f.count("errors")?;
     if errors > calls {
